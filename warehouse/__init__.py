@@ -1,0 +1,1 @@
+"""Config-driven star-schema warehouse loader: spec → SQL → plan → target."""

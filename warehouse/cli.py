@@ -1,0 +1,312 @@
+"""`warehouse`: validate a spec, print its DDL or plan, run intervals, make sample data, query the warehouse."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import sqlglot
+
+from warehouse.interval import Interval, intervals, parse_moment
+from warehouse.plan import plan
+from warehouse.runner import IntervalRun, Options, StepFailed, StepResult, resolve_variables, run
+from warehouse.sources.files import interval_objects, location, new_objects
+from warehouse.sources.objects import store_for
+from warehouse.spec import JsonSource, Spec, load_spec
+from warehouse.sql.dialects import DIALECTS
+from warehouse.sql.stage import stage_preview
+from warehouse.sql.transforms import READ_DIALECT
+from warehouse.targets import DEFAULT_URL, open_target, redact_url, resolve_url
+from warehouse.yamlfile import SpecError
+
+DEFAULT_SPEC = "config/sparkify.yaml"
+SCHEMES = {"duckdb": "duckdb", "postgresql": "postgres", "postgres": "postgres", "redshift": "redshift"}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+        format="%(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return args.command(args)
+    except SpecError as error:
+        print(error, file=sys.stderr)
+        return 2
+    except StepFailed as failed:
+        print(f"\nFAILED {failed.result.step.name} {failed.result.interval}:\n{failed.result.message}", file=sys.stderr)
+        return 1
+    except (ValueError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="warehouse", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    def command(name: str, handler, help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.set_defaults(command=handler)
+        return sub
+
+    sub = command("validate", _validate, "Check specs and their SQL files; print each problem with file:line:column.")
+    sub.add_argument("specs", nargs="*", help="spec files (default: config/*.yaml)")
+
+    command("schema", _schema, "Print the spec's JSON Schema (for editors).")
+
+    sub = command("ddl", _ddl, "Print the CREATE statements of a spec's tables for an engine.")
+    sub.add_argument("--spec", default=DEFAULT_SPEC)
+    sub.add_argument("--target", default="redshift", help=f"a dialect ({', '.join(DIALECTS)}) or a target URL")
+
+    sub = command("plan", _plan, "Print every step's SQL for the interval that starts at --date.")
+    sub.add_argument("--spec", default=DEFAULT_SPEC)
+    sub.add_argument("--date", required=True, type=parse_moment, help="start of the interval, e.g. 2018-11-01")
+    sub.add_argument("--target", default="duckdb", help=f"a dialect ({', '.join(DIALECTS)}) or a target URL")
+    _common_run_args(sub)
+
+    sub = command("run", _run, "Load every interval in [--start, --end) in order.")
+    sub.add_argument("--spec", default=DEFAULT_SPEC)
+    sub.add_argument("--start", required=True, type=parse_moment)
+    sub.add_argument("--end", type=parse_moment, help="exclusive (default: one interval after --start)")
+    sub.add_argument("--target", default=DEFAULT_URL, help="URL or connection id (default: %(default)s)")
+    sub.add_argument("-v", "--verbose", action="store_true", help="log every SQL statement")
+    _common_run_args(sub)
+
+    sub = command("sample", _sample, "Write Sparkify-shaped sample data (deterministic for a seed).")
+    sub.add_argument("--out", required=True, type=Path)
+    sub.add_argument("--days", type=int, default=30)
+    sub.add_argument("--events-per-day", type=int, default=1000)
+    sub.add_argument("--songs", type=int, default=1000)
+    sub.add_argument("--seed", type=int, default=0)
+    sub.add_argument("--start", type=lambda s: parse_moment(s).date(), default=datetime(2018, 11, 1).date())
+
+    sub = command("query", _query, "Run SELECTs (Redshift SQL, files or text) on a target and print the rows.")
+    sub.add_argument("queries", nargs="+", help="SQL files or SQL text")
+    sub.add_argument("--target", default=DEFAULT_URL)
+    return parser
+
+
+def _common_run_args(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--var", action="append", default=[], metavar="KEY=VALUE", help="override a spec var")
+    sub.add_argument("--tables", help="comma-separated tables to load (default: all)")
+    sub.add_argument("--full-refresh", action="store_true", help="reload every object of prefix sources")
+
+
+def _options(args: argparse.Namespace) -> Options:
+    variables = {}
+    for item in args.var:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"--var {item!r}: expected KEY=VALUE")
+        variables[key] = value
+    tables = [t.strip() for t in args.tables.split(",")] if args.tables else None
+    return Options(variables=variables, tables=tables, full_refresh=args.full_refresh, run_id="cli")
+
+
+def _dialect(target: str) -> str:
+    if target in DIALECTS:
+        return target
+    scheme = resolve_url(target).split("://", 1)[0]
+    if scheme not in SCHEMES:
+        raise ValueError(f"unknown target {target!r}: give a dialect ({', '.join(DIALECTS)}) or a URL")
+    return SCHEMES[scheme]
+
+
+def _validate(args: argparse.Namespace) -> int:
+    paths = [Path(p) for p in args.specs] or sorted(Path("config").glob("*.yaml"))
+    failed = 0
+    for path in paths:
+        try:
+            spec = load_spec(path)
+        except SpecError as error:
+            print(error, file=sys.stderr)
+            failed += 1
+            continue
+        print(f"{path}: ok ({len(spec.sources)} sources, {len(spec.dimensions)} dimensions, {len(spec.facts)} facts)")
+    return 1 if failed else 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    print(json.dumps(Spec.model_json_schema(by_alias=True), indent=2))
+    return 0
+
+
+def ddl_text(spec: Spec, dialect: str) -> str:
+    """The CREATE statements of a spec (schemas, ledger, tables), as `create_tables.sql` holds them."""
+    start = datetime.combine(spec.start_date, datetime.min.time())
+    runner = IntervalRun(spec, _interval_at(spec, start), _DryTarget(dialect))
+    header = f"-- Generated by `warehouse ddl --spec {spec.file} --target {dialect}`: do not edit.\n"
+    return header + "".join(f"\n{s.render(dialect, pretty=True)};\n" for s in runner.setup_statements())
+
+
+def _ddl(args: argparse.Namespace) -> int:
+    print(ddl_text(load_spec(args.spec), _dialect(args.target)), end="")
+    return 0
+
+
+def _plan(args: argparse.Namespace) -> int:
+    spec = load_spec(args.spec)
+    dialect = _dialect(args.target)
+    options = _options(args)
+    interval = _interval_at(spec, args.date)
+    runner = IntervalRun(spec, interval, _DryTarget(dialect), options)
+    variables = resolve_variables(spec, options.variables)
+    print(f"-- plan of {spec.name} for {interval} on {dialect}")
+    for step in plan(spec, options.tables):
+        print(f"\n-- step {step.name} ({step.layer}){' after ' + ', '.join(step.needs) if step.needs else ''}")
+        if step.layer == "stage":
+            source = spec.sources[step.subject]
+            urls = _object_urls(source, variables, interval)
+            statements = stage_preview(dialect, runner.layout.staging(step.subject), source, urls)
+            texts = [s.sql(dialect=dialect, pretty=True) for s in statements]
+        elif step.layer == "checks":
+            texts = [
+                f"-- {name}\n{q.sql(dialect=dialect, pretty=True)}" for name, q in runner.check_queries(step.subject)
+            ]
+        else:
+            statements = {"setup": runner.setup_statements, "finish": runner.finish_statements}.get(step.layer)
+            chosen = statements() if statements else runner.load_statements(step.subject)
+            texts = [s.render(dialect, pretty=True) for s in chosen]
+        for text in texts:
+            print(f"{text};")
+    return 0
+
+
+def _interval_at(spec: Spec, moment: datetime) -> Interval:
+    (interval,) = intervals(spec.schedule, moment, moment + timedelta(microseconds=1))
+    return interval
+
+
+def _object_urls(source: JsonSource, variables: dict[str, str], interval: Interval) -> list[str]:
+    """The objects a run would stage (for a prefix source: all, as the ledger of loaded ones is not read)."""
+    store = store_for(location(source, variables, interval.start.date()))
+    if source.partitioned:
+        return [o.url for o in interval_objects(source, variables, interval, store)[0]]
+    return [o.url for o in new_objects(source, variables, store, set())]
+
+
+def _run(args: argparse.Namespace) -> int:
+    spec = load_spec(args.spec)
+    options = _options(args)
+    end = args.end or _interval_at(spec, args.start).end
+    results: list[StepResult] = []
+    with open_target(args.target) as target:
+        where = redact_url(resolve_url(args.target))
+        print(f"loading {spec.name} into {where}: {args.start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}")
+        try:
+            run(spec, args.start, end, target, options, progress=lambda r: (results.append(r), _progress(r)))
+        finally:
+            print(summary(results))
+    return 0
+
+
+def _progress(result: StepResult) -> None:
+    counts = result.counts
+    parts = [f"{counts[k]:,} {k}" for k in ("staged", "inserted", "updated", "deleted", "rejected") if counts.get(k)]
+    if "objects" in counts:
+        parts.append(f"from {counts['objects']:,} object(s)")
+    if result.checks:
+        passed = sum(c.passed for c in result.checks)
+        parts.append(f"{passed}/{len(result.checks)} checks passed")
+    status = "" if result.status == "success" else f" {result.status.upper()}"
+    when = f"{result.interval.start:%Y-%m-%d %H:%M}"
+    line = f"{when}  {result.step.name:<22} {', '.join(parts) or '-':<52} {result.seconds:6.2f}s{status}"
+    print(line, flush=True)
+    for warning in result.warnings:
+        print(f"    warning: {warning}", flush=True)
+
+
+def summary(results: list[StepResult]) -> str:
+    """Rows staged, inserted, updated per table, and checks passed and failed, over all intervals."""
+    rows: dict[str, dict[str, int]] = {}
+    for r in results:
+        if r.step.subject is None:
+            continue
+        label = f"staging.{r.step.subject}" if r.step.layer == "stage" else r.step.subject
+        row = rows.setdefault(label, {})
+        for key in ("staged", "inserted", "updated", "deleted", "rejected"):
+            row[key] = row.get(key, 0) + r.counts.get(key, 0)
+        row["passed"] = row.get("passed", 0) + sum(c.passed for c in r.checks)
+        row["failed"] = row.get("failed", 0) + sum(not c.passed for c in r.checks)
+    header = ["table", "staged", "inserted", "updated", "deleted", "rejected", "checks passed", "checks failed"]
+    body = [
+        [
+            name,
+            *(f"{v.get(k, 0):,}" for k in ("staged", "inserted", "updated", "deleted", "rejected", "passed", "failed")),
+        ]
+        for name, v in rows.items()
+    ]
+    intervals_done = len({r.interval for r in results if r.step.name == "finish" and r.status == "success"})
+    return f"\n{intervals_done} interval(s) loaded\n" + format_table(header, body)
+
+
+def format_table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
+    lines = [
+        "  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(header, widths, strict=True)))
+    ]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in rows:
+        lines.append(
+            "  ".join(
+                str(x).ljust(w) if i == 0 else str(x).rjust(w) for i, (x, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
+    return "\n".join(lines)
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from warehouse.sample import write_sample
+
+    facts = write_sample(
+        args.out, days=args.days, events_per_day=args.events_per_day, seed=args.seed, start=args.start, songs=args.songs
+    )
+    print(
+        f"wrote {facts['events']:,} events over {len(facts['written_days'])} day(s) "
+        f"(missing: {', '.join(facts['missing_days']) or 'none'}) and {facts['song_files']:,} song files to {args.out}"
+    )
+    return 0
+
+
+def _query(args: argparse.Namespace) -> int:
+    with open_target(args.target) as target:
+        for item in args.queries:
+            path = Path(item)
+            text = path.read_text(encoding="utf-8") if path.suffix == ".sql" and path.is_file() else item
+            title = next((line[2:].strip() for line in text.splitlines() if line.startswith("--")), item)
+            for statement in sqlglot.parse(text, read=READ_DIALECT):
+                if statement is None:
+                    continue
+                names, rows = target.fetch(statement)
+                print(f"\n{title}\n" + format_table(names, [[_cell(v) for v in row] for row in rows]))
+    return 0
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return "NULL" if value is None else str(value)
+
+
+class _DryTarget:
+    """Stands in for a target where only the dialect matters (printing DDL and plans)."""
+
+    def __init__(self, dialect: str):
+        self.dialect = dialect
+
+    def redact(self, text: str) -> str:
+        return text
+
+
+if __name__ == "__main__":
+    sys.exit(main())

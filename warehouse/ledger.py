@@ -1,0 +1,121 @@
+"""The ledger: tables in the warehouse that record what each run did, and which objects were loaded."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlglot import exp
+
+from warehouse.sources.objects import SourceObject
+from warehouse.spec import Column
+from warehouse.sql.ddl import create_schema, create_table
+from warehouse.sql.names import Layout, column, columns, ident
+from warehouse.sql.statement import Statement
+
+
+def _cols(**types: str) -> dict[str, Column]:
+    return {name: Column(type=t.rstrip("!"), nullable=not t.endswith("!")) for name, t in types.items()}
+
+
+TABLES: dict[str, dict[str, Column]] = {
+    # One row per step of a run: what it loaded and how it ended.
+    "steps": _cols(
+        spec="varchar(128)!",
+        interval_start="timestamp!",
+        interval_end="timestamp!",
+        step="varchar(128)!",
+        table_name="varchar(128)",
+        status="varchar(16)!",
+        staged="bigint",
+        inserted="bigint",
+        updated="bigint",
+        deleted="bigint",
+        rejected="bigint",
+        checks_passed="int",
+        checks_failed="int",
+        message="varchar(4096)",
+        started_at="timestamp!",
+        finished_at="timestamp!",
+        run_id="varchar(256)",
+    ),
+    # Objects of prefix sources: 'staged' by a run, 'loaded' once that run finished.
+    "objects": _cols(
+        spec="varchar(128)!",
+        source="varchar(128)!",
+        url="varchar(1024)!",
+        version="varchar(128)!",
+        interval_key="varchar(32)!",
+        status="varchar(16)!",
+        recorded_at="timestamp!",
+    ),
+}
+
+
+def literal(value: Any) -> exp.Expression:
+    """A Python value as a SQL literal built by sqlglot."""
+    if value is None:
+        return exp.null()
+    if isinstance(value, bool):
+        return exp.true() if value else exp.false()
+    if isinstance(value, int | float):
+        return exp.Literal.number(value)
+    if isinstance(value, datetime):
+        return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), exp.DataType.build("timestamp"))
+    if isinstance(value, date):
+        return exp.cast(exp.Literal.string(value.isoformat()), exp.DataType.build("date"))
+    return exp.Literal.string(str(value))
+
+
+def insert_rows(table: exp.Table, names: list[str], rows: list[tuple]) -> exp.Insert:
+    values = exp.values([exp.Tuple(expressions=[literal(v) for v in row]) for row in rows])
+    return exp.Insert(this=exp.Schema(this=table.copy(), expressions=[ident(n) for n in names]), expression=values)
+
+
+def _is(name: str, value: Any) -> exp.Expression:
+    return column(name).eq(literal(value))
+
+
+def ensure(layout: Layout, dialect: str) -> list[Statement]:
+    statements = [Statement(create_schema(layout.ledger_schema))]
+    for name, cols in TABLES.items():
+        statements.append(Statement(create_table(name, cols, dialect, schema=layout.ledger_schema)))
+    return statements
+
+
+def record_step(layout: Layout, values: dict[str, Any]) -> Statement:
+    names = [n for n in TABLES["steps"] if n in values]
+    return Statement(insert_rows(layout.ledger("steps"), names, [tuple(values[n] for n in names)]))
+
+
+def loaded_objects(layout: Layout, spec: str, source: str) -> exp.Select:
+    return (
+        exp.select(*columns(["url", "version"]))
+        .from_(layout.ledger("objects"))
+        .where(exp.and_(_is("spec", spec), _is("source", source), _is("status", "loaded")))
+    )
+
+
+def stage_objects(
+    layout: Layout, spec: str, source: str, objects: list[SourceObject], now: datetime
+) -> list[Statement]:
+    """Replace this interval's 'staged' objects of a source."""
+    mine = exp.and_(
+        _is("spec", spec),
+        _is("source", source),
+        _is("interval_key", layout.interval_key),
+        _is("status", "staged"),
+    )
+    statements = [Statement(exp.delete(layout.ledger("objects"), where=mine))]
+    names = list(TABLES["objects"])
+    rows = [(spec, source, o.url, o.version, layout.interval_key, "staged", now) for o in objects]
+    for start in range(0, len(rows), 1000):
+        statements.append(Statement(insert_rows(layout.ledger("objects"), names, rows[start : start + 1000])))
+    return statements
+
+
+def mark_loaded(layout: Layout, spec: str) -> Statement:
+    """Once an interval finished, the objects it staged count as loaded."""
+    mine = exp.and_(_is("spec", spec), _is("interval_key", layout.interval_key), _is("status", "staged"))
+    update = exp.update(layout.ledger("objects"), {"status": literal("loaded")}, where=mine)
+    return Statement(update, "objects_loaded")

@@ -1,0 +1,312 @@
+"""Running a plan: one step of one interval against a target (what an Airflow task does), and whole
+ranges of intervals in order (what `warehouse run` does)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlglot import exp
+
+from warehouse import ledger
+from warehouse.interval import Interval, intervals
+from warehouse.plan import Step, plan
+from warehouse.sources.files import interval_objects, new_objects
+from warehouse.sources.objects import default_s3_client, store_for
+from warehouse.spec import Check, Dimension, JsonSource, Spec
+from warehouse.sql.checks import check_name, count_and_sample, failures
+from warehouse.sql.ddl import create_schema, create_table, drop_table
+from warehouse.sql.load import dimension_replace, dimension_upsert, fact_replace, in_interval
+from warehouse.sql.names import Layout, column
+from warehouse.sql.statement import Statement
+from warehouse.sql.transforms import STAGING, bind
+from warehouse.targets import Target
+
+LEDGER_SCHEMA = "ledger"
+VAR_PREFIX = "WAREHOUSE_VAR_"
+
+
+class StepFailed(Exception):
+    """A step failed; its result (recorded in the ledger) says how."""
+
+    def __init__(self, result: StepResult):
+        self.result = result
+        super().__init__(f"{result.step.name} {result.interval}: {result.message}")
+
+
+@dataclass
+class CheckResult:
+    table: str
+    name: str
+    severity: str
+    failures: int
+    columns: list[str] = field(default_factory=list)
+    sample: list[tuple] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return self.failures == 0
+
+    def describe(self) -> str:
+        if self.passed:
+            return f"{self.table}: {self.name} passed"
+        lines = [f"{self.table}: {self.name} failed ({self.severity}): {self.failures} offending row(s)"]
+        if self.sample:
+            lines.append("    " + " | ".join(self.columns))
+            lines += ["    " + " | ".join("NULL" if v is None else str(v) for v in row) for row in self.sample]
+        return "\n".join(lines)
+
+
+@dataclass
+class StepResult:
+    step: Step
+    interval: Interval
+    status: str = "success"
+    counts: dict[str, int] = field(default_factory=dict)
+    checks: list[CheckResult] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    message: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class Options:
+    variables: dict[str, str] = field(default_factory=dict)
+    full_refresh: bool = False
+    tables: list[str] | None = None
+    s3_client: Callable[[], Any] = default_s3_client
+    run_id: str = ""
+
+
+def resolve_variables(spec: Spec, overrides: dict[str, str]) -> dict[str, str]:
+    """Spec defaults, then WAREHOUSE_VAR_<NAME> from the environment, then explicit overrides."""
+    unknown = sorted(set(overrides) - set(spec.vars))
+    if unknown:
+        raise ValueError(f"unknown var(s) {', '.join(unknown)} (the spec's vars: {', '.join(spec.vars)})")
+    resolved = dict(spec.vars)
+    for name in spec.vars:
+        if f"{VAR_PREFIX}{name.upper()}" in os.environ:
+            resolved[name] = os.environ[f"{VAR_PREFIX}{name.upper()}"]
+    resolved.update(overrides)
+    return resolved
+
+
+def layout_for(spec: Spec, interval: Interval) -> Layout:
+    return Layout(spec.warehouse_schema, spec.staging_schema, LEDGER_SCHEMA, interval.key)
+
+
+class IntervalRun:
+    """The steps of one interval against one target. Each step commits its changes and its ledger row
+    together, or rolls both back and records the failure."""
+
+    def __init__(self, spec: Spec, interval: Interval, target: Target, options: Options | None = None):
+        self.spec, self.interval, self.target = spec, interval, target
+        self.options = options or Options()
+        self.variables = resolve_variables(spec, self.options.variables)
+        self.layout = layout_for(spec, interval)
+        self.dialect = target.dialect
+
+    def run_step(self, step: Step) -> StepResult:
+        result = StepResult(step, self.interval)
+        started, clock = _now(), time.perf_counter()
+        handler: Callable[[StepResult], None] = getattr(self, f"_{step.layer}")
+        try:
+            handler(result)
+        except Exception as error:
+            result.status, result.message = "failed", self.target.redact(_message(error))
+            result.seconds = time.perf_counter() - clock
+            self._record_failure(result, started)
+            raise StepFailed(result) from error
+        result.seconds = time.perf_counter() - clock
+        return result
+
+    # --- layers -------------------------------------------------------------------------------------
+
+    def _setup(self, result: StepResult) -> None:
+        self._commit(result, self.setup_statements(), started=_now())
+
+    def _stage(self, result: StepResult) -> None:
+        name = result.step.subject
+        source = self.spec.sources[name]
+        if not isinstance(source, JsonSource):
+            raise NotImplementedError(f"source {name!r}: format {source.format!r} is not supported yet")
+        started = _now()
+        store = store_for(source.location.format(**self.variables, day=self.interval.start), self.options.s3_client)
+        if source.partitioned:
+            objects, missing = interval_objects(source, self.variables, self.interval, store)
+            if missing and source.on_missing == "error":
+                raise FileNotFoundError(f"source {name!r}: no object for {', '.join(missing)} (on_missing: error)")
+            result.warnings += [f"no object for {url}: loaded as empty (on_missing: empty)" for url in missing]
+        else:
+            loaded: set[tuple[str, str]] = set()
+            if not self.options.full_refresh:
+                loaded = set(self.target.fetch(ledger.loaded_objects(self.layout, self.spec.name, name))[1])
+            objects = new_objects(source, self.variables, store, loaded)
+        staging = self.layout.staging(name)
+        with self.target.transaction(), tempfile.TemporaryDirectory(prefix="warehouse-") as scratch:
+            self.target.execute(drop_table(staging.name, staging.db))
+            self.target.execute(
+                create_table(staging.name, source.columns, self.dialect, schema=staging.db, if_not_exists=False)
+            )
+            staged = self.target.stage_json(staging, source, objects, store, Path(scratch))
+            result.counts.update(staged=staged.rows, objects=staged.objects, rejected=staged.rejected)
+            result.warnings += staged.warnings
+            statements = (
+                [] if source.partitioned else ledger.stage_objects(self.layout, self.spec.name, name, objects, started)
+            )
+            self._commit(result, statements, started)
+
+    def _dimensions(self, result: StepResult) -> None:
+        self._commit(result, self.load_statements(result.step.subject), _now())
+
+    def _facts(self, result: StepResult) -> None:
+        self._commit(result, self.load_statements(result.step.subject), _now())
+        outside = result.counts.pop("selected", 0) - result.counts.pop("in_interval", 0)
+        if outside:
+            result.warnings.append(f"{outside} row(s) fall outside {self.interval} and were not loaded")
+            result.counts["outside_interval"] = outside
+
+    def _checks(self, result: StepResult) -> None:
+        name = result.step.subject
+        started = _now()
+        for check, failing in self.check_queries(name):
+            total, sample = count_and_sample(failing)
+            count = int(self.target.scalar(total) or 0)
+            names, examples = self.target.fetch(sample) if count else ([], [])
+            result.checks.append(CheckResult(name, check_name(check), check.options.severity, count, names, examples))
+        failed = [c for c in result.checks if not c.passed]
+        result.warnings += [c.describe() for c in failed if c.severity == "warn"]
+        errors = [c for c in failed if c.severity == "error"]
+        if errors:
+            raise ChecksFailed("\n".join(c.describe() for c in errors))
+        self._commit(result, [], started)
+
+    def _finish(self, result: StepResult) -> None:
+        self._commit(result, self.finish_statements(), _now())
+
+    # --- statements -----------------------------------------------------------------------------------
+
+    def setup_statements(self) -> list[Statement]:
+        """Schemas, the ledger and every table (IF NOT EXISTS)."""
+        statements = [Statement(create_schema(self.spec.staging_schema))]
+        if self.spec.warehouse_schema:
+            statements.append(Statement(create_schema(self.spec.warehouse_schema)))
+        statements += ledger.ensure(self.layout, self.dialect)
+        for name, table in self.spec.tables.items():
+            create = create_table(name, table.columns, self.dialect, schema=self.spec.warehouse_schema, table=table)
+            statements.append(Statement(create))
+        return statements
+
+    def load_statements(self, name: str) -> list[Statement]:
+        """A dimension's merge (or rebuild) or a fact's replacement of the interval."""
+        table = self.spec.tables[name]
+        select = bind(self.spec.select_of(name), self.layout)
+        if not isinstance(table, Dimension):
+            return fact_replace(name, table, select, self.layout, self.interval, self.dialect)
+        if table.load == "replace" or (self.options.full_refresh and self._from_prefixes_only(name)):
+            return dimension_replace(name, table, select, self.layout)
+        return dimension_upsert(name, table, select, self.layout, self.dialect)
+
+    def check_queries(self, name: str) -> list[tuple[Check, exp.Select]]:
+        """Each check of a table with the query returning its offending rows (a fact's: in the interval)."""
+        table = self.spec.tables[name]
+        rows = self.layout.table(name)
+        where = in_interval(column(table.time_column), self.interval) if name in self.spec.facts else None
+        return [(check, failures(check, table, rows, where)) for check in table.checks]
+
+    def finish_statements(self) -> list[Statement]:
+        """Mark the objects this interval staged as loaded, and drop its staging tables."""
+        statements = [ledger.mark_loaded(self.layout, self.spec.name)]
+        staged = [s.subject for s in plan(self.spec, self.options.tables) if s.layer == "stage"]
+        return statements + [
+            Statement(drop_table(self.layout.staging_name(s), self.spec.staging_schema)) for s in staged
+        ]
+
+    # --- helpers ------------------------------------------------------------------------------------
+
+    def _from_prefixes_only(self, table: str) -> bool:
+        inputs = [d.removeprefix(STAGING + ".") for d in self.spec.depends_on(table) if d.startswith(STAGING)]
+        sources = [self.spec.sources[s] for s in inputs]
+        return bool(sources) and all(isinstance(s, JsonSource) and not s.partitioned for s in sources)
+
+    def _commit(self, result: StepResult, statements: list[Statement], started: datetime) -> None:
+        """Run the step's statements and its ledger row in one transaction."""
+        with self.target.transaction():
+            result.counts.update(self.target.run(statements))
+            self.target.execute(ledger.record_step(self.layout, self._ledger_row(result, started)))
+
+    def _record_failure(self, result: StepResult, started: datetime) -> None:
+        if result.step.layer == "setup":
+            return  # the ledger may not exist yet
+        try:
+            with self.target.transaction():
+                self.target.execute(ledger.record_step(self.layout, self._ledger_row(result, started)))
+        except Exception:  # the original error matters more than a failed record of it
+            pass
+
+    def _ledger_row(self, result: StepResult, started: datetime) -> dict[str, Any]:
+        counts = result.counts
+        return {
+            "spec": self.spec.name,
+            "interval_start": self.interval.start,
+            "interval_end": self.interval.end,
+            "step": result.step.name,
+            "table_name": result.step.subject,
+            "status": result.status,
+            **{k: counts.get(k) for k in ("staged", "inserted", "updated", "deleted", "rejected")},
+            "checks_passed": sum(c.passed for c in result.checks),
+            "checks_failed": sum(not c.passed for c in result.checks),
+            "message": (result.message or "\n".join(result.warnings))[:4000] or None,
+            "started_at": started,
+            "finished_at": _now(),
+            "run_id": self.options.run_id or None,
+        }
+
+
+class ChecksFailed(Exception):
+    """A check of severity `error` found offending rows."""
+
+
+def run(
+    spec: Spec,
+    start: datetime,
+    end: datetime,
+    target: Target,
+    options: Options | None = None,
+    progress: Callable[[StepResult], None] | None = None,
+) -> list[StepResult]:
+    """Run every interval of the schedule in [start, end) in order, step by step; stop at the first failure."""
+    options = options or Options()
+    steps = plan(spec, options.tables)
+    results: list[StepResult] = []
+    for interval in intervals(spec.schedule, start, end):
+        runner = IntervalRun(spec, interval, target, options)
+        for step in steps:
+            try:
+                result = runner.run_step(step)
+            except StepFailed as failed:
+                results.append(failed.result)
+                if progress:
+                    progress(failed.result)
+                raise
+            results.append(result)
+            if progress:
+                progress(result)
+    return results
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _message(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return (
+        text if isinstance(error, ChecksFailed | FileNotFoundError | ValueError) else f"{type(error).__name__}: {text}"
+    )

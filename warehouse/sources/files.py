@@ -1,0 +1,39 @@
+"""Which objects of a JSON source a run stages: the interval's days, or the prefix's objects not loaded yet."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from warehouse.interval import Interval
+from warehouse.sources.objects import ObjectStore, SourceObject
+from warehouse.spec import TEMPLATE_DATE_FIELD, JsonSource
+
+
+def location(source: JsonSource, variables: dict[str, str], day: date | None = None) -> str:
+    fields: dict[str, Any] = dict(variables)
+    if day is not None:
+        fields[TEMPLATE_DATE_FIELD] = day
+    return source.location.format(**fields)
+
+
+def interval_objects(
+    source: JsonSource, variables: dict[str, str], interval: Interval, store: ObjectStore
+) -> tuple[list[SourceObject], list[str]]:
+    """The objects of the interval's days, and the URLs of the days that have none."""
+    found, missing = [], []
+    for day in interval.days():
+        url = location(source, variables, day)
+        obj = store.stat(url)
+        if obj is None:
+            missing.append(url)
+        else:
+            found.append(obj)
+    return found, missing
+
+
+def new_objects(
+    source: JsonSource, variables: dict[str, str], store: ObjectStore, loaded: set[tuple[str, str]]
+) -> list[SourceObject]:
+    """Objects under the prefix whose (url, version) has not been loaded."""
+    return [o for o in store.list(location(source, variables)) if (o.url, o.version) not in loaded]

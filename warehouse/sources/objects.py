@@ -1,0 +1,118 @@
+"""Objects under a location: `s3://bucket/key` through boto3, or a local path with the same layout."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, order=True)
+class SourceObject:
+    """One object: its URL, size, and a version that changes when its content does (ETag, or mtime)."""
+
+    url: str
+    size: int
+    version: str
+
+
+class ObjectStore(Protocol):
+    def stat(self, url: str) -> SourceObject | None: ...
+
+    def list(self, prefix: str) -> list[SourceObject]: ...
+
+    def local_paths(self, objects: list[SourceObject], scratch: Path) -> list[Path]: ...
+
+    def write(self, url: str, data: bytes) -> None: ...
+
+
+class LocalStore:
+    """Files on this machine; URLs are paths (relative to the working directory, or absolute)."""
+
+    def stat(self, url: str) -> SourceObject | None:
+        path = Path(url)
+        if not path.is_file():
+            return None
+        info = path.stat()
+        return SourceObject(str(path), info.st_size, f"{info.st_mtime_ns}-{info.st_size}")
+
+    def list(self, prefix: str) -> list[SourceObject]:
+        root = Path(prefix)
+        if root.is_file():
+            found = [self.stat(prefix)]
+        elif root.is_dir():
+            found = [self.stat(str(p)) for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")]
+        else:
+            parent, stem = root.parent, root.name
+            found = [self.stat(str(p)) for p in parent.glob(f"{stem}*") if p.is_file()] if parent.is_dir() else []
+        return sorted(o for o in found if o is not None)
+
+    def local_paths(self, objects: list[SourceObject], scratch: Path) -> list[Path]:
+        return [Path(o.url) for o in objects]
+
+    def write(self, url: str, data: bytes) -> None:
+        path = Path(url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_bytes(data)
+        os.replace(partial, path)
+
+
+class S3Store:
+    """Objects in S3 (or anything speaking its API); the client comes from boto3 or Airflow's S3Hook."""
+
+    def __init__(self, client: Any):
+        self.client = client
+
+    def stat(self, url: str) -> SourceObject | None:
+        bucket, key = split_s3_url(url)
+        try:
+            head = self.client.head_object(Bucket=bucket, Key=key)
+        except self.client.exceptions.ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        return SourceObject(url, head["ContentLength"], head["ETag"].strip('"'))
+
+    def list(self, prefix: str) -> list[SourceObject]:
+        bucket, key = split_s3_url(prefix)
+        found = []
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key):
+            for item in page.get("Contents", []):
+                if not item["Key"].endswith("/"):
+                    url = f"s3://{bucket}/{item['Key']}"
+                    found.append(SourceObject(url, item["Size"], item["ETag"].strip('"')))
+        return sorted(found)
+
+    def local_paths(self, objects: list[SourceObject], scratch: Path) -> list[Path]:
+        paths = []
+        for i, obj in enumerate(objects):
+            bucket, key = split_s3_url(obj.url)
+            path = scratch / f"{i:06d}-{Path(key).name}"
+            self.client.download_file(bucket, key, str(path))
+            paths.append(path)
+        return paths
+
+    def write(self, url: str, data: bytes) -> None:
+        bucket, key = split_s3_url(url)
+        self.client.put_object(Bucket=bucket, Key=key, Body=data)
+
+
+def split_s3_url(url: str) -> tuple[str, str]:
+    if not url.startswith("s3://"):
+        raise ValueError(f"not an s3:// URL: {url}")
+    bucket, _, key = url[len("s3://") :].partition("/")
+    return bucket, key
+
+
+def default_s3_client() -> Any:
+    """A boto3 S3 client configured from the environment (AWS_* variables, including AWS_ENDPOINT_URL)."""
+    import boto3
+
+    return boto3.client("s3")
+
+
+def store_for(url: str, s3_client: Callable[[], Any] = default_s3_client) -> ObjectStore:
+    return S3Store(s3_client()) if url.startswith("s3://") else LocalStore()

@@ -1,0 +1,413 @@
+"""The star-schema spec: pydantic models of the YAML, loaded with file:line:column in every error."""
+
+from __future__ import annotations
+
+import re
+import string
+from datetime import date, timedelta
+from pathlib import Path
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from sqlglot import exp
+
+from warehouse.sql.types import parse_type
+from warehouse.yamlfile import KeyPath, Problem, SpecError, YamlDocument, load_yaml
+
+NAME_PATTERN = r"^[a-z_][a-z0-9_]{0,126}$"
+Name = Annotated[str, Field(pattern=NAME_PATTERN)]
+Encoding = Literal[
+    "raw",
+    "az64",
+    "bytedict",
+    "delta",
+    "delta32k",
+    "lzo",
+    "mostly8",
+    "mostly16",
+    "mostly32",
+    "runlength",
+    "text255",
+    "text32k",
+    "zstd",
+]
+TEMPLATE_DATE_FIELD = "day"
+DURATION = re.compile(r"^(\d+)\s*([mhd])$")
+
+
+class SpecModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Column(SpecModel):
+    """A column: `name: int` for short, or `name: {type: int, nullable: false, description: ...}`."""
+
+    type: str = Field(
+        description="Redshift type: smallint, int, bigint, decimal(p,s), real, "
+        "double precision, boolean, char(n), varchar(n), varchar(max), date, timestamp, timestamptz"
+    )
+    nullable: bool = True
+    description: str = ""
+    encode: Encoding | None = Field(None, description="Redshift compression encoding")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, data: Any) -> Any:
+        return {"type": data} if isinstance(data, str) else data
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        parse_type(value)
+        return value
+
+    @property
+    def datatype(self) -> exp.DataType:
+        return parse_type(self.type)
+
+
+Columns = dict[Name, Column]
+
+
+class JsonSource(SpecModel):
+    """Newline-delimited JSON objects in S3 or a local directory with the same layout."""
+
+    format: Literal["json"]
+    description: str = ""
+    location: str = Field(
+        description="Object key template. With {day:...} fields the source is partitioned by day and a run "
+        "stages exactly its interval's objects; without, it is a prefix and a run stages the objects "
+        "not loaded before. Other fields name vars, e.g. {data_root}."
+    )
+    match: Literal["auto", "ignorecase"] = Field(
+        "auto",
+        description="How JSON keys map to columns: exactly, or ignoring case (COPY 'auto ignorecase').",
+    )
+    timeformat: Literal["auto", "epochsecs", "epochmillisecs"] = Field(
+        "auto", description="How timestamp columns are written in the data (COPY TIMEFORMAT)."
+    )
+    on_missing: Literal["error", "empty"] = Field(
+        "error",
+        description="A day with no object: fail the run, or load nothing for it (reported either way).",
+    )
+    columns: Columns
+
+    @property
+    def partitioned(self) -> bool:
+        return TEMPLATE_DATE_FIELD in template_fields(self.location)
+
+
+class PostgresSource(SpecModel):
+    """Rows of a table (or query) in an operational PostgreSQL database, extracted incrementally."""
+
+    format: Literal["postgres"]
+    description: str = ""
+    connection: str = Field(description="Airflow connection id (or AIRFLOW_CONN_<ID> in the environment).")
+    table: str | None = Field(None, description="schema.table to extract; or give `query`.")
+    query: str | None = Field(None, description="A SELECT to extract instead of a table.")
+    incremental_column: str = Field(description="Rows whose value falls in the interval are extracted.")
+    columns: Columns
+
+    @model_validator(mode="after")
+    def _table_or_query(self) -> PostgresSource:
+        if (self.table is None) == (self.query is None):
+            raise ValueError("give exactly one of `table` and `query`")
+        return self
+
+
+Source = Annotated[JsonSource | PostgresSource, Field(discriminator="format")]
+
+
+class CheckBase(SpecModel):
+    severity: Literal["error", "warn"] = Field("error", description="`error` fails the run; `warn` reports.")
+
+
+class RowCountCheck(CheckBase):
+    min: int | None = Field(None, ge=0)
+    max: int | None = Field(None, ge=0)
+
+
+class ColumnsCheck(CheckBase):
+    columns: list[Name] = Field(min_length=1)
+
+
+class Check(SpecModel):
+    """One check: exactly one of its kinds, e.g. `- not_null: {columns: [user_id]}`."""
+
+    row_count: RowCountCheck | None = None
+    not_null: ColumnsCheck | None = None
+    unique: ColumnsCheck | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Check:
+        if len(self.model_fields_set) != 1:
+            raise ValueError(f"give exactly one check kind: {', '.join(Check.model_fields)}")
+        return self
+
+    @property
+    def kind(self) -> str:
+        (name,) = self.model_fields_set
+        return name
+
+    @property
+    def options(self) -> CheckBase:
+        return getattr(self, self.kind)
+
+
+class DistKey(SpecModel):
+    key: Name
+
+
+class Table(SpecModel):
+    description: str = ""
+    select: str = Field(description="The SELECT (Redshift SQL) that produces the rows, relative to this file.")
+    key: list[Name] = Field(min_length=1, description="Columns that identify a row.")
+    columns: Columns
+    distribution: Literal["auto", "even", "all"] | DistKey = "auto"
+    sort: list[Name] = Field(default_factory=list, description="Redshift compound sort key.")
+    checks: list[Check] = Field(default_factory=list)
+
+    @property
+    def column_names(self) -> list[str]:
+        return list(self.columns)
+
+
+class Dimension(Table):
+    load: Literal["upsert", "replace"] = Field(
+        "upsert", description="upsert: merge by key; replace: rebuild the whole table from each run's rows."
+    )
+    latest_by: Name | None = Field(
+        None, description="Column that orders versions of a row: the newest wins, across runs too."
+    )
+
+
+class Fact(Table):
+    time_column: Name = Field(description="Each run replaces the rows whose time falls in its interval.")
+
+
+class Connections(SpecModel):
+    warehouse: str = Field("redshift_default", description="Connection id (or URL) of the warehouse.")
+    aws: str = Field("aws_default", description="Connection id for S3.")
+
+
+class Spec(SpecModel):
+    name: Name
+    description: str = ""
+    schedule: Literal["@hourly", "@daily", "@weekly", "@monthly", "@yearly"] = "@daily"
+    start_date: date
+    end_date: date | None = None
+    catchup: bool = False
+    retries: int = Field(1, ge=0)
+    retry_delay_minutes: int = Field(5, ge=0)
+    tags: list[str] = Field(default_factory=list)
+    warehouse_schema: Name | None = Field(None, alias="schema", description="Schema of the tables.")
+    staging_schema: Name = "staging"
+    vars: dict[Name, str] = Field(default_factory=dict, description="Defaults for {var} fields; --var overrides.")
+    connections: Connections = Field(default_factory=Connections)
+    sources: dict[Name, Source]
+    dimensions: dict[Name, Dimension] = Field(default_factory=dict)
+    facts: dict[Name, Fact] = Field(default_factory=dict)
+
+    _file: Path = PrivateAttr()
+    _selects: dict[str, exp.Query] = PrivateAttr(default_factory=dict)
+    _depends: dict[str, list[str]] = PrivateAttr(default_factory=dict)
+
+    @property
+    def file(self) -> Path:
+        return self._file
+
+    @property
+    def tables(self) -> dict[str, Dimension | Fact]:
+        return {**self.dimensions, **self.facts}
+
+    def select_of(self, table: str) -> exp.Query:
+        """The validated SELECT of a table, as written (logical table names)."""
+        return self._selects[table]
+
+    def depends_on(self, table: str) -> list[str]:
+        """Sources (`staging.<name>`) and tables that a table's SELECT reads, in a stable order."""
+        return self._depends[table]
+
+    def retry_delay(self) -> timedelta:
+        return timedelta(minutes=self.retry_delay_minutes)
+
+
+def template_fields(template: str) -> list[str]:
+    """Field names of a `{name}` / `{day:%Y}` template."""
+    return [field for _, field, _, _ in string.Formatter().parse(template) if field is not None]
+
+
+def load_spec(path: Path | str) -> Spec:
+    """Load, validate and cross-check a spec and its SQL files; raise SpecError listing every problem."""
+    from warehouse.sql.transforms import load_selects
+
+    path = Path(path)
+    document = load_yaml(path, display=_display(path))
+    if not isinstance(document.data, dict):
+        raise SpecError([document.problem((), "a spec is a mapping of keys such as name, sources, dimensions")])
+    try:
+        spec = Spec.model_validate(document.data)
+    except ValidationError as error:
+        raise SpecError([_problem(document, e) for e in error.errors()]) from None
+    spec._file = path
+    problems = _cross_check(spec, document)
+    if problems:
+        raise SpecError(problems)
+    spec._selects, spec._depends = load_selects(spec, document)
+    return spec
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _cross_check(spec: Spec, doc: YamlDocument) -> list[Problem]:
+    """What pydantic cannot see alone: names that must refer to declared columns, tables and vars."""
+    problems: list[Problem] = []
+
+    def need(path: KeyPath, name: str, allowed: list[str], what: str) -> None:
+        if name not in allowed:
+            problems.append(doc.problem(path, f"{what} {name!r} is not one of: {', '.join(allowed)}"))
+
+    allowed_fields = [*spec.vars, TEMPLATE_DATE_FIELD]
+    for source_name, source in spec.sources.items():
+        if isinstance(source, JsonSource):
+            for field in template_fields(source.location):
+                need(("sources", source_name, "location"), field, allowed_fields, "template field")
+        else:
+            need(
+                ("sources", source_name, "incremental_column"),
+                source.incremental_column,
+                list(source.columns),
+                "column",
+            )
+    overlap = set(spec.dimensions) & set(spec.facts)
+    for name in sorted(overlap):
+        problems.append(doc.problem(("facts", name), f"{name!r} is both a dimension and a fact"))
+    for section, tables in (("dimensions", spec.dimensions), ("facts", spec.facts)):
+        for name, table in tables.items():
+            at = (section, name)
+            columns = table.column_names
+            for i, key in enumerate(table.key):
+                need((*at, "key", i), key, columns, "key column")
+            for i, column in enumerate(table.sort):
+                need((*at, "sort", i), column, columns, "sort column")
+            if isinstance(table.distribution, DistKey):
+                need((*at, "distribution", "key"), table.distribution.key, columns, "distribution key")
+            if isinstance(table, Dimension) and table.latest_by:
+                need((*at, "latest_by"), table.latest_by, columns, "column")
+            if isinstance(table, Fact):
+                need((*at, "time_column"), table.time_column, columns, "time column")
+            for i, check in enumerate(table.checks):
+                options = check.options
+                for j, column in enumerate(getattr(options, "columns", [])):
+                    need((*at, "checks", i, check.kind, "columns", j), column, columns, "column")
+            if not (doc_root(spec) / table.select).is_file():
+                problems.append(doc.problem((*at, "select"), f"SQL file not found: {table.select}"))
+    return problems
+
+
+def doc_root(spec: Spec) -> Path:
+    """Paths in a spec are relative to the spec's own directory."""
+    return spec.file.parent
+
+
+def _problem(doc: YamlDocument, error: Any) -> Problem:
+    loc = _data_path(doc.data, error["loc"])
+    kind, ctx = error["type"], error.get("ctx", {})
+    if kind == "missing":
+        return doc.problem(loc[:-1], f"missing required key {loc[-1]!r}")
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(error["loc"][:-1])
+        hint = f" (allowed: {', '.join(allowed)})" if allowed else ""
+        return doc.problem(loc, f"unknown key {loc[-1]!r}{hint}", at_key=True)
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == NAME_PATTERN:
+        return doc.problem(
+            loc, f"{error['input']!r} is not a valid name: use lowercase letters, digits and _", at_key=True
+        )
+    if kind in ("literal_error", "union_tag_invalid"):
+        expected = ctx.get("expected") or ctx.get("expected_tags", "")
+        return doc.problem(loc, f"{error['input']!r} is not one of: {expected.replace(' or ', ', ')}")
+    message = error["msg"].removeprefix("Value error, ")
+    return doc.problem(loc, message)
+
+
+def _data_path(data: Any, loc: tuple) -> KeyPath:
+    """Pydantic's error location → the path in the YAML data (dropping union tags and validator names)."""
+    path: list[str | int] = []
+    for part in loc:
+        if part == "[key]":
+            continue
+        if (isinstance(data, dict) and part in data) or (
+            isinstance(data, list) and isinstance(part, int) and part < len(data)
+        ):
+            data = data[part]
+        elif isinstance(data, dict) and part in data.values():
+            continue  # a discriminated union's tag
+        elif isinstance(part, str) and ("[" in part or part in {"str", "int", "DistKey"}):
+            continue  # a validator or union member name
+        else:
+            data = None
+        path.append(part)
+    return tuple(path)
+
+
+def _allowed_keys(loc: tuple) -> list[str]:
+    """The keys a model accepts at a pydantic error location, following the model's annotations."""
+    kind: Any = Spec
+    for part in loc:
+        kind = _step(kind, part)
+        if kind is None:
+            return []
+    kind = _unwrap_model(kind)
+    if not (isinstance(kind, type) and issubclass(kind, BaseModel)):
+        return []
+    return [field.alias or name for name, field in kind.model_fields.items()]
+
+
+def _step(kind: Any, part: Any) -> Any:
+    kind = _unwrap_model(kind)
+    if isinstance(kind, type) and issubclass(kind, BaseModel):
+        field = kind.model_fields.get(part) or next((f for f in kind.model_fields.values() if f.alias == part), None)
+        return field.annotation if field else None
+    origin = get_origin(kind)
+    if origin is dict:
+        return get_args(kind)[1]
+    if origin is list:
+        return get_args(kind)[0]
+    if origin in (Union, UnionType):
+        for member in get_args(kind):
+            fields = getattr(member, "model_fields", {})
+            tag = fields.get("format")
+            if tag is not None and part in get_args(tag.annotation):
+                return member
+            if getattr(member, "__name__", None) == part:
+                return member
+    return None
+
+
+def _unwrap(kind: Any) -> Any:
+    while get_origin(kind) is Annotated:
+        kind = get_args(kind)[0]
+    return kind
+
+
+def _unwrap_model(kind: Any) -> Any:
+    """A union of one model with None or literals → that model."""
+    kind = _unwrap(kind)
+    if get_origin(kind) in (Union, UnionType):
+        models = [m for m in get_args(kind) if isinstance(m, type) and issubclass(m, BaseModel)]
+        return models[0] if len(models) == 1 else kind
+    return kind

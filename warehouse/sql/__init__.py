@@ -1,0 +1,1 @@
+"""SQL built as sqlglot expressions from the spec: DDL, staging, loads, checks."""

@@ -1,0 +1,82 @@
+"""CREATE statements per dialect, built from the spec (never transpiled from Redshift DDL)."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from warehouse.spec import Column, DistKey, Table
+from warehouse.sql.dialects import features
+from warehouse.sql.names import ident
+from warehouse.sql.names import table as table_ref
+from warehouse.sql.types import for_dialect
+
+
+def create_schema(name: str) -> exp.Create:
+    return exp.Create(this=exp.Table(db=ident(name)), kind="SCHEMA", exists=True)
+
+
+def create_table(
+    name: str,
+    columns: dict[str, Column],
+    dialect: str,
+    *,
+    schema: str | None = None,
+    table: Table | None = None,
+    if_not_exists: bool = True,
+) -> exp.Create:
+    """CREATE TABLE; with `table`, its key and (on Redshift) distribution, sort key and encodings."""
+    feats = features(dialect)
+    defs: list[exp.Expression] = [_column(n, c, dialect, feats.table_properties) for n, c in columns.items()]
+    properties: list[exp.Expression] = []
+    if table is not None and feats.informational_keys:
+        defs.append(exp.PrimaryKey(expressions=[ident(k) for k in table.key]))
+    if table is not None and feats.table_properties:
+        properties = _layout(table)
+    return exp.Create(
+        this=exp.Schema(this=table_ref(name, schema), expressions=defs),
+        kind="TABLE",
+        exists=if_not_exists,
+        properties=exp.Properties(expressions=properties) if properties else None,
+    )
+
+
+def create_temp_like(name: str, like: exp.Table, dialect: str) -> exp.Create:
+    """An empty session table shaped like `like` (on Redshift it inherits distribution and sort keys)."""
+    if features(dialect).create_like:
+        return exp.Create(
+            this=exp.Schema(this=table_ref(name), expressions=[exp.LikeProperty(this=like.copy())]),
+            kind="TABLE",
+            properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+        )
+    empty = exp.select("*").from_(like.copy()).limit(0)
+    return exp.Create(
+        this=table_ref(name),
+        kind="TABLE",
+        expression=empty,
+        properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+    )
+
+
+def drop_table(name: str, schema: str | None = None) -> exp.Drop:
+    return exp.Drop(tables=[table_ref(name, schema)], kind="TABLE", exists=True)
+
+
+def _column(name: str, column: Column, dialect: str, encodings: bool) -> exp.ColumnDef:
+    constraints = []
+    if not column.nullable:
+        constraints.append(exp.ColumnConstraint(kind=exp.NotNullColumnConstraint()))
+    if encodings and column.encode:
+        constraints.append(exp.ColumnConstraint(kind=exp.EncodeColumnConstraint(this=exp.var(column.encode))))
+    return exp.ColumnDef(this=ident(name), kind=for_dialect(column.datatype, dialect), constraints=constraints)
+
+
+def _layout(table: Table) -> list[exp.Expression]:
+    properties: list[exp.Expression] = []
+    if isinstance(table.distribution, DistKey):
+        properties.append(exp.DistStyleProperty(this=exp.var("KEY")))
+        properties.append(exp.DistKeyProperty(this=ident(table.distribution.key)))
+    else:
+        properties.append(exp.DistStyleProperty(this=exp.var(table.distribution.upper())))
+    if table.sort:
+        properties.append(exp.SortKeyProperty(this=[ident(c) for c in table.sort], compound=True))
+    return properties

@@ -1,0 +1,28 @@
+"""What each engine can do, as a table of differences (callers never branch on the engine name)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Features:
+    dialect: str
+    create_like: bool  # CREATE TEMP TABLE x (LIKE t) keeps the target's layout
+    table_properties: bool  # DISTSTYLE, DISTKEY, SORTKEY, ENCODE
+    informational_keys: bool  # PRIMARY KEY is declared for the planner but not enforced
+
+
+FEATURES = {
+    "redshift": Features("redshift", create_like=True, table_properties=True, informational_keys=True),
+    "postgres": Features("postgres", create_like=True, table_properties=False, informational_keys=False),
+    "duckdb": Features("duckdb", create_like=False, table_properties=False, informational_keys=False),
+}
+DIALECTS = tuple(FEATURES)
+
+
+def features(dialect: str) -> Features:
+    try:
+        return FEATURES[dialect]
+    except KeyError:
+        raise ValueError(f"unknown dialect {dialect!r} (known: {', '.join(DIALECTS)})") from None

@@ -1,0 +1,136 @@
+"""Load statements: one function per strategy, each a list of statements run in one transaction."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from warehouse.interval import Interval
+from warehouse.spec import Dimension, Fact
+from warehouse.sql.ddl import create_temp_like, drop_table
+from warehouse.sql.names import Layout, column, columns, ident
+from warehouse.sql.names import table as table_ref
+from warehouse.sql.statement import ROW, Statement
+
+RANK = "_row"
+
+
+def timestamp(value: object) -> exp.Cast:
+    """A naive UTC timestamp literal (zoned bounds would defeat Redshift's sort-key pruning)."""
+    return exp.cast(exp.Literal.string(f"{value:%Y-%m-%d %H:%M:%S}"), exp.DataType.build("timestamp"))
+
+
+def in_interval(time_column: exp.Expression, interval: Interval) -> exp.Expression:
+    return exp.and_(time_column.copy() >= timestamp(interval.start), time_column.copy() < timestamp(interval.end))
+
+
+def latest_per_key(rows: exp.Query, key: list[str], names: list[str], latest_by: str | None = None) -> exp.Select:
+    """One row per key: the newest by `latest_by`, ties broken by every column (deterministic everywhere)."""
+    order = [exp.Ordered(this=column(latest_by), desc=True, nulls_first=False)] if latest_by else []
+    order += [exp.Ordered(this=column(n), desc=False, nulls_first=False) for n in names]
+    rank = exp.Window(this=exp.RowNumber(), partition_by=columns(key), order=exp.Order(expressions=order))
+    ranked = exp.select(*columns(names), rank.as_(RANK, quoted=True)).from_(rows.subquery(ident("source")))
+    return (
+        exp.select(*columns(names, "ranked"))
+        .from_(ranked.subquery(ident("ranked")))
+        .where(column(RANK, "ranked").eq(1))
+    )
+
+
+def insert(into: exp.Table, names: list[str], rows: exp.Query) -> exp.Insert:
+    return exp.insert(rows, exp.Schema(this=into.copy(), expressions=[ident(n) for n in names]))
+
+
+def _matches(key: list[str], left: str, right: str) -> exp.Expression:
+    return exp.and_(*(column(k, left).eq(column(k, right)) for k in key))
+
+
+def dimension_upsert(name: str, dim: Dimension, select: exp.Query, layout: Layout, dialect: str) -> list[Statement]:
+    """Merge the run's newest row per key; with `latest_by`, never over a newer row already loaded."""
+    target, batch, names = layout.table(name), f"{name}__batch", dim.column_names
+    rows = latest_per_key(select, dim.key, names, dim.latest_by)
+    if dim.latest_by:
+        newer = (
+            exp.select("1")
+            .from_(target.copy().as_("loaded", quoted=True))
+            .where(
+                exp.and_(
+                    _matches(dim.key, "loaded", "ranked"),
+                    column(dim.latest_by, "loaded") > column(dim.latest_by, "ranked"),
+                )
+            )
+        )
+        rows = rows.where(exp.not_(exp.Exists(this=newer)), append=True)
+    matched = column(dim.key[0], "loaded")
+    counts = (
+        exp.select(
+            (exp.Count(this=exp.Star()) - exp.Count(this=matched)).as_("inserted", quoted=True),
+            exp.Count(this=matched.copy()).as_("updated", quoted=True),
+        )
+        .from_(table_ref(batch).as_("batch", quoted=True))
+        .join(
+            target.copy().as_("loaded", quoted=True),
+            on=_matches(dim.key, "batch", "loaded"),
+            join_type="left",
+        )
+    )
+    return [
+        Statement(create_temp_like(batch, target, dialect)),
+        Statement(insert(table_ref(batch), names, rows)),
+        Statement(counts, ROW),
+        Statement(_merge(target, table_ref(batch), dim.key, names)),
+        Statement(drop_table(batch)),
+    ]
+
+
+def dimension_replace(name: str, dim: Dimension, select: exp.Query, layout: Layout) -> list[Statement]:
+    """Rebuild the whole table from the run's rows (DELETE, not TRUNCATE: Redshift's TRUNCATE commits)."""
+    target, names = layout.table(name), dim.column_names
+    return [
+        Statement(exp.delete(target.copy()), "deleted"),
+        Statement(insert(target, names, latest_per_key(select, dim.key, names, dim.latest_by)), "inserted"),
+    ]
+
+
+def fact_replace(
+    name: str, fact: Fact, select: exp.Query, layout: Layout, interval: Interval, dialect: str
+) -> list[Statement]:
+    """Replace exactly the interval's rows; rows the SELECT yields outside the interval are counted, not loaded."""
+    target, batch, names = layout.table(name), f"{name}__batch", fact.column_names
+    window = in_interval(column(fact.time_column), interval)
+    raw = exp.select(*columns(names)).from_(select.subquery(ident("source")))
+    counts = exp.select(
+        exp.Count(this=exp.Star()).as_("selected", quoted=True),
+        exp.Count(this=exp.Case(ifs=[exp.If(this=window.copy(), true=exp.Literal.number(1))])).as_(
+            "in_interval", quoted=True
+        ),
+    ).from_(table_ref(batch))
+    in_window = exp.select(*columns(names)).from_(table_ref(batch)).where(window.copy())
+    return [
+        Statement(create_temp_like(batch, target, dialect)),
+        Statement(insert(table_ref(batch), names, raw)),
+        Statement(counts, ROW),
+        Statement(exp.delete(target.copy(), where=window.copy()), "deleted"),
+        Statement(insert(target, names, latest_per_key(in_window, fact.key, names)), "inserted"),
+        Statement(drop_table(batch)),
+    ]
+
+
+def _merge(target: exp.Table, batch: exp.Table, key: list[str], names: list[str]) -> exp.Merge:
+    owner = target.name
+    on = exp.and_(*(column(k, owner).eq(column(k, "batch")) for k in key))
+    whens = []
+    updates = [exp.EQ(this=column(n), expression=column(n, "batch")) for n in names if n not in key]
+    if updates:
+        whens.append(exp.When(matched=True, then=exp.Update(expressions=updates)))
+    whens.append(
+        exp.When(
+            matched=False,
+            then=exp.Insert(
+                this=exp.Tuple(expressions=columns(names)),
+                expression=exp.Tuple(expressions=columns(names, "batch")),
+            ),
+        )
+    )
+    return exp.Merge(
+        this=target.copy(), using=batch.as_("batch", quoted=True), on=on, whens=exp.Whens(expressions=whens)
+    )

@@ -1,0 +1,43 @@
+"""Warehouse engines behind one interface; `open_target` turns a URL or connection id into one."""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlsplit
+
+from warehouse.targets.base import Staged, Target
+
+__all__ = ["Staged", "Target", "open_target", "resolve_url"]
+
+DEFAULT_URL = "duckdb:///warehouse.duckdb"
+
+
+def resolve_url(target: str) -> str:
+    """A URL as given, or a connection id looked up as AIRFLOW_CONN_<ID> (the convention Airflow reads too)."""
+    if "://" in target:
+        return target
+    variable = f"AIRFLOW_CONN_{target.upper()}"
+    url = os.environ.get(variable)
+    if not url:
+        raise ValueError(f"target {target!r} is neither a URL nor a connection id set in ${variable}")
+    return url
+
+
+def open_target(target: str = DEFAULT_URL) -> Target:
+    """duckdb:///relative.duckdb, duckdb:////absolute.duckdb, postgresql://..., redshift://..., or a conn id."""
+    url = resolve_url(target)
+    scheme = urlsplit(url).scheme
+    if scheme == "duckdb":
+        from warehouse.targets.duckdb import DuckDBTarget
+
+        return DuckDBTarget(url[len("duckdb:///") :] or ":memory:")
+    raise ValueError(f"unsupported target scheme {scheme!r} in {redact_url(url)} (known: duckdb)")
+
+
+def redact_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return parts._replace(netloc=netloc).geturl()
+    return url
