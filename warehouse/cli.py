@@ -15,7 +15,7 @@ import sqlglot
 from warehouse.interval import Interval, intervals, parse_moment
 from warehouse.plan import plan
 from warehouse.runner import IntervalRun, Options, StepFailed, StepResult, resolve_variables, run
-from warehouse.sources.files import interval_objects, location, new_objects
+from warehouse.sources.files import interval_objects, location
 from warehouse.sources.objects import store_for
 from warehouse.spec import JsonSource, Spec, load_spec
 from warehouse.sql.dialects import DIALECTS
@@ -190,7 +190,7 @@ def _object_urls(source: JsonSource, variables: dict[str, str], interval: Interv
     store = store_for(location(source, variables, interval.start.date()))
     if source.partitioned:
         return [o.url for o in interval_objects(source, variables, interval, store)[0]]
-    return [o.url for o in new_objects(source, variables, store, set())]
+    return [o.url for o in store.list(location(source, variables))]
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -267,7 +267,13 @@ def _sample(args: argparse.Namespace) -> int:
     from warehouse.sample import write_sample
 
     facts = write_sample(
-        args.out, days=args.days, events_per_day=args.events_per_day, seed=args.seed, start=args.start, songs=args.songs
+        args.out,
+        progress=lambda line: print(f"  {line}", flush=True),
+        days=args.days,
+        events_per_day=args.events_per_day,
+        seed=args.seed,
+        start=args.start,
+        songs=args.songs,
     )
     print(
         f"wrote {facts['events']:,} events over {len(facts['written_days'])} day(s) "

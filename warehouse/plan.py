@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from warehouse.spec import Spec
-from warehouse.sql.transforms import STAGING
+from warehouse.spec import STAGING, Spec
 
 LAYERS = ("setup", "stage", "dimensions", "facts", "checks", "finish")
 

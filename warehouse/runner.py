@@ -17,15 +17,15 @@ from sqlglot import exp
 from warehouse import ledger
 from warehouse.interval import Interval, intervals
 from warehouse.plan import Step, plan
-from warehouse.sources.files import interval_objects, new_objects
+from warehouse.sources.files import interval_objects, location, new_objects
 from warehouse.sources.objects import default_s3_client, store_for
-from warehouse.spec import Check, Dimension, JsonSource, Spec
+from warehouse.spec import STAGING, Check, Dimension, JsonSource, Spec
 from warehouse.sql.checks import check_name, count_and_sample, failures
 from warehouse.sql.ddl import create_schema, create_table, drop_table
 from warehouse.sql.load import dimension_replace, dimension_upsert, fact_replace, in_interval
 from warehouse.sql.names import Layout, column
 from warehouse.sql.statement import Statement
-from warehouse.sql.transforms import STAGING, bind
+from warehouse.sql.transforms import bind
 from warehouse.targets import Target
 
 LEDGER_SCHEMA = "ledger"
@@ -137,7 +137,7 @@ class IntervalRun:
         if not isinstance(source, JsonSource):
             raise NotImplementedError(f"source {name!r}: format {source.format!r} is not supported yet")
         started = _now()
-        store = store_for(source.location.format(**self.variables, day=self.interval.start), self.options.s3_client)
+        store = store_for(location(source, self.variables, self.interval.start.date()), self.options.s3_client)
         if source.partitioned:
             objects, missing = interval_objects(source, self.variables, self.interval, store)
             if missing and source.on_missing == "error":
@@ -147,7 +147,10 @@ class IntervalRun:
             loaded: set[tuple[str, str]] = set()
             if not self.options.full_refresh:
                 loaded = set(self.target.fetch(ledger.loaded_objects(self.layout, self.spec.name, name))[1])
-            objects = new_objects(source, self.variables, store, loaded)
+            prefix = location(source, self.variables)
+            objects = new_objects(store.list(prefix), loaded)
+            if not objects and not loaded:
+                result.warnings.append(f"no object under {prefix}")
         staging = self.layout.staging(name)
         with self.target.transaction(), tempfile.TemporaryDirectory(prefix="warehouse-") as scratch:
             self.target.execute(drop_table(staging.name, staging.db))

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import re
+import hashlib
+import json
+import os
 import string
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from types import UnionType
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
-from sqlglot import exp
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from warehouse.sql.types import parse_type
-from warehouse.yamlfile import KeyPath, Problem, SpecError, YamlDocument, load_yaml
+from warehouse.yamlfile import KeyPath, Problem, SpecError, YamlDocument, display_path, load_yaml
+
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 NAME_PATTERN = r"^[a-z_][a-z0-9_]{0,126}$"
 Name = Annotated[str, Field(pattern=NAME_PATTERN)]
@@ -41,7 +37,8 @@ Encoding = Literal[
     "zstd",
 ]
 TEMPLATE_DATE_FIELD = "day"
-DURATION = re.compile(r"^(\d+)\s*([mhd])$")
+STAGING = "staging"  # how SQL files name a source's staged rows: staging.<source>
+CACHE_VERSION = "1"  # bump when the deep checks change what they accept or return
 
 
 class SpecModel(BaseModel):
@@ -64,14 +61,10 @@ class Column(SpecModel):
     def _short_form(cls, data: Any) -> Any:
         return {"type": data} if isinstance(data, str) else data
 
-    @field_validator("type")
-    @classmethod
-    def _known_type(cls, value: str) -> str:
-        parse_type(value)
-        return value
-
     @property
     def datatype(self) -> exp.DataType:
+        from warehouse.sql.types import parse_type
+
         return parse_type(self.type)
 
 
@@ -218,7 +211,8 @@ class Spec(SpecModel):
     facts: dict[Name, Fact] = Field(default_factory=dict)
 
     _file: Path = PrivateAttr()
-    _selects: dict[str, exp.Query] = PrivateAttr(default_factory=dict)
+    _document: YamlDocument = PrivateAttr()
+    _selects: dict[str, exp.Query] | None = PrivateAttr(None)
     _depends: dict[str, list[str]] = PrivateAttr(default_factory=dict)
 
     @property
@@ -230,7 +224,11 @@ class Spec(SpecModel):
         return {**self.dimensions, **self.facts}
 
     def select_of(self, table: str) -> exp.Query:
-        """The validated SELECT of a table, as written (logical table names)."""
+        """The validated SELECT of a table, as written (logical table names); parsed on first use."""
+        if self._selects is None:
+            from warehouse.sql.transforms import load_selects
+
+            self._selects, _ = load_selects(self, self._document)
         return self._selects[table]
 
     def depends_on(self, table: str) -> list[str]:
@@ -247,30 +245,79 @@ def template_fields(template: str) -> list[str]:
 
 
 def load_spec(path: Path | str) -> Spec:
-    """Load, validate and cross-check a spec and its SQL files; raise SpecError listing every problem."""
-    from warehouse.sql.transforms import load_selects
+    """Load and validate a spec and its SQL files; raise SpecError listing every problem.
 
+    The checks that need sqlglot (column types, the SQL files) run once per content of the spec and its SQL
+    files: their outcome is cached, so loading an unchanged spec (as the DAG file does) stays cheap."""
     path = Path(path)
-    document = load_yaml(path, display=_display(path))
+    document = load_yaml(path, display=display_path(path))
     if not isinstance(document.data, dict):
         raise SpecError([document.problem((), "a spec is a mapping of keys such as name, sources, dimensions")])
     try:
         spec = Spec.model_validate(document.data)
     except ValidationError as error:
         raise SpecError([_problem(document, e) for e in error.errors()]) from None
-    spec._file = path
+    spec._file, spec._document = path, document
     problems = _cross_check(spec, document)
     if problems:
         raise SpecError(problems)
-    spec._selects, spec._depends = load_selects(spec, document)
+    spec._depends = cached(_fingerprint(spec), lambda: _deep_check(spec, document))
     return spec
 
 
-def _display(path: Path) -> str:
+def _deep_check(spec: Spec, document: YamlDocument) -> dict[str, list[str]]:
+    """Column types and SQL files: parse and check them; return each table's inputs."""
+    from warehouse.sql.transforms import load_selects
+    from warehouse.sql.types import parse_type
+
+    problems = []
+    for path, column in _all_columns(spec):
+        try:
+            parse_type(column.type)
+        except ValueError as error:
+            problems.append(document.problem((*path, "type"), str(error)))
+    if problems:
+        raise SpecError(problems)
+    spec._selects, depends = load_selects(spec, document)
+    return depends
+
+
+def _all_columns(spec: Spec) -> list[tuple[KeyPath, Column]]:
+    found: list[tuple[KeyPath, Column]] = []
+    for section, owners in (("sources", spec.sources), ("dimensions", spec.dimensions), ("facts", spec.facts)):
+        for owner, item in owners.items():
+            found += [((section, owner, "columns", name), col) for name, col in item.columns.items()]
+    return found
+
+
+def _fingerprint(spec: Spec) -> str:
+    """A digest of everything the deep checks read: the spec, its SQL files and this library's version."""
+    digest = hashlib.sha256(CACHE_VERSION.encode())
+    digest.update(spec.file.read_bytes())
+    for table in spec.tables.values():
+        sql = spec.file.parent / table.select
+        digest.update(table.select.encode() + b"\0" + sql.read_bytes())
+    return digest.hexdigest()
+
+
+def cached(key: str, compute: Callable[[], dict[str, list[str]]]) -> dict[str, list[str]]:
+    """`compute()`, remembered in $WAREHOUSE_CACHE_DIR (default ~/.cache/warehouse) by `key`; failures are
+    never cached, and an unwritable cache only costs the recomputation."""
+    folder = Path(os.environ.get("WAREHOUSE_CACHE_DIR") or Path.home() / ".cache" / "warehouse")
+    entry = folder / f"spec-{key}.json"
     try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+        return json.loads(entry.read_text())
+    except (OSError, ValueError):
+        pass
+    value = compute()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = entry.with_suffix(f".{os.getpid()}.partial")
+        partial.write_text(json.dumps(value))
+        os.replace(partial, entry)
+    except OSError:
+        pass
+    return value
 
 
 def _cross_check(spec: Spec, doc: YamlDocument) -> list[Problem]:

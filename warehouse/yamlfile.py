@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 KeyPath = tuple[str | int, ...]
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: the same marks, much faster
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,19 @@ def dotted(path: KeyPath) -> str:
     return text
 
 
+def display_path(path: Path) -> str:
+    """A path as a person in the working directory would type it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def load_yaml(path: Path | str, display: str | None = None) -> YamlDocument:
     """Parse one YAML document; syntax errors and duplicate keys raise SpecError with their position."""
     name = display or str(path)
     text = Path(path).read_text(encoding="utf-8")
-    loader = yaml.SafeLoader(text)
+    loader = Loader(text)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
@@ -85,7 +94,7 @@ def load_yaml(path: Path | str, display: str | None = None) -> YamlDocument:
     return document
 
 
-def _convert(node: yaml.Node, path: KeyPath, doc: YamlDocument, loader: yaml.SafeLoader) -> Any:
+def _convert(node: yaml.Node, path: KeyPath, doc: YamlDocument, loader: Any) -> Any:
     doc.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}

@@ -32,8 +32,6 @@ def interval_objects(
     return found, missing
 
 
-def new_objects(
-    source: JsonSource, variables: dict[str, str], store: ObjectStore, loaded: set[tuple[str, str]]
-) -> list[SourceObject]:
-    """Objects under the prefix whose (url, version) has not been loaded."""
-    return [o for o in store.list(location(source, variables)) if (o.url, o.version) not in loaded]
+def new_objects(listed: list[SourceObject], loaded: set[tuple[str, str]]) -> list[SourceObject]:
+    """The listed objects whose (url, version) has not been loaded."""
+    return [o for o in listed if (o.url, o.version) not in loaded]

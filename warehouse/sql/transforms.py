@@ -17,13 +17,13 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.qualify_columns import quote_identifiers
 from sqlglot.schema import MappingSchema
 
+from warehouse.spec import STAGING
 from warehouse.sql.names import Layout, ident
-from warehouse.yamlfile import Problem, SpecError, YamlDocument
+from warehouse.yamlfile import Problem, SpecError, YamlDocument, display_path
 
 if TYPE_CHECKING:
     from warehouse.spec import Spec
 
-STAGING = "staging"
 TABLES = "warehouse"  # the logical schema of the spec's tables while validating
 READ_DIALECT = "redshift"
 
@@ -36,7 +36,7 @@ def load_selects(spec: Spec, doc: YamlDocument) -> tuple[dict[str, exp.Query], d
     problems: list[Problem] = []
     for name, table in spec.tables.items():
         path = spec.file.parent / table.select
-        display = _display(path)
+        display = display_path(path)
         try:
             query, inputs = _check(path, display, name, table.column_names, spec, schema)
         except SpecError as error:
@@ -167,13 +167,6 @@ def _cycles(depends: dict[str, list[str]], doc: YamlDocument) -> list[Problem]:
     for name in depends:
         visit(name, [])
     return problems
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 def bind(query: exp.Query, layout: Layout) -> exp.Query:
