@@ -18,6 +18,7 @@ from warehouse.runner import IntervalRun, Options, StepFailed, StepResult, resol
 from warehouse.sources.files import interval_objects, location
 from warehouse.sources.objects import store_for
 from warehouse.spec import JsonSource, Spec, load_spec
+from warehouse.sql.checks import check_name
 from warehouse.sql.dialects import DIALECTS
 from warehouse.sql.stage import stage_preview
 from warehouse.sql.transforms import READ_DIALECT
@@ -154,14 +155,17 @@ def _ddl(args: argparse.Namespace) -> int:
 
 def _plan(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
-    dialect = _dialect(args.target)
-    options = _options(args)
-    interval = _interval_at(spec, args.date)
+    print(plan_text(spec, _interval_at(spec, args.date), _dialect(args.target), _options(args)), end="")
+    return 0
+
+
+def plan_text(spec: Spec, interval: Interval, dialect: str, options: Options) -> str:
+    """Every step of one interval with its SQL, as `warehouse plan` prints it."""
     runner = IntervalRun(spec, interval, _DryTarget(dialect), options)
     variables = resolve_variables(spec, options.variables)
-    print(f"-- plan of {spec.name} for {interval} on {dialect}")
+    out = [f"-- plan of {spec.name} for {interval} on {dialect}\n"]
     for step in plan(spec, options.tables):
-        print(f"\n-- step {step.name} ({step.layer}){' after ' + ', '.join(step.needs) if step.needs else ''}")
+        out.append(f"\n-- step {step.name} ({step.layer}){' after ' + ', '.join(step.needs) if step.needs else ''}\n")
         if step.layer == "stage":
             source = spec.sources[step.subject]
             urls = _object_urls(source, variables, interval)
@@ -169,15 +173,15 @@ def _plan(args: argparse.Namespace) -> int:
             texts = [s.sql(dialect=dialect, pretty=True) for s in statements]
         elif step.layer == "checks":
             texts = [
-                f"-- {name}\n{q.sql(dialect=dialect, pretty=True)}" for name, q in runner.check_queries(step.subject)
+                f"-- {check_name(c)}\n{q.sql(dialect=dialect, pretty=True)}"
+                for c, q in runner.check_queries(step.subject)
             ]
         else:
             statements = {"setup": runner.setup_statements, "finish": runner.finish_statements}.get(step.layer)
             chosen = statements() if statements else runner.load_statements(step.subject)
             texts = [s.render(dialect, pretty=True) for s in chosen]
-        for text in texts:
-            print(f"{text};")
-    return 0
+        out += [f"{text};\n" for text in texts]
+    return "".join(out)
 
 
 def _interval_at(spec: Spec, moment: datetime) -> Interval:
@@ -249,18 +253,20 @@ def summary(results: list[StepResult]) -> str:
 
 
 def format_table(header: list[str], rows: list[list[str]]) -> str:
+    """A plain text table: numbers right-aligned, text left-aligned."""
+    numeric = [all(_is_number(row[i]) for row in rows) and bool(rows) for i in range(len(header))]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
-    lines = [
-        "  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(header, widths, strict=True)))
-    ]
-    lines.append("  ".join("-" * w for w in widths))
-    for row in rows:
-        lines.append(
-            "  ".join(
-                str(x).ljust(w) if i == 0 else str(x).rjust(w) for i, (x, w) in enumerate(zip(row, widths, strict=True))
-            )
-        )
-    return "\n".join(lines)
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            str(c).rjust(w) if right else str(c).ljust(w) for c, w, right in zip(cells, widths, numeric, strict=True)
+        ).rstrip()
+
+    return "\n".join([line(header), "  ".join("-" * w for w in widths), *(line(r) for r in rows)])
+
+
+def _is_number(text: str) -> bool:
+    return text.replace(",", "").replace(".", "", 1).lstrip("-").isdigit() or text == "NULL"
 
 
 def _sample(args: argparse.Namespace) -> int:

@@ -166,7 +166,7 @@ class IntervalRun:
             self._commit(result, statements, started)
 
     def _dimensions(self, result: StepResult) -> None:
-        self._commit(result, self.load_statements(result.step.subject), _now())
+        self._commit(result, self.load_statements(result.step.subject), _now(), verify=_merged_all)
 
     def _facts(self, result: StepResult) -> None:
         self._commit(result, self.load_statements(result.step.subject), _now())
@@ -238,10 +238,18 @@ class IntervalRun:
         sources = [self.spec.sources[s] for s in inputs]
         return bool(sources) and all(isinstance(s, JsonSource) and not s.partitioned for s in sources)
 
-    def _commit(self, result: StepResult, statements: list[Statement], started: datetime) -> None:
-        """Run the step's statements and its ledger row in one transaction."""
+    def _commit(
+        self,
+        result: StepResult,
+        statements: list[Statement],
+        started: datetime,
+        verify: Callable[[dict[str, int]], None] | None = None,
+    ) -> None:
+        """Run the step's statements and its ledger row in one transaction (`verify` may still refuse it)."""
         with self.target.transaction():
             result.counts.update(self.target.run(statements))
+            if verify:
+                verify(result.counts)
             self.target.execute(ledger.record_step(self.layout, self._ledger_row(result, started)))
 
     def _record_failure(self, result: StepResult, started: datetime) -> None:
@@ -270,6 +278,14 @@ class IntervalRun:
             "finished_at": _now(),
             "run_id": self.options.run_id or None,
         }
+
+
+def _merged_all(counts: dict[str, int]) -> None:
+    """An engine that merged fewer rows than the batch holds has lost rows: roll back rather than publish."""
+    merged = counts.pop("merged", None)
+    expected = counts.get("inserted", 0) + counts.get("updated", 0)
+    if merged is not None and merged >= 0 and merged != expected:
+        raise RuntimeError(f"the engine merged {merged} row(s) of a batch of {expected}: rolled back")
 
 
 class ChecksFailed(Exception):

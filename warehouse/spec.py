@@ -374,8 +374,11 @@ def doc_root(spec: Spec) -> Path:
 def _problem(doc: YamlDocument, error: Any) -> Problem:
     loc = _data_path(doc.data, error["loc"])
     kind, ctx = error["type"], error.get("ctx", {})
-    if kind == "missing":
-        return doc.problem(loc[:-1], f"missing required key {loc[-1]!r}")
+    if kind == "missing":  # placed on the mapping that lacks it
+        return doc.problem(loc, f"missing required key {loc[-1]!r}", at_key=True)
+    if kind == "union_tag_invalid":
+        tag_path = (*loc, ctx["discriminator"].strip("'"))
+        return doc.problem(tag_path, f"{ctx['tag']!r} is not one of: {ctx['expected_tags']}")
     if kind == "extra_forbidden":
         allowed = _allowed_keys(error["loc"][:-1])
         hint = f" (allowed: {', '.join(allowed)})" if allowed else ""
@@ -384,9 +387,8 @@ def _problem(doc: YamlDocument, error: Any) -> Problem:
         return doc.problem(
             loc, f"{error['input']!r} is not a valid name: use lowercase letters, digits and _", at_key=True
         )
-    if kind in ("literal_error", "union_tag_invalid"):
-        expected = ctx.get("expected") or ctx.get("expected_tags", "")
-        return doc.problem(loc, f"{error['input']!r} is not one of: {expected.replace(' or ', ', ')}")
+    if kind == "literal_error":
+        return doc.problem(loc, f"{error['input']!r} is not one of: {ctx['expected'].replace(' or ', ', ')}")
     message = error["msg"].removeprefix("Value error, ")
     return doc.problem(loc, message)
 

@@ -39,15 +39,35 @@ class LocalStore:
         return SourceObject(str(path), info.st_size, f"{info.st_mtime_ns}-{info.st_size}")
 
     def list(self, prefix: str) -> list[SourceObject]:
-        root = Path(prefix)
-        if root.is_file():
-            found = [self.stat(prefix)]
-        elif root.is_dir():
-            found = [self.stat(str(p)) for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")]
-        else:
-            parent, stem = root.parent, root.name
-            found = [self.stat(str(p)) for p in parent.glob(f"{stem}*") if p.is_file()] if parent.is_dir() else []
-        return sorted(o for o in found if o is not None)
+        """Files under a directory (recursively, hidden ones aside), or whose path starts with `prefix`."""
+        if os.path.isdir(prefix):
+            return sorted(self._walk(prefix))
+        parent, stem = os.path.split(prefix)
+        if not os.path.isdir(parent or "."):
+            return []
+        return sorted(
+            obj
+            for entry in os.scandir(parent or ".")
+            if entry.name.startswith(stem) and entry.is_file()
+            for obj in [self._object(entry)]
+        )
+
+    def _walk(self, folder: str) -> list[SourceObject]:
+        found = []
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir():
+                    found += self._walk(entry.path)
+                elif entry.is_file():
+                    found.append(self._object(entry))
+        return found
+
+    @staticmethod
+    def _object(entry: os.DirEntry) -> SourceObject:
+        info = entry.stat()
+        return SourceObject(entry.path, info.st_size, f"{info.st_mtime_ns}-{info.st_size}")
 
     def local_paths(self, objects: list[SourceObject], scratch: Path) -> list[Path]:
         return [Path(o.url) for o in objects]

@@ -28,16 +28,48 @@ def latest_per_key(rows: exp.Query, key: list[str], names: list[str], latest_by:
     order = [exp.Ordered(this=column(latest_by), desc=True, nulls_first=False)] if latest_by else []
     order += [exp.Ordered(this=column(n), desc=False, nulls_first=False) for n in names]
     rank = exp.Window(this=exp.RowNumber(), partition_by=columns(key), order=exp.Order(expressions=order))
-    ranked = exp.select(*columns(names), rank.as_(RANK, quoted=True)).from_(rows.subquery(ident("source")))
+    source = rows.subquery(ident("source"), copy=False)
+    ranked = exp.select(*columns(names), rank.as_(RANK, quoted=True)).from_(source, copy=False)
     return (
         exp.select(*columns(names, "ranked"))
-        .from_(ranked.subquery(ident("ranked")))
-        .where(column(RANK, "ranked").eq(1))
+        .from_(ranked.subquery(ident("ranked"), copy=False), copy=False)
+        .where(column(RANK, "ranked").eq(1), copy=False)
     )
 
 
+def one_per_key(rows: exp.Table, key: list[str], names: list[str], where: exp.Expression) -> exp.Union:
+    """`latest_per_key` of the rows matching `where`, ranking only the keys that occur more than once
+    (sorting every row by every column costs more than the rare duplicates are worth)."""
+    repeated = (
+        exp.select(*columns(key))
+        .from_(rows.copy())
+        .where(where.copy())
+        .group_by(*columns(key))
+        .having(exp.Count(this=exp.Star()) > 1)
+        .subquery(ident("repeated"))
+    )
+
+    def scope(join_type: str) -> exp.Select:
+        query = exp.select(*columns(names, "rows")).from_(rows.copy().as_("rows", quoted=True))
+        query = query.join(repeated.copy(), on=_matches(key, "rows", "repeated"), join_type=join_type)
+        return query.where(_qualified(where, "rows"))
+
+    single = scope("left").where(column(key[0], "repeated").is_(exp.null()), copy=False)
+    ranked = latest_per_key(scope("inner"), key, names)
+    return exp.union(single, ranked, distinct=False)
+
+
+def _qualified(condition: exp.Expression, owner: str) -> exp.Expression:
+    """The condition with its bare columns owned by `owner`."""
+
+    def own(node: exp.Expression) -> exp.Expression:
+        return column(node.name, owner) if isinstance(node, exp.Column) and not node.table else node
+
+    return condition.transform(own)
+
+
 def insert(into: exp.Table, names: list[str], rows: exp.Query) -> exp.Insert:
-    return exp.insert(rows, exp.Schema(this=into.copy(), expressions=[ident(n) for n in names]))
+    return exp.insert(rows, exp.Schema(this=into.copy(), expressions=[ident(n) for n in names]), copy=False)
 
 
 def _matches(key: list[str], left: str, right: str) -> exp.Expression:
@@ -59,7 +91,7 @@ def dimension_upsert(name: str, dim: Dimension, select: exp.Query, layout: Layou
                 )
             )
         )
-        rows = rows.where(exp.not_(exp.Exists(this=newer)), append=True)
+        rows = rows.where(exp.not_(exp.Exists(this=newer)), append=True, copy=False)
     matched = column(dim.key[0], "loaded")
     counts = (
         exp.select(
@@ -77,7 +109,7 @@ def dimension_upsert(name: str, dim: Dimension, select: exp.Query, layout: Layou
         Statement(create_temp_like(batch, target, dialect)),
         Statement(insert(table_ref(batch), names, rows)),
         Statement(counts, ROW),
-        Statement(_merge(target, table_ref(batch), dim.key, names)),
+        Statement(_merge(target, table_ref(batch), dim.key, names), "merged"),
         Statement(drop_table(batch)),
     ]
 
@@ -97,20 +129,19 @@ def fact_replace(
     """Replace exactly the interval's rows; rows the SELECT yields outside the interval are counted, not loaded."""
     target, batch, names = layout.table(name), f"{name}__batch", fact.column_names
     window = in_interval(column(fact.time_column), interval)
-    raw = exp.select(*columns(names)).from_(select.subquery(ident("source")))
+    raw = exp.select(*columns(names)).from_(select.subquery(ident("source"), copy=False), copy=False)
     counts = exp.select(
         exp.Count(this=exp.Star()).as_("selected", quoted=True),
         exp.Count(this=exp.Case(ifs=[exp.If(this=window.copy(), true=exp.Literal.number(1))])).as_(
             "in_interval", quoted=True
         ),
     ).from_(table_ref(batch))
-    in_window = exp.select(*columns(names)).from_(table_ref(batch)).where(window.copy())
     return [
         Statement(create_temp_like(batch, target, dialect)),
         Statement(insert(table_ref(batch), names, raw)),
         Statement(counts, ROW),
         Statement(exp.delete(target.copy(), where=window.copy()), "deleted"),
-        Statement(insert(target, names, latest_per_key(in_window, fact.key, names)), "inserted"),
+        Statement(insert(target, names, one_per_key(table_ref(batch), fact.key, names, window)), "inserted"),
         Statement(drop_table(batch)),
     ]
 

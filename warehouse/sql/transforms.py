@@ -181,4 +181,4 @@ def bind(query: exp.Query, layout: Layout) -> exp.Query:
         physical.set("alias", node.args.get("alias") or exp.TableAlias(this=ident(node.name)))
         return physical
 
-    return query.transform(swap)
+    return query.transform(swap)  # a new tree: the spec's parsed SELECT stays as written

@@ -91,16 +91,14 @@ class Target(ABC):
 
     def execute(self, statement: exp.Expression | Statement) -> int:
         """Run one statement; return the number of rows it changed (-1 when the driver cannot tell)."""
-        text = self.render(statement)
-        log.info("%s", self.redact(self.render(statement, pretty=True)))
+        text = self._logged(statement)
         with self._cursor() as cursor:
             cursor.execute(text)
             return self._rowcount(cursor)
 
     def fetch(self, statement: exp.Expression | Statement) -> tuple[list[str], list[tuple]]:
         """Run a query; return its column names and rows."""
-        text = self.render(statement)
-        log.info("%s", self.redact(self.render(statement, pretty=True)))
+        text = self._logged(statement)
         with self._cursor() as cursor:
             cursor.execute(text)
             names = [d[0] for d in cursor.description or []]
@@ -113,6 +111,12 @@ class Target(ABC):
             yield cursor
         finally:
             cursor.close()
+
+    def _logged(self, statement: exp.Expression | Statement) -> str:
+        """The statement's text; logged (pretty, secrets masked) when INFO is on for warehouse.sql."""
+        if log.isEnabledFor(logging.INFO):
+            log.info("%s;", self.redact(self.render(statement, pretty=True)))
+        return self.render(statement)
 
     def _rowcount(self, cursor: Any) -> int:
         return cursor.rowcount

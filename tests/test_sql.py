@@ -1,0 +1,66 @@
+"""SQL built per dialect: golden files, sqlglot round trips, and create_tables.sql kept in sync."""
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import sqlglot
+from helpers import ROOT, SPEC
+
+from warehouse.cli import ddl_text, plan_text
+from warehouse.interval import Interval
+from warehouse.runner import IntervalRun, Options
+from warehouse.spec import load_spec
+
+GOLDEN = ROOT / "tests" / "golden"
+DATA = "tests/fixtures/golden"
+DAY = Interval(datetime(2018, 11, 1), datetime(2018, 11, 2))
+STAGING_DIALECTS = ["duckdb"]
+
+
+@pytest.fixture(autouse=True)
+def _at_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)  # object paths in the plans are relative to the repository
+
+
+@pytest.mark.parametrize("dialect", STAGING_DIALECTS)
+def test_plan_matches_golden_file(dialect: str) -> None:
+    text = plan_text(load_spec(SPEC), DAY, dialect, Options(variables={"data_root": DATA}))
+    golden = GOLDEN / f"plan_{dialect}.sql"
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(text)
+    assert text == golden.read_text(), f"plan changed: review, then rerun with UPDATE_GOLDEN=1 to accept ({golden})"
+
+
+@pytest.mark.parametrize("dialect", ["redshift", "postgres", "duckdb"])
+def test_every_statement_round_trips_through_sqlglot(dialect: str) -> None:
+    spec = load_spec(SPEC)
+    runner = IntervalRun(spec, DAY, _Dialect(dialect))
+    statements = [s.sql for s in runner.setup_statements() + runner.finish_statements()]
+    for name in spec.tables:
+        statements += [s.sql for s in runner.load_statements(name)]
+        statements += [q for _, q in runner.check_queries(name)]
+    for statement in statements:
+        text = statement.sql(dialect=dialect)
+        assert sqlglot.parse_one(text, read=dialect).sql(dialect=dialect) == text
+
+
+def test_create_tables_sql_is_the_generated_redshift_ddl() -> None:
+    expected = ddl_text(load_spec(Path("config/sparkify.yaml")), "redshift")
+    assert (ROOT / "create_tables.sql").read_text() == expected, (
+        "create_tables.sql is stale: run `warehouse ddl --target redshift > create_tables.sql`"
+    )
+
+
+def test_redshift_ddl_has_layout_and_the_others_do_not() -> None:
+    spec = load_spec(SPEC)
+    redshift, postgres = ddl_text(spec, "redshift"), ddl_text(spec, "postgres")
+    assert 'DISTKEY("user_id")' in redshift and 'COMPOUND SORTKEY("start_time")' in redshift
+    assert "ENCODE az64" in redshift and 'PRIMARY KEY ("songplay_id")' in redshift
+    assert "DIST" not in postgres and "SORTKEY" not in postgres and "ENCODE" not in postgres
+
+
+class _Dialect:
+    def __init__(self, dialect: str):
+        self.dialect = dialect
