@@ -18,8 +18,9 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 demo: install
 	rm -f $(DEMO_DB)
 	$(BIN)/warehouse sample --out $(DEMO_DATA) --days 30 --events-per-day 2000 --seed 7
-	$(BIN)/warehouse run --spec config/sparkify.yaml --start 2018-11-01 --end 2018-12-01 \
-		--target duckdb:///$(DEMO_DB) --var data_root=$(DEMO_DATA)
+	AIRFLOW_CONN_APP_DB=duckdb:///$(DEMO_DATA)/app.duckdb $(BIN)/warehouse run --spec config/sparkify.yaml \
+		--start 2018-11-01 --end 2018-12-01 --target duckdb:///$(DEMO_DB) \
+		--var data_root=$(DEMO_DATA) --var staging_root=data/staging
 	$(BIN)/warehouse query --target duckdb:///$(DEMO_DB) sql/reports/top_songs.sql sql/reports/plays_by_level.sql
 
 lint: install

@@ -81,6 +81,18 @@ CREATE TABLE IF NOT EXISTS "time" (
 DISTSTYLE AUTO
 COMPOUND SORTKEY("start_time");
 
+CREATE TABLE IF NOT EXISTS "accounts" (
+  "account_id" INTEGER NOT NULL,
+  "user_id" INTEGER,
+  "plan" VARCHAR(16) NOT NULL,
+  "country" CHAR(2),
+  "created_at" TIMESTAMP NOT NULL,
+  "updated_at" TIMESTAMP NOT NULL,
+  PRIMARY KEY ("account_id")
+)
+DISTSTYLE ALL
+COMPOUND SORTKEY("account_id");
+
 CREATE TABLE IF NOT EXISTS "songplays" (
   "songplay_id" CHAR(32) NOT NULL,
   "start_time" TIMESTAMP NOT NULL ENCODE az64,

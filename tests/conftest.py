@@ -14,9 +14,44 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 @pytest.fixture(scope="session")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    """Four days of generated data (the third is missing) and the facts the generator knows."""
-    from warehouse.sample import write_sample
+    """Four days of generated data (the third is missing), its app database, and the facts the generator knows."""
+    from warehouse.sample import write_app_db, write_sample
 
     out = tmp_path_factory.mktemp("sample")
     facts = write_sample(out, days=4, events_per_day=400, songs=60, seed=11)
+    facts |= write_app_db(out / "app.duckdb", facts, seed=11)
     return out, facts
+
+
+PG_SERVER = os.environ.get("WAREHOUSE_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    """The PostgreSQL server of this machine; its tests fail (never skip) in CI when it is down."""
+    import psycopg
+
+    try:
+        psycopg.connect(f"{PG_SERVER}/postgres", connect_timeout=3).close()
+    except psycopg.OperationalError as error:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(f"no PostgreSQL at {PG_SERVER}: {error}")
+    return PG_SERVER
+
+
+@pytest.fixture
+def pg_database(pg_server: str):
+    """A new, empty database on the server (dropped afterwards); yields its URL."""
+    import uuid
+
+    import psycopg
+
+    name = f"warehouse_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(f"{pg_server}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{pg_server}/{name}"
+    finally:
+        with psycopg.connect(f"{pg_server}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -33,9 +33,11 @@ def edit(path: Path, old: str, new: str) -> int:
 
 
 def load(spec: Spec | Path, target: Target, start: str, end: str | None, data_root: Path, **options) -> list:
-    """Run [start, end) (end None: the one day from start) with data_root pointing at `data_root`."""
+    """Run [start, end) (end None: the one day from start) on the sample at `data_root`: its files, its
+    app.duckdb as the app database, and a staging location beside it."""
     spec = spec if isinstance(spec, Spec) else load_spec(spec)
-    opts = Options(variables={"data_root": str(data_root)}, **options)
+    variables = {"data_root": str(data_root), "staging_root": f"{data_root}-staging"}
+    opts = Options(variables=variables, connection=lambda _: f"duckdb:///{data_root}/app.duckdb", **options)
     begin = parse_moment(start)
     return run(spec, begin, parse_moment(end) if end else begin + timedelta(days=1), target, opts)
 
@@ -44,7 +46,7 @@ def _canonical(value: object) -> str:
     if value is None:
         return "\\N"
     if isinstance(value, float | Decimal):
-        return repr(round(float(value), 6))
+        return repr(float(value))
     if isinstance(value, datetime | date):
         return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
     return str(value)

@@ -26,6 +26,7 @@ def test_a_month_loads_exactly_what_the_generator_wrote(sample, target) -> None:
     assert count(target, "SELECT COUNT(*) FROM songs") == facts["songs"]
     assert count(target, "SELECT COUNT(*) FROM artists") == facts["artists"]
     assert count(target, 'SELECT COUNT(*) FROM "time"') == facts["distinct_play_times"]
+    assert count(target, "SELECT COUNT(*) FROM accounts") == facts["accounts"]
     staged = sum(r.counts.get("staged", 0) for r in results if r.step.name == "stage_events")
     assert staged == facts["events"]
     assert [r.step.name for r in results].count("finish") == 4  # the missing day too, with a warning
@@ -67,7 +68,7 @@ def test_loading_out_of_order_gives_the_same_contents(sample, tmp_path: Path) ->
 def test_the_ledger_records_every_step_and_the_loaded_song_files(sample, target) -> None:
     data, facts = sample
     load(SPEC, target, "2018-11-01", "2018-11-03", data)
-    assert count(target, "SELECT COUNT(*) FROM ledger.steps WHERE status = 'success'") == 2 * 14
+    assert count(target, "SELECT COUNT(*) FROM ledger.steps WHERE status = 'success'") == 2 * 17
     assert count(target, "SELECT COUNT(*) FROM ledger.objects WHERE status = 'loaded'") == facts["song_files"]
     assert count(target, "SELECT SUM(staged) FROM ledger.steps WHERE step = 'stage_events'") == sum(
         facts["events_by_day"][d] for d in ("2018-11-01", "2018-11-02")

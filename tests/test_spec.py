@@ -27,7 +27,7 @@ def where(message: str) -> tuple[str, int, int]:
 
 def test_the_sparkify_spec_is_valid() -> None:
     spec = load_spec(SPEC)
-    assert list(spec.dimensions) == ["users", "songs", "artists", "time"]
+    assert list(spec.dimensions) == ["users", "songs", "artists", "time", "accounts"]
     assert spec.depends_on("songplays") == ["staging.events", "songs", "artists"]
 
 
@@ -42,7 +42,7 @@ def test_bad_yaml_syntax_names_file_and_line(tmp_path: Path) -> None:
 
 def test_unknown_key_lists_allowed_keys(tmp_path: Path) -> None:
     spec = project_copy(tmp_path)
-    line = edit(spec, "    latest_by: updated_at\n", "    latest_by: updated_at\n    histroy: scd2\n") + 1
+    line = edit(spec, "    key: [user_id]\n", "    key: [user_id]\n    histroy: scd2\n") + 1
     (problem,) = error_of(spec).problems
     assert (problem.line, problem.column, problem.key) == (line, 5, "dimensions.users.histroy")
     assert "unknown key 'histroy'" in problem.message
@@ -107,7 +107,10 @@ def test_unknown_template_field(tmp_path: Path) -> None:
     spec = project_copy(tmp_path)
     line = edit(spec, "{data_root}/song_data/", "{data_rot}/song_data/")
     (problem,) = error_of(spec).problems
-    assert problem.line == line and "template field 'data_rot' is not one of: data_root, day" in problem.message
+    assert (
+        problem.line == line
+        and "template field 'data_rot' is not one of: data_root, staging_root, day" in problem.message
+    )
 
 
 def test_unknown_column_in_sql_file(tmp_path: Path) -> None:

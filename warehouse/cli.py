@@ -15,9 +15,10 @@ import sqlglot
 from warehouse.interval import Interval, intervals, parse_moment
 from warehouse.plan import plan
 from warehouse.runner import IntervalRun, Options, StepFailed, StepResult, resolve_variables, run
+from warehouse.sources.database import as_json_source, extract_query
 from warehouse.sources.files import interval_objects, location
 from warehouse.sources.objects import store_for
-from warehouse.spec import JsonSource, Spec, load_spec
+from warehouse.spec import JsonSource, PostgresSource, Spec, load_spec
 from warehouse.sql.checks import check_name
 from warehouse.sql.dialects import DIALECTS
 from warehouse.sql.stage import stage_preview
@@ -168,9 +169,17 @@ def plan_text(spec: Spec, interval: Interval, dialect: str, options: Options) ->
         out.append(f"\n-- step {step.name} ({step.layer}){' after ' + ', '.join(step.needs) if step.needs else ''}\n")
         if step.layer == "stage":
             source = spec.sources[step.subject]
-            urls = _object_urls(source, variables, interval)
-            statements = stage_preview(dialect, runner.layout.staging(step.subject), source, urls)
-            texts = [s.sql(dialect=dialect, pretty=True) for s in statements]
+            texts = []
+            if isinstance(source, PostgresSource):
+                prefix = runner.extract_prefix(step.subject)
+                query = extract_query(source, interval).sql(dialect="postgres", pretty=True)
+                texts.append(f"-- extract from {source.connection} to {prefix}/part-NNNN.json.gz\n{query}")
+                source, urls = as_json_source(source, prefix), [f"{prefix}/part-0000.json.gz"]
+            else:
+                urls = _object_urls(source, variables, interval)
+            table = runner.layout.staging(step.subject)
+            statements = stage_preview(dialect, table, source, urls, runner.manifest_url(step.subject))
+            texts += [s.sql(dialect=dialect, pretty=True) for s in statements]
         elif step.layer == "checks":
             texts = [
                 f"-- {check_name(c)}\n{q.sql(dialect=dialect, pretty=True)}"
@@ -192,9 +201,12 @@ def _interval_at(spec: Spec, moment: datetime) -> Interval:
 def _object_urls(source: JsonSource, variables: dict[str, str], interval: Interval) -> list[str]:
     """The objects a run would stage (for a prefix source: all, as the ledger of loaded ones is not read)."""
     store = store_for(location(source, variables, interval.start.date()))
-    if source.partitioned:
-        return [o.url for o in interval_objects(source, variables, interval, store)[0]]
-    return [o.url for o in store.list(location(source, variables))]
+    try:
+        if source.partitioned:
+            return [o.url for o in interval_objects(source, variables, interval, store)[0]]
+        return [o.url for o in store.list(location(source, variables))]
+    except Exception as error:  # e.g. no AWS credentials: the plan still shows the SQL
+        return [f"<objects not listed: {type(error).__name__}: {error}>"]
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -214,7 +226,8 @@ def _run(args: argparse.Namespace) -> int:
 
 def _progress(result: StepResult) -> None:
     counts = result.counts
-    parts = [f"{counts[k]:,} {k}" for k in ("staged", "inserted", "updated", "deleted", "rejected") if counts.get(k)]
+    shown = ("extracted", "staged", "inserted", "updated", "deleted", "rejected")
+    parts = [f"{counts[k]:,} {k}" for k in shown if counts.get(k)]
     if "objects" in counts:
         parts.append(f"from {counts['objects']:,} object(s)")
     if result.checks:
@@ -270,20 +283,22 @@ def _is_number(text: str) -> bool:
 
 
 def _sample(args: argparse.Namespace) -> int:
-    from warehouse.sample import write_sample
+    from warehouse.sample import write_app_db, write_sample
 
     facts = write_sample(
         args.out,
-        progress=lambda line: print(f"  {line}", flush=True),
         days=args.days,
         events_per_day=args.events_per_day,
         seed=args.seed,
         start=args.start,
         songs=args.songs,
+        progress=lambda line: print(f"  {line}", flush=True),
     )
+    accounts = write_app_db(args.out / "app.duckdb", facts, seed=args.seed)
     print(
         f"wrote {facts['events']:,} events over {len(facts['written_days'])} day(s) "
-        f"(missing: {', '.join(facts['missing_days']) or 'none'}) and {facts['song_files']:,} song files to {args.out}"
+        f"(missing: {', '.join(facts['missing_days']) or 'none'}), {facts['song_files']:,} song files and "
+        f"{accounts['accounts']:,} accounts (app.duckdb, a stand-in for the app's database) to {args.out}"
     )
     return 0
 

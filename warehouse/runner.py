@@ -17,16 +17,17 @@ from sqlglot import exp
 from warehouse import ledger
 from warehouse.interval import Interval, intervals
 from warehouse.plan import Step, plan
+from warehouse.sources.database import as_json_source, extract
 from warehouse.sources.files import interval_objects, location, new_objects
-from warehouse.sources.objects import default_s3_client, store_for
-from warehouse.spec import STAGING, Check, Dimension, JsonSource, Spec
+from warehouse.sources.objects import ObjectStore, SourceObject, default_s3_client, store_for
+from warehouse.spec import STAGING, Check, Dimension, JsonSource, PostgresSource, Spec
 from warehouse.sql.checks import check_name, count_and_sample, failures
 from warehouse.sql.ddl import create_schema, create_table, drop_table
 from warehouse.sql.load import dimension_replace, dimension_upsert, fact_replace, in_interval
 from warehouse.sql.names import Layout, column
 from warehouse.sql.statement import Statement
 from warehouse.sql.transforms import bind
-from warehouse.targets import Target
+from warehouse.targets import Target, resolve_url
 
 LEDGER_SCHEMA = "ledger"
 VAR_PREFIX = "WAREHOUSE_VAR_"
@@ -81,6 +82,7 @@ class Options:
     full_refresh: bool = False
     tables: list[str] | None = None
     s3_client: Callable[[], Any] = default_s3_client
+    connection: Callable[[str], str] = resolve_url  # a connection id → its URL (Airflow passes its own lookup)
     run_id: str = ""
 
 
@@ -134,36 +136,54 @@ class IntervalRun:
     def _stage(self, result: StepResult) -> None:
         name = result.step.subject
         source = self.spec.sources[name]
-        if not isinstance(source, JsonSource):
-            raise NotImplementedError(f"source {name!r}: format {source.format!r} is not supported yet")
         started = _now()
+        prefix_source = isinstance(source, JsonSource) and not source.partitioned  # its objects go in the ledger
+        if isinstance(source, PostgresSource):
+            source, objects, store = self._extract(name, source, result)
+        else:
+            objects, store = self._objects(name, source, result)
+        staging = self.layout.staging(name)
+        with self.target.transaction(), tempfile.TemporaryDirectory(prefix="warehouse-") as scratch:
+            self.target.execute(drop_table(staging.name, staging.db))
+            create = create_table(staging.name, source.columns, self.dialect, schema=staging.db, if_not_exists=False)
+            self.target.execute(create)
+            staged = self.target.stage_json(staging, source, objects, store, Path(scratch), self.manifest_url(name))
+            result.counts.update(staged=staged.rows, objects=staged.objects, rejected=staged.rejected)
+            result.warnings += staged.warnings
+            recorded = (
+                ledger.stage_objects(self.layout, self.spec.name, name, objects, started) if prefix_source else []
+            )
+            self._commit(result, recorded, started)
+
+    def _objects(self, name: str, source: JsonSource, result: StepResult) -> tuple[list[SourceObject], ObjectStore]:
+        """A JSON source's objects for this run: its interval's days, or the prefix's objects not loaded yet."""
         store = store_for(location(source, self.variables, self.interval.start.date()), self.options.s3_client)
         if source.partitioned:
             objects, missing = interval_objects(source, self.variables, self.interval, store)
             if missing and source.on_missing == "error":
                 raise FileNotFoundError(f"source {name!r}: no object for {', '.join(missing)} (on_missing: error)")
             result.warnings += [f"no object for {url}: loaded as empty (on_missing: empty)" for url in missing]
-        else:
-            loaded: set[tuple[str, str]] = set()
-            if not self.options.full_refresh:
-                loaded = set(self.target.fetch(ledger.loaded_objects(self.layout, self.spec.name, name))[1])
-            prefix = location(source, self.variables)
-            objects = new_objects(store.list(prefix), loaded)
-            if not objects and not loaded:
-                result.warnings.append(f"no object under {prefix}")
-        staging = self.layout.staging(name)
-        with self.target.transaction(), tempfile.TemporaryDirectory(prefix="warehouse-") as scratch:
-            self.target.execute(drop_table(staging.name, staging.db))
-            self.target.execute(
-                create_table(staging.name, source.columns, self.dialect, schema=staging.db, if_not_exists=False)
-            )
-            staged = self.target.stage_json(staging, source, objects, store, Path(scratch))
-            result.counts.update(staged=staged.rows, objects=staged.objects, rejected=staged.rejected)
-            result.warnings += staged.warnings
-            statements = (
-                [] if source.partitioned else ledger.stage_objects(self.layout, self.spec.name, name, objects, started)
-            )
-            self._commit(result, statements, started)
+            return objects, store
+        loaded: set[tuple[str, str]] = set()
+        if not self.options.full_refresh:
+            loaded = set(self.target.fetch(ledger.loaded_objects(self.layout, self.spec.name, name))[1])
+        prefix = location(source, self.variables)
+        objects = new_objects(store.list(prefix), loaded)
+        if not objects and not loaded:
+            result.warnings.append(f"no object under {prefix}")
+        return objects, store
+
+    def _extract(
+        self, name: str, source: PostgresSource, result: StepResult
+    ) -> tuple[JsonSource, list[SourceObject], ObjectStore]:
+        """Extract a database source's interval to files under the run's files; stage those like JSON."""
+        prefix = self.extract_prefix(name)
+        store = store_for(prefix, self.options.s3_client)
+        objects, rows = extract(source, self.options.connection(source.connection), self.interval, store, prefix)
+        result.counts["extracted"] = rows
+        if not rows:
+            result.warnings.append(f"no row of {source.table or 'the query'} changed in {self.interval}")
+        return as_json_source(source, prefix), objects, store
 
     def _dimensions(self, result: StepResult) -> None:
         self._commit(result, self.load_statements(result.step.subject), _now(), verify=_merged_all)
@@ -195,6 +215,21 @@ class IntervalRun:
 
     # --- statements -----------------------------------------------------------------------------------
 
+    def run_files(self) -> str | None:
+        """Where this spec's runs write files (manifests, extracts): the spec's staging_location, resolved."""
+        location = self.spec.staging_location
+        return f"{location.format(**self.variables).rstrip('/')}/{self.spec.name}" if location else None
+
+    def extract_prefix(self, source: str) -> str:
+        root = self.run_files()
+        if root is None:
+            raise ValueError(f"source {source!r} is extracted to files: the spec needs a staging_location")
+        return f"{root}/extracts/{source}/{self.layout.interval_key}"
+
+    def manifest_url(self, source: str) -> str | None:
+        root = self.run_files()
+        return f"{root}/manifests/{source}/{self.layout.interval_key}.manifest" if root else None
+
     def setup_statements(self) -> list[Statement]:
         """Schemas, the ledger and every table (IF NOT EXISTS)."""
         statements = [Statement(create_schema(self.spec.staging_schema))]
@@ -213,7 +248,7 @@ class IntervalRun:
         if not isinstance(table, Dimension):
             return fact_replace(name, table, select, self.layout, self.interval, self.dialect)
         if table.load == "replace" or (self.options.full_refresh and self._from_prefixes_only(name)):
-            return dimension_replace(name, table, select, self.layout)
+            return dimension_replace(name, table, select, self.layout, self.dialect)
         return dimension_upsert(name, table, select, self.layout, self.dialect)
 
     def check_queries(self, name: str) -> list[tuple[Check, exp.Select]]:

@@ -204,6 +204,11 @@ class Spec(SpecModel):
     tags: list[str] = Field(default_factory=list)
     warehouse_schema: Name | None = Field(None, alias="schema", description="Schema of the tables.")
     staging_schema: Name = "staging"
+    staging_location: str | None = Field(
+        None,
+        description="Where runs write files: COPY manifests and extracts of database sources. A template, e.g. "
+        "{staging_root}; an s3:// prefix for Redshift, or a local directory.",
+    )
     vars: dict[Name, str] = Field(default_factory=dict, description="Defaults for {var} fields; --var overrides.")
     connections: Connections = Field(default_factory=Connections)
     sources: dict[Name, Source]
@@ -329,6 +334,8 @@ def _cross_check(spec: Spec, doc: YamlDocument) -> list[Problem]:
             problems.append(doc.problem(path, f"{what} {name!r} is not one of: {', '.join(allowed)}"))
 
     allowed_fields = [*spec.vars, TEMPLATE_DATE_FIELD]
+    for field in template_fields(spec.staging_location or ""):
+        need(("staging_location",), field, list(spec.vars), "template field")
     for source_name, source in spec.sources.items():
         if isinstance(source, JsonSource):
             for field in template_fields(source.location):

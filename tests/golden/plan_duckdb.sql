@@ -62,6 +62,14 @@ CREATE TABLE IF NOT EXISTS "time" (
   "year" SMALLINT NOT NULL,
   "weekday" SMALLINT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS "accounts" (
+  "account_id" INT NOT NULL,
+  "user_id" INT,
+  "plan" TEXT NOT NULL,
+  "country" TEXT,
+  "created_at" TIMESTAMP NOT NULL,
+  "updated_at" TIMESTAMP NOT NULL
+);
 CREATE TABLE IF NOT EXISTS "songplays" (
   "songplay_id" TEXT NOT NULL,
   "start_time" TIMESTAMP NOT NULL,
@@ -182,6 +190,51 @@ FROM READ_JSON(
   ['tests/fixtures/golden/song_data/A/A/A/TRAAAAW128F429D538.json'],
   format => 'newline_delimited',
   columns => {'num_songs': 'VARCHAR', 'artist_id': 'VARCHAR', 'artist_latitude': 'VARCHAR', 'artist_longitude': 'VARCHAR', 'artist_location': 'VARCHAR', 'artist_name': 'VARCHAR', 'song_id': 'VARCHAR', 'title': 'VARCHAR', 'duration': 'VARCHAR', 'year': 'VARCHAR'}
+);
+
+-- step stage_accounts (stage) after setup
+-- extract from app_db to s3://sparkify-warehouse/staging/sparkify/extracts/accounts/20181101/part-NNNN.json.gz
+SELECT
+  "account_id",
+  "user_id",
+  "plan",
+  "country",
+  "created_at",
+  "updated_at"
+FROM "public"."accounts"
+WHERE
+  "updated_at" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+  AND "updated_at" < CAST('2018-11-02 00:00:00' AS TIMESTAMP);
+DROP TABLE IF EXISTS "staging"."accounts_20181101";
+CREATE TABLE "staging"."accounts_20181101" (
+  "account_id" INT,
+  "user_id" INT,
+  "plan" TEXT,
+  "country" TEXT,
+  "created_at" TIMESTAMP,
+  "updated_at" TIMESTAMP
+);
+INSERT INTO "staging"."accounts_20181101" (
+  "account_id",
+  "user_id",
+  "plan",
+  "country",
+  "created_at",
+  "updated_at"
+)
+SELECT
+  CAST(NULLIF("account_id", '') AS INT) AS "account_id",
+  CAST(NULLIF("user_id", '') AS INT) AS "user_id",
+  "plan" AS "plan",
+  "country" AS "country",
+  CAST(NULLIF("created_at", '') AS TIMESTAMP) AS "created_at",
+  CAST(NULLIF("updated_at", '') AS TIMESTAMP) AS "updated_at"
+FROM READ_JSON(
+  [
+    's3://sparkify-warehouse/staging/sparkify/extracts/accounts/20181101/part-0000.json.gz'
+  ],
+  format => 'newline_delimited',
+  columns => {'account_id': 'VARCHAR', 'user_id': 'VARCHAR', 'plan': 'VARCHAR', 'country': 'VARCHAR', 'created_at': 'VARCHAR', 'updated_at': 'VARCHAR'}
 );
 
 -- step load_users (dimensions) after stage_events
@@ -478,6 +531,85 @@ WHEN NOT MATCHED THEN INSERT ("start_time", "hour", "day", "week", "month", "yea
 );
 DROP TABLE IF EXISTS "time__batch";
 
+-- step load_accounts (dimensions) after stage_accounts
+CREATE TEMPORARY TABLE "accounts__batch" AS
+SELECT
+  *
+FROM "accounts"
+LIMIT 0;
+INSERT INTO "accounts__batch" (
+  "account_id",
+  "user_id",
+  "plan",
+  "country",
+  "created_at",
+  "updated_at"
+)
+SELECT
+  "ranked"."account_id",
+  "ranked"."user_id",
+  "ranked"."plan",
+  "ranked"."country",
+  "ranked"."created_at",
+  "ranked"."updated_at"
+FROM (
+  SELECT
+    "account_id",
+    "user_id",
+    "plan",
+    "country",
+    "created_at",
+    "updated_at",
+    ROW_NUMBER() OVER (
+      PARTITION BY "account_id"
+      ORDER BY "updated_at" DESC, "account_id" ASC, "user_id" ASC, "plan" ASC, "country" ASC, "created_at" ASC, "updated_at" ASC
+    ) AS "_row"
+  FROM (
+    SELECT
+      "a"."account_id",
+      "a"."user_id",
+      "a"."plan",
+      "a"."country",
+      "a"."created_at",
+      "a"."updated_at"
+    FROM "staging"."accounts_20181101" AS "a"
+  ) AS "source"
+) AS "ranked"
+WHERE
+  "ranked"."_row" = 1
+  AND NOT EXISTS(
+    SELECT
+      1
+    FROM "accounts" AS "loaded"
+    WHERE
+      "loaded"."account_id" = "ranked"."account_id"
+      AND "loaded"."updated_at" > "ranked"."updated_at"
+  );
+SELECT
+  COUNT(*) - COUNT("loaded"."account_id") AS "inserted",
+  COUNT("loaded"."account_id") AS "updated"
+FROM "accounts__batch" AS "batch"
+LEFT JOIN "accounts" AS "loaded"
+  ON "batch"."account_id" = "loaded"."account_id";
+MERGE INTO "accounts"
+USING "accounts__batch" AS "batch"
+ON "accounts"."account_id" = "batch"."account_id"
+WHEN MATCHED THEN UPDATE SET
+  "user_id" = "batch"."user_id",
+  "plan" = "batch"."plan",
+  "country" = "batch"."country",
+  "created_at" = "batch"."created_at",
+  "updated_at" = "batch"."updated_at"
+WHEN NOT MATCHED THEN INSERT ("account_id", "user_id", "plan", "country", "created_at", "updated_at") VALUES (
+  "batch"."account_id",
+  "batch"."user_id",
+  "batch"."plan",
+  "batch"."country",
+  "batch"."created_at",
+  "batch"."updated_at"
+);
+DROP TABLE IF EXISTS "accounts__batch";
+
 -- step load_songplays (facts) after stage_events, load_songs, load_artists
 CREATE TEMPORARY TABLE "songplays__batch" AS
 SELECT
@@ -708,6 +840,24 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- step check_accounts (checks) after load_accounts
+-- not_null(account_id, plan)
+SELECT
+  "account_id",
+  "plan"
+FROM "accounts"
+WHERE
+  "account_id" IS NULL OR "plan" IS NULL;
+-- unique(account_id)
+SELECT
+  "account_id",
+  COUNT(*) AS "rows"
+FROM "accounts"
+GROUP BY
+  "account_id"
+HAVING
+  COUNT(*) > 1;
+
 -- step check_songplays (checks) after load_songplays
 -- row_count(min=1)
 SELECT
@@ -755,9 +905,10 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
--- step finish (finish) after check_users, check_songs, check_artists, check_time, check_songplays
+-- step finish (finish) after check_users, check_songs, check_artists, check_time, check_accounts, check_songplays
 UPDATE "ledger"."objects" SET status = 'loaded'
 WHERE
   "spec" = 'sparkify' AND "interval_key" = '20181101' AND "status" = 'staged';
 DROP TABLE IF EXISTS "staging"."events_20181101";
 DROP TABLE IF EXISTS "staging"."songs_20181101";
+DROP TABLE IF EXISTS "staging"."accounts_20181101";

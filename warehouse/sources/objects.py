@@ -27,6 +27,8 @@ class ObjectStore(Protocol):
 
     def write(self, url: str, data: bytes) -> None: ...
 
+    def delete(self, url: str) -> None: ...
+
 
 class LocalStore:
     """Files on this machine; URLs are paths (relative to the working directory, or absolute)."""
@@ -79,6 +81,9 @@ class LocalStore:
         partial.write_bytes(data)
         os.replace(partial, path)
 
+    def delete(self, url: str) -> None:
+        Path(url).unlink(missing_ok=True)
+
 
 class S3Store:
     """Objects in S3 (or anything speaking its API); the client comes from boto3 or Airflow's S3Hook."""
@@ -118,6 +123,10 @@ class S3Store:
     def write(self, url: str, data: bytes) -> None:
         bucket, key = split_s3_url(url)
         self.client.put_object(Bucket=bucket, Key=key, Body=data)
+
+    def delete(self, url: str) -> None:
+        bucket, key = split_s3_url(url)
+        self.client.delete_object(Bucket=bucket, Key=key)
 
 
 def split_s3_url(url: str) -> tuple[str, str]:

@@ -11,12 +11,13 @@ class Features:
     create_like: bool  # CREATE TEMP TABLE x (LIKE t) keeps the target's layout
     table_properties: bool  # DISTSTYLE, DISTKEY, SORTKEY, ENCODE
     informational_keys: bool  # PRIMARY KEY is declared for the planner but not enforced
+    byte_order: str | None  # the collation that sorts text by bytes, where the default may not
 
 
 FEATURES = {
-    "redshift": Features("redshift", create_like=True, table_properties=True, informational_keys=True),
-    "postgres": Features("postgres", create_like=True, table_properties=False, informational_keys=False),
-    "duckdb": Features("duckdb", create_like=False, table_properties=False, informational_keys=False),
+    "redshift": Features("redshift", True, table_properties=True, informational_keys=True, byte_order=None),
+    "postgres": Features("postgres", True, table_properties=False, informational_keys=False, byte_order="C"),
+    "duckdb": Features("duckdb", False, table_properties=False, informational_keys=False, byte_order=None),
 }
 DIALECTS = tuple(FEATURES)
 

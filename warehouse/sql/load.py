@@ -5,11 +5,13 @@ from __future__ import annotations
 from sqlglot import exp
 
 from warehouse.interval import Interval
-from warehouse.spec import Dimension, Fact
+from warehouse.spec import Dimension, Fact, Table
 from warehouse.sql.ddl import create_temp_like, drop_table
+from warehouse.sql.dialects import features
 from warehouse.sql.names import Layout, column, columns, ident
 from warehouse.sql.names import table as table_ref
 from warehouse.sql.statement import ROW, Statement
+from warehouse.sql.types import TEXT
 
 RANK = "_row"
 
@@ -23,10 +25,19 @@ def in_interval(time_column: exp.Expression, interval: Interval) -> exp.Expressi
     return exp.and_(time_column.copy() >= timestamp(interval.start), time_column.copy() < timestamp(interval.end))
 
 
-def latest_per_key(rows: exp.Query, key: list[str], names: list[str], latest_by: str | None = None) -> exp.Select:
-    """One row per key: the newest by `latest_by`, ties broken by every column (deterministic everywhere)."""
+def latest_per_key(rows: exp.Query, table: Table, dialect: str) -> exp.Select:
+    """One row per key: the newest by `latest_by`, ties broken by every column, text in byte order, so that every
+    engine keeps the same row."""
+    key, names = table.key, table.column_names
+    latest_by = getattr(table, "latest_by", None)
+    collation = features(dialect).byte_order
+
+    def by(name: str) -> exp.Expression:
+        text = collation and table.columns[name].datatype.this in TEXT
+        return exp.Collate(this=column(name), expression=ident(collation)) if text else column(name)
+
     order = [exp.Ordered(this=column(latest_by), desc=True, nulls_first=False)] if latest_by else []
-    order += [exp.Ordered(this=column(n), desc=False, nulls_first=False) for n in names]
+    order += [exp.Ordered(this=by(n), desc=False, nulls_first=False) for n in names]
     rank = exp.Window(this=exp.RowNumber(), partition_by=columns(key), order=exp.Order(expressions=order))
     source = rows.subquery(ident("source"), copy=False)
     ranked = exp.select(*columns(names), rank.as_(RANK, quoted=True)).from_(source, copy=False)
@@ -37,9 +48,10 @@ def latest_per_key(rows: exp.Query, key: list[str], names: list[str], latest_by:
     )
 
 
-def one_per_key(rows: exp.Table, key: list[str], names: list[str], where: exp.Expression) -> exp.Union:
+def one_per_key(rows: exp.Table, table: Table, where: exp.Expression, dialect: str) -> exp.Union:
     """`latest_per_key` of the rows matching `where`, ranking only the keys that occur more than once
     (sorting every row by every column costs more than the rare duplicates are worth)."""
+    key, names = table.key, table.column_names
     repeated = (
         exp.select(*columns(key))
         .from_(rows.copy())
@@ -55,7 +67,7 @@ def one_per_key(rows: exp.Table, key: list[str], names: list[str], where: exp.Ex
         return query.where(_qualified(where, "rows"))
 
     single = scope("left").where(column(key[0], "repeated").is_(exp.null()), copy=False)
-    ranked = latest_per_key(scope("inner"), key, names)
+    ranked = latest_per_key(scope("inner"), table, dialect)
     return exp.union(single, ranked, distinct=False)
 
 
@@ -79,7 +91,7 @@ def _matches(key: list[str], left: str, right: str) -> exp.Expression:
 def dimension_upsert(name: str, dim: Dimension, select: exp.Query, layout: Layout, dialect: str) -> list[Statement]:
     """Merge the run's newest row per key; with `latest_by`, never over a newer row already loaded."""
     target, batch, names = layout.table(name), f"{name}__batch", dim.column_names
-    rows = latest_per_key(select, dim.key, names, dim.latest_by)
+    rows = latest_per_key(select, dim, dialect)
     if dim.latest_by:
         newer = (
             exp.select("1")
@@ -114,12 +126,12 @@ def dimension_upsert(name: str, dim: Dimension, select: exp.Query, layout: Layou
     ]
 
 
-def dimension_replace(name: str, dim: Dimension, select: exp.Query, layout: Layout) -> list[Statement]:
+def dimension_replace(name: str, dim: Dimension, select: exp.Query, layout: Layout, dialect: str) -> list[Statement]:
     """Rebuild the whole table from the run's rows (DELETE, not TRUNCATE: Redshift's TRUNCATE commits)."""
     target, names = layout.table(name), dim.column_names
     return [
         Statement(exp.delete(target.copy()), "deleted"),
-        Statement(insert(target, names, latest_per_key(select, dim.key, names, dim.latest_by)), "inserted"),
+        Statement(insert(target, names, latest_per_key(select, dim, dialect)), "inserted"),
     ]
 
 
@@ -141,7 +153,7 @@ def fact_replace(
         Statement(insert(table_ref(batch), names, raw)),
         Statement(counts, ROW),
         Statement(exp.delete(target.copy(), where=window.copy()), "deleted"),
-        Statement(insert(target, names, one_per_key(table_ref(batch), fact.key, names, window)), "inserted"),
+        Statement(insert(target, names, one_per_key(table_ref(batch), fact, window, dialect)), "inserted"),
         Statement(drop_table(batch)),
     ]
 

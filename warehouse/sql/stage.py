@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from sqlglot import exp
 
 from warehouse.spec import JsonSource
@@ -40,9 +44,15 @@ def duckdb_key_census(files: list[str]) -> exp.Select:
 
 
 def duckdb_read_json(into: exp.Table, source: JsonSource, files: list[str], keys: dict[str, str]) -> exp.Insert:
-    """INSERT the files' rows. Every key is read as text and cast to its column's type, so that "" loads as NULL
-    in non-text columns, as Redshift's JSON COPY does; numbers in timestamp columns are epochs by the source's
-    timeformat (COPY TIMEFORMAT)."""
+    """INSERT the files' rows (see `duckdb_json_rows`)."""
+    names = [ident(n) for n in source.columns]
+    return exp.insert(duckdb_json_rows(source, files, keys), exp.Schema(this=into.copy(), expressions=names))
+
+
+def duckdb_json_rows(source: JsonSource, files: list[str], keys: dict[str, str]) -> exp.Select:
+    """The files' rows as the source's columns. Every key is read as text and cast to its column's type, so that
+    "" loads as NULL in non-text columns, as Redshift's JSON COPY does; numbers in timestamp columns are epochs by
+    the source's timeformat (COPY TIMEFORMAT)."""
     scale = EPOCH_SCALE.get(source.timeformat)
     read_types: list[exp.Expression] = []
     projections: list[exp.Expression] = []
@@ -65,25 +75,106 @@ def duckdb_read_json(into: exp.Table, source: JsonSource, files: list[str], keys
         _named("format", exp.Literal.string("newline_delimited")),
         _named("columns", exp.Struct(expressions=read_types)),
     )
-    rows = exp.select(*projections).from_(reader)
-    names = [ident(n) for n in source.columns]
-    return exp.insert(rows, exp.Schema(this=into.copy(), expressions=names))
+    return exp.select(*projections).from_(reader)
+
+
+def csv_export(rows: exp.Query, path: str) -> exp.Copy:
+    """DuckDB: write rows as headerless CSV (NULL unquoted-empty, empty strings quoted, as PostgreSQL reads it)."""
+    return exp.Copy(
+        this=rows.subquery(), kind=False, files=[exp.Literal.string(path)], params=_csv_options(header=False)
+    )
+
+
+def copy_from_stdin(into: exp.Table, names: list[str]) -> exp.Copy:
+    """PostgreSQL: COPY rows sent by the client as CSV."""
+    target = exp.Schema(this=into.copy(), expressions=[ident(n) for n in names])
+    return exp.Copy(this=target, kind=True, files=[exp.var("STDIN")], params=_csv_options())
+
+
+def _csv_options(header: bool | None = None) -> list[exp.CopyParameter]:
+    params = [exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("csv"))]
+    if header is not None:
+        params.append(exp.CopyParameter(this=exp.var("HEADER"), expression=exp.Boolean(this=header)))
+    return params
 
 
 def _named(name: str, value: exp.Expression) -> exp.Expression:
     return exp.Kwarg(this=exp.var(name), expression=value)
 
 
-def stage_preview(dialect: str, table: exp.Table, source: JsonSource, urls: list[str]) -> list[exp.Expression]:
-    """The statements that stage `urls` on an engine, as `warehouse plan` shows them (keys as declared: with
-    match: ignorecase the real keys are matched when loading)."""
-    keys = {c: c for c in source.columns}
-    create = create_table(table.name, source.columns, dialect, schema=table.db, if_not_exists=False)
-    loads = {"duckdb": lambda: [duckdb_read_json(table, source, urls, keys)]}
-    if dialect not in loads:
-        raise ValueError(f"staging on {dialect} is not supported yet")
-    return (
-        [drop_table(table.name, table.db), create, *loads[dialect]()]
-        if urls
-        else [drop_table(table.name, table.db), create]
+@dataclass(frozen=True)
+class CopyAuth:
+    """How Redshift reads S3: a role (an ARN, or `default`, the cluster's default role) or keys (secrets)."""
+
+    iam_role: str | None = "default"
+    access_key_id: str | None = None
+    secret_access_key: str | None = None
+    session_token: str | None = None
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.secret_access_key, self.session_token) if s)
+
+
+def redshift_copy(
+    into: exp.Table, source: JsonSource, manifest_url: str, auth: CopyAuth, region: str | None, gzip: bool
+) -> exp.Copy:
+    """COPY exactly the manifest's objects; flags last (sqlglot and Redshift agree on that order)."""
+    names = [ident(n) for n in source.columns]
+    params = [
+        _param("FORMAT AS JSON", exp.Literal.string("auto ignorecase" if source.match == "ignorecase" else "auto"))
+    ]
+    params.append(_param("TIMEFORMAT", exp.Literal.string(source.timeformat)))
+    if region:
+        params.append(_param("REGION", exp.Literal.string(region)))
+    params += [_param("COMPUPDATE", exp.var("OFF")), _param("STATUPDATE", exp.var("OFF"))]
+    params += [_param("GZIP")] if gzip else []
+    params.append(_param("MANIFEST"))
+    credentials = exp.Credentials()
+    if auth.iam_role:
+        role = exp.var("default") if auth.iam_role == "default" else exp.Literal.string(auth.iam_role)
+        credentials.set("iam_role", role)
+    else:
+        keys = [
+            ("ACCESS_KEY_ID", auth.access_key_id),
+            ("SECRET_ACCESS_KEY", auth.secret_access_key),
+            ("SESSION_TOKEN", auth.session_token),
+        ]
+        params[:0] = [_param(name, exp.Literal.string(value)) for name, value in keys if value]
+    return exp.Copy(
+        this=exp.Schema(this=into.copy(), expressions=names),
+        kind=True,
+        files=[exp.Literal.string(manifest_url)],
+        credentials=credentials,
+        params=params,
     )
+
+
+def manifest(urls: list[str]) -> bytes:
+    """A COPY manifest naming exactly these objects (a key prefix would also match `x.json.bak`)."""
+    return json.dumps({"entries": [{"url": url, "mandatory": True} for url in urls]}, indent=1).encode()
+
+
+def _param(name: str, value: exp.Expression | None = None) -> exp.CopyParameter:
+    return exp.CopyParameter(this=exp.var(name), expression=value)
+
+
+def stage_preview(
+    dialect: str, table: exp.Table, source: JsonSource, urls: list[str], manifest_url: str | None
+) -> list[exp.Expression]:
+    """The statements that stage `urls` on an engine, as `warehouse plan` shows them (keys as declared; with
+    match: ignorecase, DuckDB and PostgreSQL match the data's keys when loading)."""
+    create = create_table(table.name, source.columns, dialect, schema=table.db, if_not_exists=False)
+    loads: dict[str, Callable[[], exp.Expression]] = {
+        "duckdb": lambda: duckdb_read_json(table, source, urls, {c: c for c in source.columns}),
+        "postgres": lambda: copy_from_stdin(table, list(source.columns)),
+        "redshift": lambda: redshift_copy(
+            table,
+            source,
+            manifest_url or "s3://<staging_location>/...",
+            CopyAuth(),
+            None,
+            gzip=any(u.endswith(".gz") for u in urls),
+        ),
+    }
+    return [drop_table(table.name, table.db), create, *([loads[dialect]()] if urls else [])]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from urllib.parse import urlsplit
 
-from warehouse.targets.base import Staged, Target
+from warehouse.targets.base import Staged, Target, redact_url
 
-__all__ = ["Staged", "Target", "open_target", "resolve_url"]
+__all__ = ["Staged", "Target", "open_target", "redact_url", "resolve_url"]
 
 DEFAULT_URL = "duckdb:///warehouse.duckdb"
 
@@ -31,13 +31,12 @@ def open_target(target: str = DEFAULT_URL) -> Target:
         from warehouse.targets.duckdb import DuckDBTarget
 
         return DuckDBTarget(url[len("duckdb:///") :] or ":memory:")
-    raise ValueError(f"unsupported target scheme {scheme!r} in {redact_url(url)} (known: duckdb)")
+    if scheme in ("postgresql", "postgres"):
+        from warehouse.targets.postgres import PostgresTarget
 
+        return PostgresTarget.from_url(url)
+    if scheme == "redshift":
+        from warehouse.targets.redshift import RedshiftTarget
 
-def redact_url(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        return parts._replace(netloc=netloc).geturl()
-    return url
+        return RedshiftTarget.from_url(url)
+    raise ValueError(f"unsupported target scheme {scheme!r} in {redact_url(url)} (known: duckdb, postgresql, redshift)")

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from sqlglot import exp
 
@@ -158,4 +159,13 @@ class Target(ABC):
         store: ObjectStore,
         scratch: Path,
     ) -> Staged:
-        """Bulk-load the objects into the (existing, empty) staging table, inside the current transaction."""
+        """Bulk-load the objects into the (existing, empty) staging table, inside the current transaction;
+        `manifest_url` is where an engine that loads from a manifest may write it."""
+
+
+def redact_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password:
+        return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()
+    return url

@@ -49,6 +49,7 @@ class DuckDBTarget(Target):
         objects: list[SourceObject],
         store: ObjectStore,
         scratch: Path,
+        manifest_url: str | None = None,
     ) -> Staged:
         if not objects:
             return Staged()
