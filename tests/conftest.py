@@ -55,3 +55,26 @@ def pg_database(pg_server: str):
     finally:
         with psycopg.connect(f"{pg_server}/postgres", autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch):
+    """An in-process S3 (moto) with test credentials; yields a boto3 client."""
+    import boto3
+    from moto import mock_aws
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "AKIATESTKEY", "AWS_SECRET_ACCESS_KEY": "test-secret-key-123",
+                        "AWS_DEFAULT_REGION": "us-west-2"}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        yield boto3.client("s3", region_name="us-west-2")
+
+
+def upload(client, bucket: str, folder: Path) -> None:
+    """Every file under `folder`, at the same relative key in `bucket` (created if needed)."""
+    if bucket not in [b["Name"] for b in client.list_buckets()["Buckets"]]:
+        client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            client.upload_file(str(path), bucket, str(path.relative_to(folder)))

@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlglot
+from sqlglot import exp
 
 from warehouse.interval import Interval, intervals, parse_moment
-from warehouse.plan import plan
+from warehouse.plan import Step, plan
 from warehouse.runner import IntervalRun, Options, StepFailed, StepResult, resolve_variables, run
 from warehouse.sources.database import as_json_source, extract_query
 from warehouse.sources.files import interval_objects, location
@@ -167,30 +168,34 @@ def plan_text(spec: Spec, interval: Interval, dialect: str, options: Options) ->
     out = [f"-- plan of {spec.name} for {interval} on {dialect}\n"]
     for step in plan(spec, options.tables):
         out.append(f"\n-- step {step.name} ({step.layer}){' after ' + ', '.join(step.needs) if step.needs else ''}\n")
-        if step.layer == "stage":
-            source = spec.sources[step.subject]
-            texts = []
-            if isinstance(source, PostgresSource):
-                prefix = runner.extract_prefix(step.subject)
-                query = extract_query(source, interval).sql(dialect="postgres", pretty=True)
-                texts.append(f"-- extract from {source.connection} to {prefix}/part-NNNN.json.gz\n{query}")
-                source, urls = as_json_source(source, prefix), [f"{prefix}/part-0000.json.gz"]
-            else:
-                urls = _object_urls(source, variables, interval)
-            table = runner.layout.staging(step.subject)
-            statements = stage_preview(dialect, table, source, urls, runner.manifest_url(step.subject))
-            texts += [s.sql(dialect=dialect, pretty=True) for s in statements]
-        elif step.layer == "checks":
-            texts = [
-                f"-- {check_name(c)}\n{q.sql(dialect=dialect, pretty=True)}"
-                for c, q in runner.check_queries(step.subject)
-            ]
-        else:
-            statements = {"setup": runner.setup_statements, "finish": runner.finish_statements}.get(step.layer)
-            chosen = statements() if statements else runner.load_statements(step.subject)
-            texts = [s.render(dialect, pretty=True) for s in chosen]
-        out += [f"{text};\n" for text in texts]
+        notes, statements = _step_sql(runner, step, variables, options)
+        out += [f"-- {note}\n" for note in notes]
+        out += [f"{sql.sql(dialect=dialect, pretty=True)};\n" for sql in statements]
     return "".join(out)
+
+
+def _step_sql(
+    runner: IntervalRun, step: Step, variables: dict[str, str], options: Options
+) -> tuple[list[str], list[exp.Expression]]:
+    """A step's notes (objects, extract, check names) and statements, for the plan."""
+    spec, interval, dialect = runner.spec, runner.interval, runner.dialect
+    if step.layer == "checks":
+        notes = [f"check {i + 1}: {check_name(c)}" for i, (c, _) in enumerate(runner.check_queries(step.subject))]
+        return notes, [q for _, q in runner.check_queries(step.subject)]
+    if step.layer != "stage":
+        chosen = {"setup": runner.setup_statements, "finish": runner.finish_statements}.get(step.layer)
+        return [], [s.sql for s in (chosen() if chosen else runner.load_statements(step.subject))]
+    source = spec.sources[step.subject]
+    if isinstance(source, PostgresSource):
+        prefix = runner.extract_prefix(step.subject)
+        query = extract_query(source, interval).sql(dialect="postgres")
+        notes = [f"extract from {source.connection} to {prefix}/part-NNNN.json.gz: {query}"]
+        source, urls = as_json_source(source, prefix), [f"{prefix}/part-0000.json.gz"]
+    else:
+        urls = _object_urls(source, variables, interval, options)
+        notes = [f"{len(urls)} object(s)", *(f"  {url}" for url in urls)]
+    table = runner.layout.staging(step.subject)
+    return notes, stage_preview(dialect, table, source, urls, runner.manifest_url(step.subject))
 
 
 def _interval_at(spec: Spec, moment: datetime) -> Interval:
@@ -198,9 +203,9 @@ def _interval_at(spec: Spec, moment: datetime) -> Interval:
     return interval
 
 
-def _object_urls(source: JsonSource, variables: dict[str, str], interval: Interval) -> list[str]:
+def _object_urls(source: JsonSource, variables: dict[str, str], interval: Interval, options: Options) -> list[str]:
     """The objects a run would stage (for a prefix source: all, as the ledger of loaded ones is not read)."""
-    store = store_for(location(source, variables, interval.start.date()))
+    store = store_for(location(source, variables, interval.start.date()), options.s3_client)
     try:
         if source.partitioned:
             return [o.url for o in interval_objects(source, variables, interval, store)[0]]

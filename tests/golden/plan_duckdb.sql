@@ -83,6 +83,8 @@ CREATE TABLE IF NOT EXISTS "songplays" (
 );
 
 -- step stage_events (stage) after setup
+-- 1 object(s)
+--   tests/fixtures/golden/log_data/2018/11/2018-11-01-events.json
 DROP TABLE IF EXISTS "staging"."events_20181101";
 CREATE TABLE "staging"."events_20181101" (
   "artist" TEXT,
@@ -150,6 +152,8 @@ FROM READ_JSON(
 );
 
 -- step stage_songs (stage) after setup
+-- 1 object(s)
+--   tests/fixtures/golden/song_data/A/A/A/TRAAAAW128F429D538.json
 DROP TABLE IF EXISTS "staging"."songs_20181101";
 CREATE TABLE "staging"."songs_20181101" (
   "num_songs" INT,
@@ -193,18 +197,7 @@ FROM READ_JSON(
 );
 
 -- step stage_accounts (stage) after setup
--- extract from app_db to s3://sparkify-warehouse/staging/sparkify/extracts/accounts/20181101/part-NNNN.json.gz
-SELECT
-  "account_id",
-  "user_id",
-  "plan",
-  "country",
-  "created_at",
-  "updated_at"
-FROM "public"."accounts"
-WHERE
-  "updated_at" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-  AND "updated_at" < CAST('2018-11-02 00:00:00' AS TIMESTAMP);
+-- extract from app_db to s3://sparkify-warehouse/staging/sparkify/extracts/accounts/20181101/part-NNNN.json.gz: SELECT "account_id", "user_id", "plan", "country", "created_at", "updated_at" FROM "public"."accounts" WHERE "updated_at" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP) AND "updated_at" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
 DROP TABLE IF EXISTS "staging"."accounts_20181101";
 CREATE TABLE "staging"."accounts_20181101" (
   "account_id" INT,
@@ -784,14 +777,14 @@ WHERE
 DROP TABLE IF EXISTS "songplays__batch";
 
 -- step check_users (checks) after load_users
--- not_null(user_id, level)
+-- check 1: not_null(user_id, level)
+-- check 2: unique(user_id)
 SELECT
   "user_id",
   "level"
 FROM "users"
 WHERE
   "user_id" IS NULL OR "level" IS NULL;
--- unique(user_id)
 SELECT
   "user_id",
   COUNT(*) AS "rows"
@@ -802,13 +795,13 @@ HAVING
   COUNT(*) > 1;
 
 -- step check_songs (checks) after load_songs
--- not_null(song_id)
+-- check 1: not_null(song_id)
+-- check 2: unique(song_id)
 SELECT
   "song_id"
 FROM "songs"
 WHERE
   "song_id" IS NULL;
--- unique(song_id)
 SELECT
   "song_id",
   COUNT(*) AS "rows"
@@ -819,7 +812,7 @@ HAVING
   COUNT(*) > 1;
 
 -- step check_artists (checks) after load_artists
--- unique(artist_id)
+-- check 1: unique(artist_id)
 SELECT
   "artist_id",
   COUNT(*) AS "rows"
@@ -830,7 +823,7 @@ HAVING
   COUNT(*) > 1;
 
 -- step check_time (checks) after load_time
--- unique(start_time)
+-- check 1: unique(start_time)
 SELECT
   "start_time",
   COUNT(*) AS "rows"
@@ -841,14 +834,14 @@ HAVING
   COUNT(*) > 1;
 
 -- step check_accounts (checks) after load_accounts
--- not_null(account_id, plan)
+-- check 1: not_null(account_id, plan)
+-- check 2: unique(account_id)
 SELECT
   "account_id",
   "plan"
 FROM "accounts"
 WHERE
   "account_id" IS NULL OR "plan" IS NULL;
--- unique(account_id)
 SELECT
   "account_id",
   COUNT(*) AS "rows"
@@ -859,7 +852,9 @@ HAVING
   COUNT(*) > 1;
 
 -- step check_songplays (checks) after load_songplays
--- row_count(min=1)
+-- check 1: row_count(min=1)
+-- check 2: not_null(songplay_id, start_time, user_id, level, session_id)
+-- check 3: unique(songplay_id)
 SELECT
   "counted"."rows"
 FROM (
@@ -872,7 +867,6 @@ FROM (
 ) AS "counted"
 WHERE
   "counted"."rows" < 1;
--- not_null(songplay_id, start_time, user_id, level, session_id)
 SELECT
   "songplay_id",
   "start_time",
@@ -892,7 +886,6 @@ WHERE
     OR "level" IS NULL
     OR "session_id" IS NULL
   );
--- unique(songplay_id)
 SELECT
   "songplay_id",
   COUNT(*) AS "rows"
