@@ -16,7 +16,7 @@ from warehouse.spec import load_spec
 GOLDEN = ROOT / "tests" / "golden"
 DATA = "tests/fixtures/golden"
 DAY = Interval(datetime(2018, 11, 1), datetime(2018, 11, 2))
-STAGING_DIALECTS = ["duckdb"]
+STAGING_DIALECTS = ["duckdb", "postgres"]
 
 
 @pytest.fixture(autouse=True)

@@ -22,7 +22,7 @@ from warehouse.sources.files import interval_objects, location, new_objects
 from warehouse.sources.objects import ObjectStore, SourceObject, default_s3_client, store_for
 from warehouse.spec import STAGING, Check, Dimension, JsonSource, PostgresSource, Spec
 from warehouse.sql.checks import check_name, count_and_sample, failures
-from warehouse.sql.ddl import create_schema, create_table, drop_table
+from warehouse.sql.ddl import create_indexes, create_schema, create_table, drop_table
 from warehouse.sql.load import dimension_replace, dimension_upsert, fact_replace, in_interval
 from warehouse.sql.names import Layout, column
 from warehouse.sql.statement import Statement
@@ -145,7 +145,9 @@ class IntervalRun:
         staging = self.layout.staging(name)
         with self.target.transaction(), tempfile.TemporaryDirectory(prefix="warehouse-") as scratch:
             self.target.execute(drop_table(staging.name, staging.db))
-            create = create_table(staging.name, source.columns, self.dialect, schema=staging.db, if_not_exists=False)
+            create = create_table(
+                staging.name, source.columns, self.dialect, schema=staging.db, if_not_exists=False, staging=True
+            )
             self.target.execute(create)
             staged = self.target.stage_json(staging, source, objects, store, Path(scratch), self.manifest_url(name))
             result.counts.update(staged=staged.rows, objects=staged.objects, rejected=staged.rejected)
@@ -236,9 +238,10 @@ class IntervalRun:
         if self.spec.warehouse_schema:
             statements.append(Statement(create_schema(self.spec.warehouse_schema)))
         statements += ledger.ensure(self.layout, self.dialect)
+        schema = self.spec.warehouse_schema
         for name, table in self.spec.tables.items():
-            create = create_table(name, table.columns, self.dialect, schema=self.spec.warehouse_schema, table=table)
-            statements.append(Statement(create))
+            statements.append(Statement(create_table(name, table.columns, self.dialect, schema=schema, table=table)))
+            statements += [Statement(index) for index in create_indexes(name, table, self.dialect, schema)]
         return statements
 
     def load_statements(self, name: str) -> list[Statement]:

@@ -197,7 +197,7 @@ FROM READ_JSON(
 );
 
 -- step stage_accounts (stage) after setup
--- extract from app_db to s3://sparkify-warehouse/staging/sparkify/extracts/accounts/20181101/part-NNNN.json.gz: SELECT "account_id", "user_id", "plan", "country", "created_at", "updated_at" FROM "public"."accounts" WHERE "updated_at" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP) AND "updated_at" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+-- extract from app_db to s3://sparkify-warehouse/staging/sparkify/extracts/accounts/20181101/part-NNNN.json.gz: SELECT CAST(ROW_TO_JSON("extracted") AS TEXT) AS "line" FROM (SELECT CAST("account_id" AS INT) AS "account_id", CAST("user_id" AS INT) AS "user_id", CAST("plan" AS VARCHAR(16)) AS "plan", CAST("country" AS CHAR(2)) AS "country", CAST("created_at" AS TIMESTAMP) AS "created_at", CAST("updated_at" AS TIMESTAMP) AS "updated_at" FROM "public"."accounts" WHERE "updated_at" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP) AND "updated_at" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)) AS "extracted"
 DROP TABLE IF EXISTS "staging"."accounts_20181101";
 CREATE TABLE "staging"."accounts_20181101" (
   "account_id" INT,

@@ -1,22 +1,19 @@
 """Incremental extracts of an operational database (the app's PostgreSQL on RDS) to staged files.
 
-The interval's rows (by the incremental column) are streamed through a server-side cursor into gzipped JSON
-lines, `part-0000.json.gz`, ... under the run's files; a rerun replaces them. The files then load like any JSON
-source, on every engine. For local development a `duckdb:///` URL can stand in for the database.
+The interval's rows (by the incremental column), as JSON made by the database, are streamed through a
+server-side cursor into gzipped JSON lines, `part-0000.json.gz`, ... under the run's files; a rerun replaces
+them. The files then load like any JSON source, on every engine. For local development a `duckdb:///` URL can
+stand in for the database.
 """
 
 from __future__ import annotations
 
 import gzip
 import itertools
-import json
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from sqlglot import exp, parse_one
@@ -25,21 +22,30 @@ from warehouse.interval import Interval
 from warehouse.sources.objects import ObjectStore, SourceObject
 from warehouse.spec import JsonSource, PostgresSource
 from warehouse.sql.load import in_interval
-from warehouse.sql.names import column, columns, ident
+from warehouse.sql.names import column, ident
+from warehouse.sql.types import for_dialect
 
 ROWS_PER_PART = 250_000
 FETCH_ROWS = 10_000
 
 
-def extract_query(source: PostgresSource, interval: Interval) -> exp.Select:
-    """SELECT the declared columns of the rows whose incremental column falls in the interval."""
+ROW_TO_JSON = {"postgres": "row_to_json", "duckdb": "to_json"}
+
+
+def extract_query(source: PostgresSource, interval: Interval, dialect: str = "postgres") -> exp.Select:
+    """One JSON object per row changed in the interval, made by the database: the declared columns, each cast
+    to its declared type (a timestamptz becomes a UTC timestamp: the session runs in UTC)."""
     if source.table:
         schema, _, name = source.table.rpartition(".")
         origin: exp.Expression = exp.Table(this=ident(name), db=ident(schema) if schema else None)
     else:
-        origin = parse_one(source.query, read="postgres").subquery(ident("extracted"))
-    window = in_interval(column(source.incremental_column), interval)
-    return exp.select(*columns(list(source.columns))).from_(origin).where(window)
+        origin = parse_one(source.query, read="postgres").subquery(ident("extracted_query"))
+    typed = [
+        exp.alias_(exp.cast(column(n), for_dialect(c.datatype, dialect)), ident(n)) for n, c in source.columns.items()
+    ]
+    rows = exp.select(*typed).from_(origin).where(in_interval(column(source.incremental_column), interval))
+    as_json = exp.Anonymous(this=ROW_TO_JSON[dialect], expressions=[column("extracted")])
+    return exp.select(exp.cast(as_json, "text").as_("line", quoted=True)).from_(rows.subquery(ident("extracted")))
 
 
 def as_json_source(source: PostgresSource, prefix: str) -> JsonSource:
@@ -54,18 +60,17 @@ def extract(
     """Write the interval's rows under `prefix` (replacing an earlier extract); return the parts and the rows."""
     scheme = urlsplit(url).scheme
     dialect = "duckdb" if scheme == "duckdb" else "postgres"
-    query = extract_query(source, interval).sql(dialect=dialect)
-    names = list(source.columns)
+    query = extract_query(source, interval, dialect).sql(dialect=dialect)
     written: list[SourceObject] = []
     total = 0
     with _rows(url, query) as batches, tempfile.TemporaryDirectory(prefix="warehouse-extract-") as scratch:
-        rows = itertools.chain.from_iterable(batches)
+        lines = itertools.chain.from_iterable(batches)
         while True:
             path = Path(scratch) / f"part-{len(written):04d}.json.gz"
             with gzip.open(path, "wt", encoding="utf-8", compresslevel=4) as out:
                 count = 0
-                for row in itertools.islice(rows, ROWS_PER_PART):
-                    out.write(json.dumps(dict(zip(names, row, strict=True)), default=_json_value, ensure_ascii=False))
+                for (line,) in itertools.islice(lines, ROWS_PER_PART):
+                    out.write(line)
                     out.write("\n")
                     count += 1
             if not count:
@@ -88,17 +93,6 @@ def _publish(path: Path, store: ObjectStore, prefix: str) -> SourceObject:
     return found
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        naive = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-        return naive.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(f"cannot write a {type(value).__name__} value to JSON: {value!r}")
-
-
 @contextmanager
 def _rows(url: str, query: str) -> Iterator[Iterator[list[tuple]]]:
     """Batches of rows from a server-side cursor (memory stays flat whatever the table's size)."""
@@ -107,6 +101,7 @@ def _rows(url: str, query: str) -> Iterator[Iterator[list[tuple]]]:
 
         connection = duckdb.connect(url[len("duckdb:///") :], read_only=True)
         try:
+            connection.execute("SET TimeZone = 'UTC'")  # naive interval bounds and timestamps are UTC
             cursor = connection.execute(query)
             yield iter(lambda: cursor.fetchmany(FETCH_ROWS), [])
         finally:

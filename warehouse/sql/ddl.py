@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from warehouse.spec import Column, DistKey, Table
+from warehouse.spec import Column, DistKey, Fact, Table
 from warehouse.sql.dialects import features
 from warehouse.sql.names import ident
 from warehouse.sql.names import table as table_ref
@@ -23,21 +23,45 @@ def create_table(
     schema: str | None = None,
     table: Table | None = None,
     if_not_exists: bool = True,
+    staging: bool = False,
 ) -> exp.Create:
-    """CREATE TABLE; with `table`, its key and (on Redshift) distribution, sort key and encodings."""
+    """CREATE TABLE; with `table`, its key and (on Redshift) distribution, sort key and encodings; a `staging`
+    table skips the write-ahead log where the engine allows."""
     feats = features(dialect)
     defs: list[exp.Expression] = [_column(n, c, dialect, feats.table_properties) for n, c in columns.items()]
-    properties: list[exp.Expression] = []
+    properties: list[exp.Expression] = [exp.UnloggedProperty()] if staging and feats.unlogged_staging else []
     if table is not None and feats.informational_keys:
         defs.append(exp.PrimaryKey(expressions=[ident(k) for k in table.key]))
     if table is not None and feats.table_properties:
-        properties = _layout(table)
+        properties += _layout(table)
     return exp.Create(
         this=exp.Schema(this=table_ref(name, schema), expressions=defs),
         kind="TABLE",
         exists=if_not_exists,
         properties=exp.Properties(expressions=properties) if properties else None,
     )
+
+
+def create_indexes(name: str, table: Table, dialect: str, schema: str | None = None) -> list[exp.Create]:
+    """Plain (not unique) indexes on the key and a fact's time column, where the engine needs them to find the
+    rows a load replaces or merges without reading the whole table."""
+    if not features(dialect).indexes:
+        return []
+    wanted = {"key": table.key}
+    if isinstance(table, Fact):
+        wanted["time"] = [table.time_column]
+    return [
+        exp.Create(
+            this=exp.Index(
+                this=ident(f"{name}__{kind}"),
+                table=table_ref(name, schema),
+                params=exp.IndexParameters(columns=[exp.Ordered(this=exp.column(c, quoted=True)) for c in cols]),
+            ),
+            kind="INDEX",
+            exists=True,
+        )
+        for kind, cols in wanted.items()
+    ]
 
 
 def create_temp_like(name: str, like: exp.Table, dialect: str) -> exp.Create:

@@ -12,11 +12,21 @@ class Features:
     table_properties: bool  # DISTSTYLE, DISTKEY, SORTKEY, ENCODE
     informational_keys: bool  # PRIMARY KEY is declared for the planner but not enforced
     byte_order: str | None  # the collation that sorts text by bytes, where the default may not
+    unlogged_staging: bool = False  # staging tables can skip the write-ahead log (they are rebuilt by a rerun)
+    indexes: bool = False  # keys and fact times need an index (no zone maps or sort keys to prune with)
 
 
 FEATURES = {
     "redshift": Features("redshift", True, table_properties=True, informational_keys=True, byte_order=None),
-    "postgres": Features("postgres", True, table_properties=False, informational_keys=False, byte_order="C"),
+    "postgres": Features(
+        "postgres",
+        True,
+        table_properties=False,
+        informational_keys=False,
+        byte_order="C",
+        unlogged_staging=True,
+        indexes=True,
+    ),
     "duckdb": Features("duckdb", False, table_properties=False, informational_keys=False, byte_order=None),
 }
 DIALECTS = tuple(FEATURES)

@@ -164,7 +164,7 @@ def stage_preview(
 ) -> list[exp.Expression]:
     """The statements that stage `urls` on an engine, as `warehouse plan` shows them (keys as declared; with
     match: ignorecase, DuckDB and PostgreSQL match the data's keys when loading)."""
-    create = create_table(table.name, source.columns, dialect, schema=table.db, if_not_exists=False)
+    create = create_table(table.name, source.columns, dialect, schema=table.db, if_not_exists=False, staging=True)
     loads: dict[str, Callable[[], exp.Expression]] = {
         "duckdb": lambda: duckdb_read_json(table, source, urls, {c: c for c in source.columns}),
         "postgres": lambda: copy_from_stdin(table, list(source.columns)),

@@ -1,0 +1,857 @@
+-- plan of sparkify for [2018-11-01 00:00, 2018-11-02 00:00) on postgres
+
+-- step setup (setup)
+CREATE SCHEMA IF NOT EXISTS "staging";
+CREATE SCHEMA IF NOT EXISTS "ledger";
+CREATE TABLE IF NOT EXISTS "ledger"."steps" (
+  "spec" VARCHAR(128) NOT NULL,
+  "interval_start" TIMESTAMP NOT NULL,
+  "interval_end" TIMESTAMP NOT NULL,
+  "step" VARCHAR(128) NOT NULL,
+  "table_name" VARCHAR(128),
+  "status" VARCHAR(16) NOT NULL,
+  "staged" BIGINT,
+  "inserted" BIGINT,
+  "updated" BIGINT,
+  "deleted" BIGINT,
+  "rejected" BIGINT,
+  "checks_passed" INT,
+  "checks_failed" INT,
+  "message" VARCHAR(4096),
+  "started_at" TIMESTAMP NOT NULL,
+  "finished_at" TIMESTAMP NOT NULL,
+  "run_id" VARCHAR(256)
+);
+CREATE TABLE IF NOT EXISTS "ledger"."objects" (
+  "spec" VARCHAR(128) NOT NULL,
+  "source" VARCHAR(128) NOT NULL,
+  "url" VARCHAR(1024) NOT NULL,
+  "version" VARCHAR(128) NOT NULL,
+  "interval_key" VARCHAR(32) NOT NULL,
+  "status" VARCHAR(16) NOT NULL,
+  "recorded_at" TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS "users" (
+  "user_id" INT NOT NULL,
+  "first_name" VARCHAR(128),
+  "last_name" VARCHAR(128),
+  "gender" VARCHAR(16),
+  "level" VARCHAR(16) NOT NULL,
+  "updated_at" TIMESTAMP NOT NULL
+);
+CREATE INDEX IF NOT EXISTS "users__key" ON "users"("user_id");
+CREATE TABLE IF NOT EXISTS "songs" (
+  "song_id" VARCHAR(32) NOT NULL,
+  "title" VARCHAR(512),
+  "artist_id" VARCHAR(32),
+  "year" INT,
+  "duration" DOUBLE PRECISION
+);
+CREATE INDEX IF NOT EXISTS "songs__key" ON "songs"("song_id");
+CREATE TABLE IF NOT EXISTS "artists" (
+  "artist_id" VARCHAR(32) NOT NULL,
+  "name" VARCHAR(512),
+  "location" VARCHAR(512),
+  "latitude" DOUBLE PRECISION,
+  "longitude" DOUBLE PRECISION
+);
+CREATE INDEX IF NOT EXISTS "artists__key" ON "artists"("artist_id");
+CREATE TABLE IF NOT EXISTS "time" (
+  "start_time" TIMESTAMP NOT NULL,
+  "hour" SMALLINT NOT NULL,
+  "day" SMALLINT NOT NULL,
+  "week" SMALLINT NOT NULL,
+  "month" SMALLINT NOT NULL,
+  "year" SMALLINT NOT NULL,
+  "weekday" SMALLINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS "time__key" ON "time"("start_time");
+CREATE TABLE IF NOT EXISTS "accounts" (
+  "account_id" INT NOT NULL,
+  "user_id" INT,
+  "plan" VARCHAR(16) NOT NULL,
+  "country" CHAR(2),
+  "created_at" TIMESTAMP NOT NULL,
+  "updated_at" TIMESTAMP NOT NULL
+);
+CREATE INDEX IF NOT EXISTS "accounts__key" ON "accounts"("account_id");
+CREATE TABLE IF NOT EXISTS "songplays" (
+  "songplay_id" CHAR(32) NOT NULL,
+  "start_time" TIMESTAMP NOT NULL,
+  "user_id" INT NOT NULL,
+  "level" VARCHAR(16) NOT NULL,
+  "song_id" VARCHAR(32),
+  "artist_id" VARCHAR(32),
+  "session_id" INT NOT NULL,
+  "location" VARCHAR(256),
+  "user_agent" VARCHAR(512)
+);
+CREATE INDEX IF NOT EXISTS "songplays__key" ON "songplays"("songplay_id");
+CREATE INDEX IF NOT EXISTS "songplays__time" ON "songplays"("start_time");
+
+-- step stage_events (stage) after setup
+-- 1 object(s)
+--   tests/fixtures/golden/log_data/2018/11/2018-11-01-events.json
+DROP TABLE IF EXISTS "staging"."events_20181101";
+CREATE UNLOGGED TABLE "staging"."events_20181101" (
+  "artist" VARCHAR(512),
+  "auth" VARCHAR(32),
+  "firstname" VARCHAR(128),
+  "gender" VARCHAR(16),
+  "iteminsession" INT,
+  "lastname" VARCHAR(128),
+  "length" DOUBLE PRECISION,
+  "level" VARCHAR(16),
+  "location" VARCHAR(256),
+  "method" VARCHAR(8),
+  "page" VARCHAR(32),
+  "registration" DOUBLE PRECISION,
+  "sessionid" INT,
+  "song" VARCHAR(512),
+  "status" INT,
+  "ts" TIMESTAMP,
+  "useragent" VARCHAR(512),
+  "userid" INT
+);
+COPY "staging"."events_20181101" (
+  "artist",
+  "auth",
+  "firstname",
+  "gender",
+  "iteminsession",
+  "lastname",
+  "length",
+  "level",
+  "location",
+  "method",
+  "page",
+  "registration",
+  "sessionid",
+  "song",
+  "status",
+  "ts",
+  "useragent",
+  "userid"
+)
+FROM STDIN WITH (
+  FORMAT csv
+);
+
+-- step stage_songs (stage) after setup
+-- 1 object(s)
+--   tests/fixtures/golden/song_data/A/A/A/TRAAAAW128F429D538.json
+DROP TABLE IF EXISTS "staging"."songs_20181101";
+CREATE UNLOGGED TABLE "staging"."songs_20181101" (
+  "num_songs" INT,
+  "artist_id" VARCHAR(32),
+  "artist_latitude" DOUBLE PRECISION,
+  "artist_longitude" DOUBLE PRECISION,
+  "artist_location" VARCHAR(512),
+  "artist_name" VARCHAR(512),
+  "song_id" VARCHAR(32),
+  "title" VARCHAR(512),
+  "duration" DOUBLE PRECISION,
+  "year" INT
+);
+COPY "staging"."songs_20181101" (
+  "num_songs",
+  "artist_id",
+  "artist_latitude",
+  "artist_longitude",
+  "artist_location",
+  "artist_name",
+  "song_id",
+  "title",
+  "duration",
+  "year"
+)
+FROM STDIN WITH (
+  FORMAT csv
+);
+
+-- step stage_accounts (stage) after setup
+-- extract from app_db to s3://sparkify-warehouse/staging/sparkify/extracts/accounts/20181101/part-NNNN.json.gz: SELECT CAST(ROW_TO_JSON("extracted") AS TEXT) AS "line" FROM (SELECT CAST("account_id" AS INT) AS "account_id", CAST("user_id" AS INT) AS "user_id", CAST("plan" AS VARCHAR(16)) AS "plan", CAST("country" AS CHAR(2)) AS "country", CAST("created_at" AS TIMESTAMP) AS "created_at", CAST("updated_at" AS TIMESTAMP) AS "updated_at" FROM "public"."accounts" WHERE "updated_at" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP) AND "updated_at" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)) AS "extracted"
+DROP TABLE IF EXISTS "staging"."accounts_20181101";
+CREATE UNLOGGED TABLE "staging"."accounts_20181101" (
+  "account_id" INT,
+  "user_id" INT,
+  "plan" VARCHAR(16),
+  "country" CHAR(2),
+  "created_at" TIMESTAMP,
+  "updated_at" TIMESTAMP
+);
+COPY "staging"."accounts_20181101" (
+  "account_id",
+  "user_id",
+  "plan",
+  "country",
+  "created_at",
+  "updated_at"
+)
+FROM STDIN WITH (
+  FORMAT csv
+);
+
+-- step load_users (dimensions) after stage_events
+CREATE TEMPORARY TABLE "users__batch" (
+  LIKE "users"
+);
+INSERT INTO "users__batch" (
+  "user_id",
+  "first_name",
+  "last_name",
+  "gender",
+  "level",
+  "updated_at"
+)
+SELECT
+  "ranked"."user_id",
+  "ranked"."first_name",
+  "ranked"."last_name",
+  "ranked"."gender",
+  "ranked"."level",
+  "ranked"."updated_at"
+FROM (
+  SELECT
+    "user_id",
+    "first_name",
+    "last_name",
+    "gender",
+    "level",
+    "updated_at",
+    ROW_NUMBER() OVER (
+      PARTITION BY "user_id"
+      ORDER BY "updated_at" DESC NULLS LAST, "user_id" ASC, "first_name" COLLATE "C" ASC, "last_name" COLLATE "C" ASC, "gender" COLLATE "C" ASC, "level" COLLATE "C" ASC, "updated_at" ASC
+    ) AS "_row"
+  FROM (
+    SELECT
+      "e"."userid" AS "user_id",
+      "e"."firstname" AS "first_name",
+      "e"."lastname" AS "last_name",
+      "e"."gender",
+      "e"."level",
+      "e"."ts" AS "updated_at"
+    FROM "staging"."events_20181101" AS "e"
+    WHERE
+      "e"."page" = 'NextSong' AND NOT "e"."userid" IS NULL
+  ) AS "source"
+) AS "ranked"
+WHERE
+  "ranked"."_row" = 1
+  AND NOT EXISTS(
+    SELECT
+      1
+    FROM "users" AS "loaded"
+    WHERE
+      "loaded"."user_id" = "ranked"."user_id"
+      AND "loaded"."updated_at" > "ranked"."updated_at"
+  );
+SELECT
+  COUNT(*) - COUNT("loaded"."user_id") AS "inserted",
+  COUNT("loaded"."user_id") AS "updated"
+FROM "users__batch" AS "batch"
+LEFT JOIN "users" AS "loaded"
+  ON "batch"."user_id" = "loaded"."user_id";
+MERGE INTO "users"
+USING "users__batch" AS "batch"
+ON "users"."user_id" = "batch"."user_id"
+WHEN MATCHED THEN UPDATE SET
+  "first_name" = "batch"."first_name",
+  "last_name" = "batch"."last_name",
+  "gender" = "batch"."gender",
+  "level" = "batch"."level",
+  "updated_at" = "batch"."updated_at"
+WHEN NOT MATCHED THEN INSERT ("user_id", "first_name", "last_name", "gender", "level", "updated_at") VALUES (
+  "batch"."user_id",
+  "batch"."first_name",
+  "batch"."last_name",
+  "batch"."gender",
+  "batch"."level",
+  "batch"."updated_at"
+);
+DROP TABLE IF EXISTS "users__batch";
+
+-- step load_songs (dimensions) after stage_songs
+CREATE TEMPORARY TABLE "songs__batch" (
+  LIKE "songs"
+);
+INSERT INTO "songs__batch" (
+  "song_id",
+  "title",
+  "artist_id",
+  "year",
+  "duration"
+)
+SELECT
+  "ranked"."song_id",
+  "ranked"."title",
+  "ranked"."artist_id",
+  "ranked"."year",
+  "ranked"."duration"
+FROM (
+  SELECT
+    "song_id",
+    "title",
+    "artist_id",
+    "year",
+    "duration",
+    ROW_NUMBER() OVER (
+      PARTITION BY "song_id"
+      ORDER BY "song_id" COLLATE "C" ASC, "title" COLLATE "C" ASC, "artist_id" COLLATE "C" ASC, "year" ASC, "duration" ASC
+    ) AS "_row"
+  FROM (
+    SELECT
+      "s"."song_id",
+      "s"."title",
+      "s"."artist_id",
+      NULLIF("s"."year", 0) AS "year",
+      "s"."duration"
+    FROM "staging"."songs_20181101" AS "s"
+    WHERE
+      NOT "s"."song_id" IS NULL
+  ) AS "source"
+) AS "ranked"
+WHERE
+  "ranked"."_row" = 1;
+SELECT
+  COUNT(*) - COUNT("loaded"."song_id") AS "inserted",
+  COUNT("loaded"."song_id") AS "updated"
+FROM "songs__batch" AS "batch"
+LEFT JOIN "songs" AS "loaded"
+  ON "batch"."song_id" = "loaded"."song_id";
+MERGE INTO "songs"
+USING "songs__batch" AS "batch"
+ON "songs"."song_id" = "batch"."song_id"
+WHEN MATCHED THEN UPDATE SET
+  "title" = "batch"."title",
+  "artist_id" = "batch"."artist_id",
+  "year" = "batch"."year",
+  "duration" = "batch"."duration"
+WHEN NOT MATCHED THEN INSERT ("song_id", "title", "artist_id", "year", "duration") VALUES (
+  "batch"."song_id",
+  "batch"."title",
+  "batch"."artist_id",
+  "batch"."year",
+  "batch"."duration"
+);
+DROP TABLE IF EXISTS "songs__batch";
+
+-- step load_artists (dimensions) after stage_songs
+CREATE TEMPORARY TABLE "artists__batch" (
+  LIKE "artists"
+);
+INSERT INTO "artists__batch" (
+  "artist_id",
+  "name",
+  "location",
+  "latitude",
+  "longitude"
+)
+SELECT
+  "ranked"."artist_id",
+  "ranked"."name",
+  "ranked"."location",
+  "ranked"."latitude",
+  "ranked"."longitude"
+FROM (
+  SELECT
+    "artist_id",
+    "name",
+    "location",
+    "latitude",
+    "longitude",
+    ROW_NUMBER() OVER (
+      PARTITION BY "artist_id"
+      ORDER BY "artist_id" COLLATE "C" ASC, "name" COLLATE "C" ASC, "location" COLLATE "C" ASC, "latitude" ASC, "longitude" ASC
+    ) AS "_row"
+  FROM (
+    SELECT
+      "s"."artist_id",
+      "s"."artist_name" AS "name",
+      NULLIF("s"."artist_location", '') AS "location",
+      "s"."artist_latitude" AS "latitude",
+      "s"."artist_longitude" AS "longitude"
+    FROM "staging"."songs_20181101" AS "s"
+    WHERE
+      NOT "s"."artist_id" IS NULL
+  ) AS "source"
+) AS "ranked"
+WHERE
+  "ranked"."_row" = 1;
+SELECT
+  COUNT(*) - COUNT("loaded"."artist_id") AS "inserted",
+  COUNT("loaded"."artist_id") AS "updated"
+FROM "artists__batch" AS "batch"
+LEFT JOIN "artists" AS "loaded"
+  ON "batch"."artist_id" = "loaded"."artist_id";
+MERGE INTO "artists"
+USING "artists__batch" AS "batch"
+ON "artists"."artist_id" = "batch"."artist_id"
+WHEN MATCHED THEN UPDATE SET
+  "name" = "batch"."name",
+  "location" = "batch"."location",
+  "latitude" = "batch"."latitude",
+  "longitude" = "batch"."longitude"
+WHEN NOT MATCHED THEN INSERT ("artist_id", "name", "location", "latitude", "longitude") VALUES (
+  "batch"."artist_id",
+  "batch"."name",
+  "batch"."location",
+  "batch"."latitude",
+  "batch"."longitude"
+);
+DROP TABLE IF EXISTS "artists__batch";
+
+-- step load_time (dimensions) after stage_events
+CREATE TEMPORARY TABLE "time__batch" (
+  LIKE "time"
+);
+INSERT INTO "time__batch" (
+  "start_time",
+  "hour",
+  "day",
+  "week",
+  "month",
+  "year",
+  "weekday"
+)
+SELECT
+  "ranked"."start_time",
+  "ranked"."hour",
+  "ranked"."day",
+  "ranked"."week",
+  "ranked"."month",
+  "ranked"."year",
+  "ranked"."weekday"
+FROM (
+  SELECT
+    "start_time",
+    "hour",
+    "day",
+    "week",
+    "month",
+    "year",
+    "weekday",
+    ROW_NUMBER() OVER (
+      PARTITION BY "start_time"
+      ORDER BY "start_time" ASC, "hour" ASC, "day" ASC, "week" ASC, "month" ASC, "year" ASC, "weekday" ASC
+    ) AS "_row"
+  FROM (
+    SELECT DISTINCT
+      "e"."ts" AS "start_time",
+      EXTRACT(HOUR FROM "e"."ts") AS "hour",
+      EXTRACT(DAY FROM "e"."ts") AS "day",
+      EXTRACT(WEEK FROM "e"."ts") AS "week",
+      EXTRACT(MONTH FROM "e"."ts") AS "month",
+      EXTRACT(YEAR FROM "e"."ts") AS "year",
+      EXTRACT(DOW FROM "e"."ts") AS "weekday"
+    FROM "staging"."events_20181101" AS "e"
+    WHERE
+      "e"."page" = 'NextSong'
+  ) AS "source"
+) AS "ranked"
+WHERE
+  "ranked"."_row" = 1;
+SELECT
+  COUNT(*) - COUNT("loaded"."start_time") AS "inserted",
+  COUNT("loaded"."start_time") AS "updated"
+FROM "time__batch" AS "batch"
+LEFT JOIN "time" AS "loaded"
+  ON "batch"."start_time" = "loaded"."start_time";
+MERGE INTO "time"
+USING "time__batch" AS "batch"
+ON "time"."start_time" = "batch"."start_time"
+WHEN MATCHED THEN UPDATE SET
+  "hour" = "batch"."hour",
+  "day" = "batch"."day",
+  "week" = "batch"."week",
+  "month" = "batch"."month",
+  "year" = "batch"."year",
+  "weekday" = "batch"."weekday"
+WHEN NOT MATCHED THEN INSERT ("start_time", "hour", "day", "week", "month", "year", "weekday") VALUES (
+  "batch"."start_time",
+  "batch"."hour",
+  "batch"."day",
+  "batch"."week",
+  "batch"."month",
+  "batch"."year",
+  "batch"."weekday"
+);
+DROP TABLE IF EXISTS "time__batch";
+
+-- step load_accounts (dimensions) after stage_accounts
+CREATE TEMPORARY TABLE "accounts__batch" (
+  LIKE "accounts"
+);
+INSERT INTO "accounts__batch" (
+  "account_id",
+  "user_id",
+  "plan",
+  "country",
+  "created_at",
+  "updated_at"
+)
+SELECT
+  "ranked"."account_id",
+  "ranked"."user_id",
+  "ranked"."plan",
+  "ranked"."country",
+  "ranked"."created_at",
+  "ranked"."updated_at"
+FROM (
+  SELECT
+    "account_id",
+    "user_id",
+    "plan",
+    "country",
+    "created_at",
+    "updated_at",
+    ROW_NUMBER() OVER (
+      PARTITION BY "account_id"
+      ORDER BY "updated_at" DESC NULLS LAST, "account_id" ASC, "user_id" ASC, "plan" COLLATE "C" ASC, "country" COLLATE "C" ASC, "created_at" ASC, "updated_at" ASC
+    ) AS "_row"
+  FROM (
+    SELECT
+      "a"."account_id",
+      "a"."user_id",
+      "a"."plan",
+      "a"."country",
+      "a"."created_at",
+      "a"."updated_at"
+    FROM "staging"."accounts_20181101" AS "a"
+  ) AS "source"
+) AS "ranked"
+WHERE
+  "ranked"."_row" = 1
+  AND NOT EXISTS(
+    SELECT
+      1
+    FROM "accounts" AS "loaded"
+    WHERE
+      "loaded"."account_id" = "ranked"."account_id"
+      AND "loaded"."updated_at" > "ranked"."updated_at"
+  );
+SELECT
+  COUNT(*) - COUNT("loaded"."account_id") AS "inserted",
+  COUNT("loaded"."account_id") AS "updated"
+FROM "accounts__batch" AS "batch"
+LEFT JOIN "accounts" AS "loaded"
+  ON "batch"."account_id" = "loaded"."account_id";
+MERGE INTO "accounts"
+USING "accounts__batch" AS "batch"
+ON "accounts"."account_id" = "batch"."account_id"
+WHEN MATCHED THEN UPDATE SET
+  "user_id" = "batch"."user_id",
+  "plan" = "batch"."plan",
+  "country" = "batch"."country",
+  "created_at" = "batch"."created_at",
+  "updated_at" = "batch"."updated_at"
+WHEN NOT MATCHED THEN INSERT ("account_id", "user_id", "plan", "country", "created_at", "updated_at") VALUES (
+  "batch"."account_id",
+  "batch"."user_id",
+  "batch"."plan",
+  "batch"."country",
+  "batch"."created_at",
+  "batch"."updated_at"
+);
+DROP TABLE IF EXISTS "accounts__batch";
+
+-- step load_songplays (facts) after stage_events, load_songs, load_artists
+CREATE TEMPORARY TABLE "songplays__batch" (
+  LIKE "songplays"
+);
+INSERT INTO "songplays__batch" (
+  "songplay_id",
+  "start_time",
+  "user_id",
+  "level",
+  "song_id",
+  "artist_id",
+  "session_id",
+  "location",
+  "user_agent"
+)
+SELECT
+  "songplay_id",
+  "start_time",
+  "user_id",
+  "level",
+  "song_id",
+  "artist_id",
+  "session_id",
+  "location",
+  "user_agent"
+FROM (
+  SELECT
+    MD5(
+      CAST("e"."sessionid" AS VARCHAR) || '-' || CAST("e"."iteminsession" AS VARCHAR) || '-' || CAST("e"."userid" AS VARCHAR)
+    ) AS "songplay_id",
+    "e"."ts" AS "start_time",
+    "e"."userid" AS "user_id",
+    "e"."level",
+    "catalogue"."song_id",
+    "catalogue"."artist_id",
+    "e"."sessionid" AS "session_id",
+    "e"."location",
+    "e"."useragent" AS "user_agent"
+  FROM "staging"."events_20181101" AS "e"
+  LEFT JOIN (
+    SELECT
+      "s"."song_id",
+      "s"."artist_id",
+      "s"."title",
+      "s"."duration",
+      "a"."name"
+    FROM "songs" AS "s"
+    JOIN "artists" AS "a"
+      ON "a"."artist_id" = "s"."artist_id"
+  ) AS "catalogue"
+    ON "catalogue"."title" = "e"."song"
+    AND "catalogue"."name" = "e"."artist"
+    AND "catalogue"."duration" = "e"."length"
+  WHERE
+    "e"."page" = 'NextSong'
+) AS "source";
+SELECT
+  COUNT(*) AS "selected",
+  COUNT(
+    CASE
+      WHEN "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+      THEN 1
+    END
+  ) AS "in_interval"
+FROM "songplays__batch";
+DELETE FROM "songplays"
+WHERE
+  "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+  AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP);
+INSERT INTO "songplays" (
+  "songplay_id",
+  "start_time",
+  "user_id",
+  "level",
+  "song_id",
+  "artist_id",
+  "session_id",
+  "location",
+  "user_agent"
+)
+SELECT
+  "rows"."songplay_id",
+  "rows"."start_time",
+  "rows"."user_id",
+  "rows"."level",
+  "rows"."song_id",
+  "rows"."artist_id",
+  "rows"."session_id",
+  "rows"."location",
+  "rows"."user_agent"
+FROM "songplays__batch" AS "rows"
+LEFT JOIN (
+  SELECT
+    "songplay_id"
+  FROM "songplays__batch"
+  WHERE
+    "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+    AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+  GROUP BY
+    "songplay_id"
+  HAVING
+    COUNT(*) > 1
+) AS "repeated"
+  ON "rows"."songplay_id" = "repeated"."songplay_id"
+WHERE
+  (
+    "rows"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+    AND "rows"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+  )
+  AND "repeated"."songplay_id" IS NULL
+UNION ALL
+SELECT
+  "ranked"."songplay_id",
+  "ranked"."start_time",
+  "ranked"."user_id",
+  "ranked"."level",
+  "ranked"."song_id",
+  "ranked"."artist_id",
+  "ranked"."session_id",
+  "ranked"."location",
+  "ranked"."user_agent"
+FROM (
+  SELECT
+    "songplay_id",
+    "start_time",
+    "user_id",
+    "level",
+    "song_id",
+    "artist_id",
+    "session_id",
+    "location",
+    "user_agent",
+    ROW_NUMBER() OVER (
+      PARTITION BY "songplay_id"
+      ORDER BY "songplay_id" COLLATE "C" ASC, "start_time" ASC, "user_id" ASC, "level" COLLATE "C" ASC, "song_id" COLLATE "C" ASC, "artist_id" COLLATE "C" ASC, "session_id" ASC, "location" COLLATE "C" ASC, "user_agent" COLLATE "C" ASC
+    ) AS "_row"
+  FROM (
+    SELECT
+      "rows"."songplay_id",
+      "rows"."start_time",
+      "rows"."user_id",
+      "rows"."level",
+      "rows"."song_id",
+      "rows"."artist_id",
+      "rows"."session_id",
+      "rows"."location",
+      "rows"."user_agent"
+    FROM "songplays__batch" AS "rows"
+    INNER JOIN (
+      SELECT
+        "songplay_id"
+      FROM "songplays__batch"
+      WHERE
+        "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+        AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+      GROUP BY
+        "songplay_id"
+      HAVING
+        COUNT(*) > 1
+    ) AS "repeated"
+      ON "rows"."songplay_id" = "repeated"."songplay_id"
+    WHERE
+      "rows"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "rows"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+  ) AS "source"
+) AS "ranked"
+WHERE
+  "ranked"."_row" = 1;
+DROP TABLE IF EXISTS "songplays__batch";
+
+-- step check_users (checks) after load_users
+-- check 1: not_null(user_id, level)
+-- check 2: unique(user_id)
+SELECT
+  "user_id",
+  "level"
+FROM "users"
+WHERE
+  "user_id" IS NULL OR "level" IS NULL;
+SELECT
+  "user_id",
+  COUNT(*) AS "rows"
+FROM "users"
+GROUP BY
+  "user_id"
+HAVING
+  COUNT(*) > 1;
+
+-- step check_songs (checks) after load_songs
+-- check 1: not_null(song_id)
+-- check 2: unique(song_id)
+SELECT
+  "song_id"
+FROM "songs"
+WHERE
+  "song_id" IS NULL;
+SELECT
+  "song_id",
+  COUNT(*) AS "rows"
+FROM "songs"
+GROUP BY
+  "song_id"
+HAVING
+  COUNT(*) > 1;
+
+-- step check_artists (checks) after load_artists
+-- check 1: unique(artist_id)
+SELECT
+  "artist_id",
+  COUNT(*) AS "rows"
+FROM "artists"
+GROUP BY
+  "artist_id"
+HAVING
+  COUNT(*) > 1;
+
+-- step check_time (checks) after load_time
+-- check 1: unique(start_time)
+SELECT
+  "start_time",
+  COUNT(*) AS "rows"
+FROM "time"
+GROUP BY
+  "start_time"
+HAVING
+  COUNT(*) > 1;
+
+-- step check_accounts (checks) after load_accounts
+-- check 1: not_null(account_id, plan)
+-- check 2: unique(account_id)
+SELECT
+  "account_id",
+  "plan"
+FROM "accounts"
+WHERE
+  "account_id" IS NULL OR "plan" IS NULL;
+SELECT
+  "account_id",
+  COUNT(*) AS "rows"
+FROM "accounts"
+GROUP BY
+  "account_id"
+HAVING
+  COUNT(*) > 1;
+
+-- step check_songplays (checks) after load_songplays
+-- check 1: row_count(min=1)
+-- check 2: not_null(songplay_id, start_time, user_id, level, session_id)
+-- check 3: unique(songplay_id)
+SELECT
+  "counted"."rows"
+FROM (
+  SELECT
+    COUNT(*) AS "rows"
+  FROM "songplays"
+  WHERE
+    "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+    AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+) AS "counted"
+WHERE
+  "counted"."rows" < 1;
+SELECT
+  "songplay_id",
+  "start_time",
+  "user_id",
+  "level",
+  "session_id"
+FROM "songplays"
+WHERE
+  (
+    "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+    AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+  )
+  AND (
+    "songplay_id" IS NULL
+    OR "start_time" IS NULL
+    OR "user_id" IS NULL
+    OR "level" IS NULL
+    OR "session_id" IS NULL
+  );
+SELECT
+  "songplay_id",
+  COUNT(*) AS "rows"
+FROM "songplays"
+WHERE
+  "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+  AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+GROUP BY
+  "songplay_id"
+HAVING
+  COUNT(*) > 1;
+
+-- step finish (finish) after check_users, check_songs, check_artists, check_time, check_accounts, check_songplays
+UPDATE "ledger"."objects" SET status = 'loaded'
+WHERE
+  "spec" = 'sparkify' AND "interval_key" = '20181101' AND "status" = 'staged';
+DROP TABLE IF EXISTS "staging"."events_20181101";
+DROP TABLE IF EXISTS "staging"."songs_20181101";
+DROP TABLE IF EXISTS "staging"."accounts_20181101";
