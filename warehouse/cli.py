@@ -256,16 +256,12 @@ def summary(results: list[StepResult]) -> str:
         row = rows.setdefault(label, {})
         for key in ("staged", "inserted", "updated", "deleted", "rejected"):
             row[key] = row.get(key, 0) + r.counts.get(key, 0)
-        row["passed"] = row.get("passed", 0) + sum(c.passed for c in r.checks)
-        row["failed"] = row.get("failed", 0) + sum(not c.passed for c in r.checks)
-    header = ["table", "staged", "inserted", "updated", "deleted", "rejected", "checks passed", "checks failed"]
-    body = [
-        [
-            name,
-            *(f"{v.get(k, 0):,}" for k in ("staged", "inserted", "updated", "deleted", "rejected", "passed", "failed")),
-        ]
-        for name, v in rows.items()
-    ]
+        for check in r.checks:
+            outcome = "passed" if check.passed else "warned" if check.severity == "warn" else "failed"
+            row[outcome] = row.get(outcome, 0) + 1
+    header = ["table", "staged", "inserted", "updated", "deleted", "rejected", "checks passed", "warned", "failed"]
+    keys = ("staged", "inserted", "updated", "deleted", "rejected", "passed", "warned", "failed")
+    body = [[name, *(f"{v.get(k, 0):,}" for k in keys)] for name, v in rows.items()]
     intervals_done = len({r.interval for r in results if r.step.name == "finish" and r.status == "success"})
     return f"\n{intervals_done} interval(s) loaded\n" + format_table(header, body)
 
