@@ -34,6 +34,33 @@ CREATE TABLE IF NOT EXISTS "ledger"."objects" (
   "recorded_at" TIMESTAMP NOT NULL
 );
 
+CREATE TABLE IF NOT EXISTS "ledger"."checks" (
+  "spec" VARCHAR(128) NOT NULL,
+  "interval_start" TIMESTAMP NOT NULL,
+  "interval_end" TIMESTAMP NOT NULL,
+  "table_name" VARCHAR(128) NOT NULL,
+  "check_name" VARCHAR(512) NOT NULL,
+  "severity" VARCHAR(8) NOT NULL,
+  "status" VARCHAR(8) NOT NULL,
+  "failures" BIGINT NOT NULL,
+  "sample" VARCHAR(4096),
+  "checked_at" TIMESTAMP NOT NULL,
+  "run_id" VARCHAR(256)
+);
+
+CREATE TABLE IF NOT EXISTS "ledger"."rejects" (
+  "spec" VARCHAR(128) NOT NULL,
+  "interval_start" TIMESTAMP NOT NULL,
+  "interval_end" TIMESTAMP NOT NULL,
+  "source" VARCHAR(128) NOT NULL,
+  "url" VARCHAR(1024) NOT NULL,
+  "line" BIGINT,
+  "reason" VARCHAR(1024) NOT NULL,
+  "raw" VARCHAR(4096),
+  "recorded_at" TIMESTAMP NOT NULL,
+  "run_id" VARCHAR(256)
+);
+
 CREATE TABLE IF NOT EXISTS "users" (
   "user_id" INTEGER NOT NULL,
   "first_name" VARCHAR(128),

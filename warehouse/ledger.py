@@ -49,6 +49,33 @@ TABLES: dict[str, dict[str, Column]] = {
         status="varchar(16)!",
         recorded_at="timestamp!",
     ),
+    # Every check of every run, passed or not, with a few offending rows.
+    "checks": _cols(
+        spec="varchar(128)!",
+        interval_start="timestamp!",
+        interval_end="timestamp!",
+        table_name="varchar(128)!",
+        check_name="varchar(512)!",
+        severity="varchar(8)!",
+        status="varchar(8)!",
+        failures="bigint!",
+        sample="varchar(4096)",
+        checked_at="timestamp!",
+        run_id="varchar(256)",
+    ),
+    # Rows set aside by sources with on_bad_rows: reject (the latest load of each interval).
+    "rejects": _cols(
+        spec="varchar(128)!",
+        interval_start="timestamp!",
+        interval_end="timestamp!",
+        source="varchar(128)!",
+        url="varchar(1024)!",
+        line="bigint",
+        reason="varchar(1024)!",
+        raw="varchar(4096)",
+        recorded_at="timestamp!",
+        run_id="varchar(256)",
+    ),
 }
 
 
@@ -119,3 +146,21 @@ def mark_loaded(layout: Layout, spec: str) -> Statement:
     mine = exp.and_(_is("spec", spec), _is("interval_key", layout.interval_key), _is("status", "staged"))
     update = exp.update(layout.ledger("objects"), {"status": literal("loaded")}, where=mine)
     return Statement(update, "objects_loaded")
+
+
+def record_checks(layout: Layout, rows: list[dict[str, Any]]) -> list[Statement]:
+    names = list(TABLES["checks"])
+    return [Statement(insert_rows(layout.ledger("checks"), names, [tuple(r.get(n) for n in names) for r in rows]))]
+
+
+def record_rejects(
+    layout: Layout, spec: str, source: str, interval: tuple[datetime, datetime], rows: list[dict[str, Any]]
+) -> list[Statement]:
+    """Replace the interval's rejects of a source (a rerun stages it again)."""
+    mine = exp.and_(_is("spec", spec), _is("source", source), _is("interval_start", interval[0]))
+    statements = [Statement(exp.delete(layout.ledger("rejects"), where=mine))]
+    names = list(TABLES["rejects"])
+    values = [tuple(r.get(n) for n in names) for r in rows]
+    for start in range(0, len(values), 1000):
+        statements.append(Statement(insert_rows(layout.ledger("rejects"), names, values[start : start + 1000])))
+    return statements

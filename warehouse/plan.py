@@ -38,7 +38,12 @@ def plan(spec: Spec, tables: Iterable[str] | None = None) -> list[Step]:
         )
         layer = "dimensions" if name in spec.dimensions else "facts"
         loads.append(Step(f"load_{name}", layer, name, needs or ("setup",)))
-    checks = [Step(f"check_{s.subject}", "checks", s.subject, (s.name,)) for s in loads]
+    loaded = {s.subject for s in loads}
+    checks = [
+        Step(f"check_{s.subject}", "checks", s.subject,
+             (s.name, *(f"load_{t}" for t in spec.checks_depend_on(s.subject) if t in loaded)))
+        for s in loads
+    ]  # fmt: skip
     finish = Step("finish", "finish", None, tuple(s.name for s in checks) or tuple(s.name for s in steps))
     return [*steps, *loads, *checks, finish]
 

@@ -3,6 +3,7 @@ ranges of intervals in order (what `warehouse run` does)."""
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 import time
@@ -21,13 +22,14 @@ from warehouse.sources.database import as_json_source, extract
 from warehouse.sources.files import interval_objects, location, new_objects
 from warehouse.sources.objects import ObjectStore, SourceObject, default_s3_client, store_for
 from warehouse.spec import STAGING, Check, Dimension, JsonSource, PostgresSource, Spec
-from warehouse.sql.checks import check_name, count_and_sample, failures
+from warehouse.sql.checks import Scope, check_name, count_and_sample, failures
 from warehouse.sql.ddl import create_indexes, create_schema, create_table, drop_table
-from warehouse.sql.load import dimension_replace, dimension_upsert, fact_replace, in_interval
-from warehouse.sql.names import Layout, column
+from warehouse.sql.load import dimension_replace, dimension_upsert, fact_replace
+from warehouse.sql.names import Layout
 from warehouse.sql.statement import Statement
 from warehouse.sql.transforms import bind
 from warehouse.targets import Target, resolve_url
+from warehouse.targets.jsonlines import DataError, Reject
 
 LEDGER_SCHEMA = "ledger"
 VAR_PREFIX = "WAREHOUSE_VAR_"
@@ -139,23 +141,54 @@ class IntervalRun:
         started = _now()
         prefix_source = isinstance(source, JsonSource) and not source.partitioned  # its objects go in the ledger
         if isinstance(source, PostgresSource):
-            source, objects, store = self._extract(name, source, result)
+            staged_as, objects, store = self._extract(name, source, result)
         else:
+            staged_as = source
             objects, store = self._objects(name, source, result)
+        result.warnings += _duplicated(objects)
+        with tempfile.TemporaryDirectory(prefix="warehouse-") as scratch:
+            stage = functools.partial(self._stage_into, result, name, staged_as, objects, store, Path(scratch))
+            try:
+                stage(started, prefix_source, ())
+            except DataError as refused:
+                rejects = self.target.diagnose(staged_as, objects, store, Path(scratch))
+                if not rejects:
+                    raise
+                if source.on_bad_rows == "fail":
+                    raise BadInput(name, rejects) from refused
+                result.warnings.append(f"{len(rejects)} bad row(s) set aside in {LEDGER_SCHEMA}.rejects")
+                stage(started, prefix_source, tuple(rejects))
+
+    def _stage_into(
+        self,
+        result: StepResult,
+        name: str,
+        source: JsonSource,
+        objects: list[SourceObject],
+        store: ObjectStore,
+        scratch: Path,
+        started: datetime,
+        prefix_source: bool,
+        exclude: tuple[Reject, ...],
+    ) -> None:
+        """One attempt at the staging table, with its ledger rows, in one transaction."""
         staging = self.layout.staging(name)
-        with self.target.transaction(), tempfile.TemporaryDirectory(prefix="warehouse-") as scratch:
+        with self.target.transaction():
             self.target.execute(drop_table(staging.name, staging.db))
             create = create_table(
                 staging.name, source.columns, self.dialect, schema=staging.db, if_not_exists=False, staging=True
             )
             self.target.execute(create)
-            staged = self.target.stage_json(staging, source, objects, store, Path(scratch), self.manifest_url(name))
-            result.counts.update(staged=staged.rows, objects=staged.objects, rejected=staged.rejected)
+            staged = self.target.stage_json(staging, source, objects, store, scratch, self.manifest_url(name), exclude)
+            result.counts.update(staged=staged.rows, objects=staged.objects, rejected=len(staged.rejects))
             result.warnings += staged.warnings
-            recorded = (
-                ledger.stage_objects(self.layout, self.spec.name, name, objects, started) if prefix_source else []
-            )
-            self._commit(result, recorded, started)
+            statements = ledger.record_rejects(
+                self.layout, self.spec.name, name, (self.interval.start, self.interval.end),
+                [self._reject_row(name, r) for r in staged.rejects],
+            )  # fmt: skip
+            if prefix_source:
+                statements += ledger.stage_objects(self.layout, self.spec.name, name, objects, started)
+            self._commit(result, statements, started)
 
     def _objects(self, name: str, source: JsonSource, result: StepResult) -> tuple[list[SourceObject], ObjectStore]:
         """A JSON source's objects for this run: its interval's days, or the prefix's objects not loaded yet."""
@@ -191,11 +224,19 @@ class IntervalRun:
         self._commit(result, self.load_statements(result.step.subject), _now(), verify=_merged_all)
 
     def _facts(self, result: StepResult) -> None:
-        self._commit(result, self.load_statements(result.step.subject), _now())
-        outside = result.counts.pop("selected", 0) - result.counts.pop("in_interval", 0)
+        self._commit(result, self.load_statements(result.step.subject), _now(), verify=self._fact_counts)
+
+    def _fact_counts(self, result: StepResult) -> None:
+        """Say what the SELECT yielded that was not inserted: rows outside the interval, duplicates of a key."""
+        counts = result.counts
+        selected, in_interval = counts.pop("selected", 0), counts.pop("in_interval", 0)
+        outside, duplicates = selected - in_interval, in_interval - counts.get("inserted", 0)
         if outside:
+            counts["outside_interval"] = outside
             result.warnings.append(f"{outside} row(s) fall outside {self.interval} and were not loaded")
-            result.counts["outside_interval"] = outside
+        if duplicates:
+            counts["duplicates"] = duplicates
+            result.warnings.append(f"{duplicates} row(s) repeat the key of another row of the interval: merged")
 
     def _checks(self, result: StepResult) -> None:
         name = result.step.subject
@@ -207,10 +248,12 @@ class IntervalRun:
             result.checks.append(CheckResult(name, check_name(check), check.options.severity, count, names, examples))
         failed = [c for c in result.checks if not c.passed]
         result.warnings += [c.describe() for c in failed if c.severity == "warn"]
+        recorded = ledger.record_checks(self.layout, [self._check_row(c) for c in result.checks])
         errors = [c for c in failed if c.severity == "error"]
         if errors:
+            self.target.run(recorded)  # the failure's evidence stays in the ledger
             raise ChecksFailed("\n".join(c.describe() for c in errors))
-        self._commit(result, [], started)
+        self._commit(result, recorded, started)
 
     def _finish(self, result: StepResult) -> None:
         self._commit(result, self.finish_statements(), _now())
@@ -254,12 +297,10 @@ class IntervalRun:
             return dimension_replace(name, table, select, self.layout, self.dialect)
         return dimension_upsert(name, table, select, self.layout, self.dialect)
 
-    def check_queries(self, name: str) -> list[tuple[Check, exp.Select]]:
+    def check_queries(self, name: str) -> list[tuple[Check, exp.Query]]:
         """Each check of a table with the query returning its offending rows (a fact's: in the interval)."""
-        table = self.spec.tables[name]
-        rows = self.layout.table(name)
-        where = in_interval(column(table.time_column), self.interval) if name in self.spec.facts else None
-        return [(check, failures(check, table, rows, where)) for check in table.checks]
+        scope = Scope(self.spec, name, self.layout, self.interval)
+        return [(check, failures(check, i, scope)) for i, check in enumerate(self.spec.tables[name].checks)]
 
     def finish_statements(self) -> list[Statement]:
         """Mark the objects this interval staged as loaded, and drop its staging tables."""
@@ -281,13 +322,13 @@ class IntervalRun:
         result: StepResult,
         statements: list[Statement],
         started: datetime,
-        verify: Callable[[dict[str, int]], None] | None = None,
+        verify: Callable[[StepResult], None] | None = None,
     ) -> None:
         """Run the step's statements and its ledger row in one transaction (`verify` may still refuse it)."""
         with self.target.transaction():
             result.counts.update(self.target.run(statements))
             if verify:
-                verify(result.counts)
+                verify(result)
             self.target.execute(ledger.record_step(self.layout, self._ledger_row(result, started)))
 
     def _record_failure(self, result: StepResult, started: datetime) -> None:
@@ -298,6 +339,38 @@ class IntervalRun:
                 self.target.execute(ledger.record_step(self.layout, self._ledger_row(result, started)))
         except Exception:  # the original error matters more than a failed record of it
             pass
+
+    def _check_row(self, check: CheckResult) -> dict[str, Any]:
+        outcome = "passed" if check.passed else "warned" if check.severity == "warn" else "failed"
+        return {
+            **self._run_key(),
+            "table_name": check.table,
+            "check_name": check.name,
+            "severity": check.severity,
+            "status": outcome,
+            "failures": check.failures,
+            "sample": None if check.passed else self.target.redact(check.describe())[:4000],
+            "checked_at": _now(),
+        }
+
+    def _reject_row(self, source: str, reject: Reject) -> dict[str, Any]:
+        return {
+            **self._run_key(),
+            "source": source,
+            "url": reject.url,
+            "line": reject.line,
+            "reason": self.target.redact(reject.reason)[:1000],
+            "raw": reject.raw[:4000] or None,
+            "recorded_at": _now(),
+        }
+
+    def _run_key(self) -> dict[str, Any]:
+        return {
+            "spec": self.spec.name,
+            "interval_start": self.interval.start,
+            "interval_end": self.interval.end,
+            "run_id": self.options.run_id or None,
+        }
 
     def _ledger_row(self, result: StepResult, started: datetime) -> dict[str, Any]:
         counts = result.counts
@@ -318,8 +391,9 @@ class IntervalRun:
         }
 
 
-def _merged_all(counts: dict[str, int]) -> None:
+def _merged_all(result: StepResult) -> None:
     """An engine that merged fewer rows than the batch holds has lost rows: roll back rather than publish."""
+    counts = result.counts
     merged = counts.pop("merged", None)
     expected = counts.get("inserted", 0) + counts.get("updated", 0)
     if merged is not None and merged >= 0 and merged != expected:
@@ -328,6 +402,31 @@ def _merged_all(counts: dict[str, int]) -> None:
 
 class ChecksFailed(Exception):
     """A check of severity `error` found offending rows."""
+
+
+class BadInput(Exception):
+    """A source with on_bad_rows: fail has bad rows: each named by file and line, with the reason."""
+
+    SHOWN = 5
+
+    def __init__(self, source: str, rejects: list[Reject]):
+        self.rejects = rejects
+        lines = [f"source {source!r}: {len(rejects)} bad row(s) (on_bad_rows: fail; `reject` sets them aside):"]
+        lines += [f"  {r}" for r in rejects[: self.SHOWN]]
+        if len(rejects) > self.SHOWN:
+            lines.append(f"  ... and {len(rejects) - self.SHOWN} more")
+        super().__init__("\n".join(lines))
+
+
+def _duplicated(objects: list[SourceObject]) -> list[str]:
+    """Objects with the same content as an earlier one: their rows are loaded once per key."""
+    first: dict[tuple[str, int], str] = {}
+    warnings = []
+    for obj in objects:
+        seen = first.setdefault((obj.version, obj.size), obj.url)
+        if seen != obj.url:
+            warnings.append(f"{obj.url} has the same content as {seen}: its rows merge by key")
+    return warnings
 
 
 def run(

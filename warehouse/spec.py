@@ -19,6 +19,8 @@ from warehouse.yamlfile import KeyPath, Problem, SpecError, YamlDocument, displa
 if TYPE_CHECKING:
     from sqlglot import exp
 
+    from warehouse.sql.transforms import Compiled
+
 NAME_PATTERN = r"^[a-z_][a-z0-9_]{0,126}$"
 Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 Encoding = Literal[
@@ -37,8 +39,9 @@ Encoding = Literal[
     "zstd",
 ]
 TEMPLATE_DATE_FIELD = "day"
+UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 STAGING = "staging"  # how SQL files name a source's staged rows: staging.<source>
-CACHE_VERSION = "1"  # bump when the deep checks change what they accept or return
+CACHE_VERSION = "2"  # bump when the deep checks change what they accept or return
 
 
 class SpecModel(BaseModel):
@@ -92,6 +95,11 @@ class JsonSource(SpecModel):
         "error",
         description="A day with no object: fail the run, or load nothing for it (reported either way).",
     )
+    on_bad_rows: Literal["fail", "reject"] = Field(
+        "fail",
+        description="A bad row (not JSON, a wrong type, too long for its column): fail the run naming file and "
+        "line, or set it aside in ledger.rejects with the reason and load the rest.",
+    )
     columns: Columns
 
     @property
@@ -108,6 +116,7 @@ class PostgresSource(SpecModel):
     table: str | None = Field(None, description="schema.table to extract; or give `query`.")
     query: str | None = Field(None, description="A SELECT to extract instead of a table.")
     incremental_column: str = Field(description="Rows whose value falls in the interval are extracted.")
+    on_bad_rows: Literal["fail", "reject"] = "fail"
     columns: Columns
 
     @model_validator(mode="after")
@@ -124,21 +133,61 @@ class CheckBase(SpecModel):
     severity: Literal["error", "warn"] = Field("error", description="`error` fails the run; `warn` reports.")
 
 
+class StagedCount(SpecModel):
+    source: Name = Field(description="The source whose staged rows are counted.")
+    where: str | None = Field(None, description="A condition on the source's columns (Redshift SQL).")
+    tolerance: float = Field(0.0, ge=0, description="Allowed difference, as a fraction of the staged count.")
+
+
 class RowCountCheck(CheckBase):
     min: int | None = Field(None, ge=0)
     max: int | None = Field(None, ge=0)
+    staged: StagedCount | None = Field(None, description="Compare with this interval's staged rows.")
 
 
 class ColumnsCheck(CheckBase):
     columns: list[Name] = Field(min_length=1)
 
 
+class ReferencesCheck(CheckBase):
+    columns: list[Name] = Field(min_length=1, description="Columns that must match a row of `to` (NULLs pass).")
+    to: Name = Field(description="The referenced table.")
+    to_columns: list[Name] | None = Field(None, description="The referenced columns (default: the key of `to`).")
+
+
+class AcceptedValuesCheck(CheckBase):
+    column: Name
+    values: list[str | int | float | bool] = Field(min_length=1)
+
+
+class FreshnessCheck(CheckBase):
+    column: Name = Field(description="A time column.")
+    max_age: str = Field(pattern=r"^\d+\s*[mhd]$", description="e.g. 90m, 36h, 2d: before the interval's end.")
+
+    @property
+    def age(self) -> timedelta:
+        amount, unit = int(self.max_age[:-1]), self.max_age.strip()[-1]
+        return timedelta(**{UNITS[unit]: amount})
+
+
+class SqlCheck(CheckBase):
+    name: Name = Field(description="How reports call the check.")
+    query: str = Field(
+        description="A SQL file (relative to the spec) whose SELECT returns the offending rows; it may use "
+        ":interval_start and :interval_end."
+    )
+
+
 class Check(SpecModel):
-    """One check: exactly one of its kinds, e.g. `- not_null: {columns: [user_id]}`."""
+    """One check: exactly one of its kinds, e.g. `- not_null: {columns: [user_id]}`; its rows are the failures."""
 
     row_count: RowCountCheck | None = None
     not_null: ColumnsCheck | None = None
     unique: ColumnsCheck | None = None
+    references: ReferencesCheck | None = None
+    accepted_values: AcceptedValuesCheck | None = None
+    freshness: FreshnessCheck | None = None
+    sql: SqlCheck | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> Check:
@@ -217,8 +266,8 @@ class Spec(SpecModel):
 
     _file: Path = PrivateAttr()
     _document: YamlDocument = PrivateAttr()
-    _selects: dict[str, exp.Query] | None = PrivateAttr(None)
-    _depends: dict[str, list[str]] = PrivateAttr(default_factory=dict)
+    _compiled: Compiled | None = PrivateAttr(None)
+    _depends: dict[str, dict[str, list[str]]] = PrivateAttr(default_factory=dict)
 
     @property
     def file(self) -> Path:
@@ -228,17 +277,26 @@ class Spec(SpecModel):
     def tables(self) -> dict[str, Dimension | Fact]:
         return {**self.dimensions, **self.facts}
 
-    def select_of(self, table: str) -> exp.Query:
-        """The validated SELECT of a table, as written (logical table names); parsed on first use."""
-        if self._selects is None:
-            from warehouse.sql.transforms import load_selects
+    @property
+    def sql(self) -> Compiled:
+        """Every SQL of the spec, parsed and checked (on first use: the DAG file never needs it)."""
+        if self._compiled is None:
+            from warehouse.sql.transforms import compile_sql
 
-            self._selects, _ = load_selects(self, self._document)
-        return self._selects[table]
+            self._compiled = compile_sql(self, self._document)
+        return self._compiled
+
+    def select_of(self, table: str) -> exp.Query:
+        """The validated SELECT of a table, as written (logical table names)."""
+        return self.sql.selects[table]
 
     def depends_on(self, table: str) -> list[str]:
         """Sources (`staging.<name>`) and tables that a table's SELECT reads, in a stable order."""
-        return self._depends[table]
+        return self._depends["tables"][table]
+
+    def checks_depend_on(self, table: str) -> list[str]:
+        """Other tables that a table's checks read (references, custom SQL)."""
+        return self._depends["checks"][table]
 
     def retry_delay(self) -> timedelta:
         return timedelta(minutes=self.retry_delay_minutes)
@@ -270,9 +328,8 @@ def load_spec(path: Path | str) -> Spec:
     return spec
 
 
-def _deep_check(spec: Spec, document: YamlDocument) -> dict[str, list[str]]:
-    """Column types and SQL files: parse and check them; return each table's inputs."""
-    from warehouse.sql.transforms import load_selects
+def _deep_check(spec: Spec, document: YamlDocument) -> dict[str, dict[str, list[str]]]:
+    """Column types and SQL: parse and check them; return what the tables and their checks read."""
     from warehouse.sql.types import parse_type
 
     problems = []
@@ -283,8 +340,12 @@ def _deep_check(spec: Spec, document: YamlDocument) -> dict[str, list[str]]:
             problems.append(document.problem((*path, "type"), str(error)))
     if problems:
         raise SpecError(problems)
-    spec._selects, depends = load_selects(spec, document)
-    return depends
+    compiled = spec.sql
+    return {"tables": compiled.depends, "checks": compiled.check_depends}
+
+
+def _check_files(spec: Spec) -> set[str]:
+    return {c.sql.query for t in spec.tables.values() for c in t.checks if c.sql}
 
 
 def _all_columns(spec: Spec) -> list[tuple[KeyPath, Column]]:
@@ -299,13 +360,12 @@ def _fingerprint(spec: Spec) -> str:
     """A digest of everything the deep checks read: the spec, its SQL files and this library's version."""
     digest = hashlib.sha256(CACHE_VERSION.encode())
     digest.update(spec.file.read_bytes())
-    for table in spec.tables.values():
-        sql = spec.file.parent / table.select
-        digest.update(table.select.encode() + b"\0" + sql.read_bytes())
+    for path in sorted({t.select for t in spec.tables.values()} | _check_files(spec)):
+        digest.update(path.encode() + b"\0" + (spec.file.parent / path).read_bytes())
     return digest.hexdigest()
 
 
-def cached(key: str, compute: Callable[[], dict[str, list[str]]]) -> dict[str, list[str]]:
+def cached(key: str, compute: Callable[[], dict]) -> dict:
     """`compute()`, remembered in $WAREHOUSE_CACHE_DIR (default ~/.cache/warehouse) by `key`; failures are
     never cached, and an unwritable cache only costs the recomputation."""
     folder = Path(os.environ.get("WAREHOUSE_CACHE_DIR") or Path.home() / ".cache" / "warehouse")
@@ -365,12 +425,39 @@ def _cross_check(spec: Spec, doc: YamlDocument) -> list[Problem]:
             if isinstance(table, Fact):
                 need((*at, "time_column"), table.time_column, columns, "time column")
             for i, check in enumerate(table.checks):
-                options = check.options
-                for j, column in enumerate(getattr(options, "columns", [])):
-                    need((*at, "checks", i, check.kind, "columns", j), column, columns, "column")
+                problems += _check_names(spec, doc, (*at, "checks", i, check.kind), check, columns)
             if not (doc_root(spec) / table.select).is_file():
                 problems.append(doc.problem((*at, "select"), f"SQL file not found: {table.select}"))
     return problems
+
+
+def _check_names(spec: Spec, doc: YamlDocument, at: KeyPath, check: Check, columns: list[str]) -> list[Problem]:
+    """The names a check refers to: its columns, a referenced table and its columns, a source, a SQL file."""
+    found: list[Problem] = []
+
+    def need(path: KeyPath, name: str, allowed: list[str], what: str) -> None:
+        if name not in allowed:
+            found.append(doc.problem(path, f"{what} {name!r} is not one of: {', '.join(allowed)}"))
+
+    options = check.options
+    for j, name in enumerate(getattr(options, "columns", [])):
+        need((*at, "columns", j), name, columns, "column")
+    if hasattr(options, "column"):
+        need((*at, "column"), options.column, columns, "column")
+    if isinstance(options, ReferencesCheck):
+        need((*at, "to"), options.to, list(spec.tables), "table")
+        if options.to in spec.tables:
+            target = spec.tables[options.to]
+            to_columns = options.to_columns or target.key
+            for j, name in enumerate(to_columns):
+                need((*at, "to_columns", j), name, target.column_names, f"column of {options.to}")
+            if len(to_columns) != len(options.columns):
+                found.append(doc.problem(at, f"{len(options.columns)} column(s) cannot reference {len(to_columns)}"))
+    if isinstance(options, RowCountCheck) and options.staged:
+        need((*at, "staged", "source"), options.staged.source, list(spec.sources), "source")
+    if isinstance(options, SqlCheck) and not (doc_root(spec) / options.query).is_file():
+        found.append(doc.problem((*at, "query"), f"SQL file not found: {options.query}"))
+    return found
 
 
 def doc_root(spec: Spec) -> Path:

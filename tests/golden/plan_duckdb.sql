@@ -31,6 +31,31 @@ CREATE TABLE IF NOT EXISTS "ledger"."objects" (
   "status" TEXT NOT NULL,
   "recorded_at" TIMESTAMP NOT NULL
 );
+CREATE TABLE IF NOT EXISTS "ledger"."checks" (
+  "spec" TEXT NOT NULL,
+  "interval_start" TIMESTAMP NOT NULL,
+  "interval_end" TIMESTAMP NOT NULL,
+  "table_name" TEXT NOT NULL,
+  "check_name" TEXT NOT NULL,
+  "severity" TEXT NOT NULL,
+  "status" TEXT NOT NULL,
+  "failures" BIGINT NOT NULL,
+  "sample" TEXT,
+  "checked_at" TIMESTAMP NOT NULL,
+  "run_id" TEXT
+);
+CREATE TABLE IF NOT EXISTS "ledger"."rejects" (
+  "spec" TEXT NOT NULL,
+  "interval_start" TIMESTAMP NOT NULL,
+  "interval_end" TIMESTAMP NOT NULL,
+  "source" TEXT NOT NULL,
+  "url" TEXT NOT NULL,
+  "line" BIGINT,
+  "reason" TEXT NOT NULL,
+  "raw" TEXT,
+  "recorded_at" TIMESTAMP NOT NULL,
+  "run_id" TEXT
+);
 CREATE TABLE IF NOT EXISTS "users" (
   "user_id" INT NOT NULL,
   "first_name" TEXT,

@@ -31,6 +31,31 @@ CREATE TABLE IF NOT EXISTS "ledger"."objects" (
   "status" VARCHAR(16) NOT NULL,
   "recorded_at" TIMESTAMP NOT NULL
 );
+CREATE TABLE IF NOT EXISTS "ledger"."checks" (
+  "spec" VARCHAR(128) NOT NULL,
+  "interval_start" TIMESTAMP NOT NULL,
+  "interval_end" TIMESTAMP NOT NULL,
+  "table_name" VARCHAR(128) NOT NULL,
+  "check_name" VARCHAR(512) NOT NULL,
+  "severity" VARCHAR(8) NOT NULL,
+  "status" VARCHAR(8) NOT NULL,
+  "failures" BIGINT NOT NULL,
+  "sample" VARCHAR(4096),
+  "checked_at" TIMESTAMP NOT NULL,
+  "run_id" VARCHAR(256)
+);
+CREATE TABLE IF NOT EXISTS "ledger"."rejects" (
+  "spec" VARCHAR(128) NOT NULL,
+  "interval_start" TIMESTAMP NOT NULL,
+  "interval_end" TIMESTAMP NOT NULL,
+  "source" VARCHAR(128) NOT NULL,
+  "url" VARCHAR(1024) NOT NULL,
+  "line" BIGINT,
+  "reason" VARCHAR(1024) NOT NULL,
+  "raw" VARCHAR(4096),
+  "recorded_at" TIMESTAMP NOT NULL,
+  "run_id" VARCHAR(256)
+);
 CREATE TABLE IF NOT EXISTS "users" (
   "user_id" INT NOT NULL,
   "first_name" VARCHAR(128),
@@ -193,6 +218,7 @@ FROM STDIN WITH (
 );
 
 -- step load_users (dimensions) after stage_events
+LOCK TABLE "users" IN SHARE ROW EXCLUSIVE MODE;
 CREATE TEMPORARY TABLE "users__batch" (
   LIKE "users"
 );
@@ -272,6 +298,7 @@ WHEN NOT MATCHED THEN INSERT ("user_id", "first_name", "last_name", "gender", "l
 DROP TABLE IF EXISTS "users__batch";
 
 -- step load_songs (dimensions) after stage_songs
+LOCK TABLE "songs" IN SHARE ROW EXCLUSIVE MODE;
 CREATE TEMPORARY TABLE "songs__batch" (
   LIKE "songs"
 );
@@ -337,6 +364,7 @@ WHEN NOT MATCHED THEN INSERT ("song_id", "title", "artist_id", "year", "duration
 DROP TABLE IF EXISTS "songs__batch";
 
 -- step load_artists (dimensions) after stage_songs
+LOCK TABLE "artists" IN SHARE ROW EXCLUSIVE MODE;
 CREATE TEMPORARY TABLE "artists__batch" (
   LIKE "artists"
 );
@@ -402,6 +430,7 @@ WHEN NOT MATCHED THEN INSERT ("artist_id", "name", "location", "latitude", "long
 DROP TABLE IF EXISTS "artists__batch";
 
 -- step load_time (dimensions) after stage_events
+LOCK TABLE "time" IN SHARE ROW EXCLUSIVE MODE;
 CREATE TEMPORARY TABLE "time__batch" (
   LIKE "time"
 );
@@ -479,6 +508,7 @@ WHEN NOT MATCHED THEN INSERT ("start_time", "hour", "day", "week", "month", "yea
 DROP TABLE IF EXISTS "time__batch";
 
 -- step load_accounts (dimensions) after stage_accounts
+LOCK TABLE "accounts" IN SHARE ROW EXCLUSIVE MODE;
 CREATE TEMPORARY TABLE "accounts__batch" (
   LIKE "accounts"
 );
@@ -556,6 +586,7 @@ WHEN NOT MATCHED THEN INSERT ("account_id", "user_id", "plan", "country", "creat
 DROP TABLE IF EXISTS "accounts__batch";
 
 -- step load_songplays (facts) after stage_events, load_songs, load_artists
+LOCK TABLE "songplays" IN SHARE ROW EXCLUSIVE MODE;
 CREATE TEMPORARY TABLE "songplays__batch" (
   LIKE "songplays"
 );

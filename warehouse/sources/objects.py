@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,7 +12,8 @@ from typing import Any, Protocol
 
 @dataclass(frozen=True, order=True)
 class SourceObject:
-    """One object: its URL, size, and a version that changes when its content does (ETag, or mtime)."""
+    """One object: its URL, size, and a version that changes when its content does (the MD5 of the content,
+    as S3 reports it in the ETag of an object uploaded in one part)."""
 
     url: str
     size: int
@@ -37,8 +39,7 @@ class LocalStore:
         path = Path(url)
         if not path.is_file():
             return None
-        info = path.stat()
-        return SourceObject(str(path), info.st_size, f"{info.st_mtime_ns}-{info.st_size}")
+        return SourceObject(str(path), path.stat().st_size, _md5(path))
 
     def list(self, prefix: str) -> list[SourceObject]:
         """Files under a directory (recursively, hidden ones aside), or whose path starts with `prefix`."""
@@ -68,8 +69,7 @@ class LocalStore:
 
     @staticmethod
     def _object(entry: os.DirEntry) -> SourceObject:
-        info = entry.stat()
-        return SourceObject(entry.path, info.st_size, f"{info.st_mtime_ns}-{info.st_size}")
+        return SourceObject(entry.path, entry.stat().st_size, _md5(Path(entry.path)))
 
     def local_paths(self, objects: list[SourceObject], scratch: Path) -> list[Path]:
         return [Path(o.url) for o in objects]
@@ -127,6 +127,14 @@ class S3Store:
     def delete(self, url: str) -> None:
         bucket, key = split_s3_url(url)
         self.client.delete_object(Bucket=bucket, Key=key)
+
+
+def _md5(path: Path) -> str:
+    digest = hashlib.md5(usedforsecurity=False)
+    with path.open("rb") as data:
+        while chunk := data.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def split_s3_url(url: str) -> tuple[str, str]:

@@ -3,70 +3,158 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlglot import exp
 
-from warehouse.spec import Check, Table
-from warehouse.sql.names import column, columns, ident
+from warehouse.interval import Interval
+from warehouse.spec import Check, Spec, Table
+from warehouse.sql.load import in_interval, timestamp
+from warehouse.sql.names import Layout, column, columns, ident
+from warehouse.sql.transforms import bind
 
 SAMPLE = 5
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What a table's checks look at in one run: a fact's interval rows, a dimension's whole table."""
+
+    spec: Spec
+    name: str
+    layout: Layout
+    interval: Interval
+
+    @property
+    def table(self) -> Table:
+        return self.spec.tables[self.name]
+
+    @property
+    def where(self) -> exp.Expression | None:
+        table = self.table
+        return in_interval(column(table.time_column), self.interval) if self.name in self.spec.facts else None
+
+    def rows(self, alias: str | None = None, *projections: exp.Expression) -> exp.Select:
+        source = self.layout.table(self.name)
+        query = exp.select(*projections).from_(source.as_(alias, quoted=True) if alias else source)
+        where = self.where
+        if where is not None and alias:
+            where = where.transform(lambda n: column(n.name, alias) if isinstance(n, exp.Column) else n)
+        return query.where(where) if where is not None else query
+
+
 def check_name(check: Check) -> str:
-    """A short label, e.g. `not_null(user_id, level)` or `row_count(min=1)`."""
-    options = check.options
-    if check.kind == "row_count":
-        bounds = ", ".join(f"{b}={getattr(options, b)}" for b in ("min", "max") if getattr(options, b) is not None)
-        return f"row_count({bounds})"
-    return f"{check.kind}({', '.join(options.columns)})"
+    """A short label, e.g. `not_null(user_id, level)`, `row_count(min=1)`, `references(user_id → users)`."""
+    o = check.options
+    labels: dict[str, Callable[[], str]] = {
+        "row_count": lambda: ", ".join(
+            [f"{b}={getattr(o, b)}" for b in ("min", "max") if getattr(o, b) is not None]
+            + ([f"staged {o.staged.source}"] if o.staged else [])
+        ),
+        "references": lambda: f"{', '.join(o.columns)} → {o.to}",
+        "accepted_values": lambda: f"{o.column} in {len(o.values)} value(s)",
+        "freshness": lambda: f"{o.column} within {o.max_age}",
+        "sql": lambda: o.name,
+    }
+    return f"{check.kind}({labels.get(check.kind, lambda: ', '.join(o.columns))()})"
 
 
-def failures(check: Check, table: Table, rows: exp.Table, where: exp.Expression | None) -> exp.Select:
-    """The rows that break `check`, in `rows` (filtered by `where`: a fact's interval)."""
-    return FAILURES[check.kind](check, table, rows, where)
+def failures(check: Check, index: int, scope: Scope) -> exp.Select:
+    """The rows that break the check: offending rows, or one row describing a failed count or age."""
+    return FAILURES[check.kind](check, index, scope)
 
 
-def _scope(rows: exp.Table, where: exp.Expression | None, *projections: exp.Expression) -> exp.Select:
-    query = exp.select(*projections).from_(rows.copy())
-    return query.where(where.copy()) if where is not None else query
-
-
-def _not_null(check: Check, table: Table, rows: exp.Table, where: exp.Expression | None) -> exp.Select:
+def _not_null(check: Check, index: int, scope: Scope) -> exp.Select:
     checked = check.options.columns
-    shown = table.key + [c for c in checked if c not in table.key]
+    shown = scope.table.key + [c for c in checked if c not in scope.table.key]
     missing = exp.or_(*(column(c).is_(exp.null()) for c in checked))
-    return _scope(rows, where, *columns(shown)).where(missing, append=True)
+    return scope.rows(None, *columns(shown)).where(missing, append=True)
 
 
-def _unique(check: Check, table: Table, rows: exp.Table, where: exp.Expression | None) -> exp.Select:
+def _unique(check: Check, index: int, scope: Scope) -> exp.Select:
     keys = check.options.columns
     count = exp.Count(this=exp.Star())
-    query = _scope(rows, where, *columns(keys), count.as_("rows", quoted=True))
+    query = scope.rows(None, *columns(keys), count.as_("rows", quoted=True))
     return query.group_by(*columns(keys)).having(count.copy() > 1)
 
 
-def _row_count(check: Check, table: Table, rows: exp.Table, where: exp.Expression | None) -> exp.Select:
+def _row_count(check: Check, index: int, scope: Scope) -> exp.Select:
     options = check.options
-    counted = _scope(rows, where, exp.Count(this=exp.Star()).as_("rows", quoted=True))
-    rows_col = column("rows", "counted")
-    bad = [rows_col < options.min] if options.min is not None else []
-    bad += [rows_col > options.max] if options.max is not None else []
-    query = exp.select(rows_col).from_(counted.subquery(ident("counted")))
+    counted = scope.rows(None, exp.Count(this=exp.Star()).as_("rows", quoted=True)).subquery(ident("counted"))
+    rows = column("rows", "counted")
+    query = exp.select(rows).from_(counted)
+    bad = [rows < options.min] if options.min is not None else []
+    bad += [rows > options.max] if options.max is not None else []
+    if options.staged:
+        staged_rows = exp.select(exp.Count(this=exp.Star()).as_("rows", quoted=True)).from_(
+            scope.layout.staging(options.staged.source)
+        )
+        condition = scope.spec.sql.conditions.get((scope.name, index))
+        if condition is not None:
+            staged_rows = staged_rows.where(condition.copy())
+        staged = column("rows", "staged")
+        query = query.select(staged.as_("staged", quoted=True)).join(
+            staged_rows.subquery(ident("staged")), join_type="cross"
+        )
+        allowed = exp.Mul(this=staged.copy(), expression=exp.Literal.number(options.staged.tolerance))
+        bad.append(exp.Abs(this=rows.copy() - staged.copy()) > allowed)
     return query.where(exp.or_(*bad)) if bad else query.where(exp.false())
 
 
-FAILURES: dict[str, Callable[..., exp.Select]] = {
+def _references(check: Check, index: int, scope: Scope) -> exp.Select:
+    options = check.options
+    target = scope.spec.tables[options.to]
+    to_columns = options.to_columns or target.key
+    match = exp.and_(
+        *(column(t, "referenced").eq(column(c, "checked")) for c, t in zip(options.columns, to_columns, strict=True))
+    )
+    found = exp.select("1").from_(scope.layout.table(options.to).as_("referenced", quoted=True)).where(match)
+    shown = scope.table.key + [c for c in options.columns if c not in scope.table.key]
+    present = exp.and_(*(column(c, "checked").is_(exp.not_(exp.null())) for c in options.columns))
+    query = scope.rows("checked", *columns(shown, "checked")).where(present, append=True)
+    return query.where(exp.not_(exp.Exists(this=found)), append=True)
+
+
+def _accepted_values(check: Check, index: int, scope: Scope) -> exp.Select:
+    options = check.options
+    allowed = [exp.convert(v) for v in options.values]
+    shown = scope.table.key + ([options.column] if options.column not in scope.table.key else [])
+    outside = exp.and_(
+        column(options.column).is_(exp.not_(exp.null())), exp.not_(column(options.column).isin(*allowed))
+    )
+    return scope.rows(None, *columns(shown)).where(outside, append=True)
+
+
+def _freshness(check: Check, index: int, scope: Scope) -> exp.Select:
+    options = check.options
+    newest = scope.rows(None, exp.Max(this=column(options.column)).as_("newest", quoted=True))
+    bound = timestamp(scope.interval.end - options.age)
+    value = column("newest", "latest")
+    stale = exp.or_(value.is_(exp.null()), value < bound)
+    return exp.select(value, bound.as_("bound", quoted=True)).from_(newest.subquery(ident("latest"))).where(stale)
+
+
+def _sql(check: Check, index: int, scope: Scope) -> exp.Select:
+    values = {"interval_start": timestamp(scope.interval.start), "interval_end": timestamp(scope.interval.end)}
+    return bind(scope.spec.sql.check_queries[(scope.name, index)], scope.layout, values)
+
+
+FAILURES: dict[str, Callable[[Check, int, Scope], exp.Select]] = {
     "not_null": _not_null,
     "unique": _unique,
     "row_count": _row_count,
+    "references": _references,
+    "accepted_values": _accepted_values,
+    "freshness": _freshness,
+    "sql": _sql,
 }
 
 
-def count_and_sample(failing: exp.Select) -> tuple[exp.Select, exp.Select]:
+def count_and_sample(failing: exp.Query) -> tuple[exp.Select, exp.Select]:
     """How many rows fail, and the first few in a stable order."""
     total = exp.select(exp.Count(this=exp.Star()).as_("failures", quoted=True)).from_(
         failing.subquery(ident("failing"))
     )
     order = [exp.Ordered(this=exp.Literal.number(i + 1)) for i in range(len(failing.selects))]
-    sample = failing.copy().order_by(*order).limit(SAMPLE)
+    sample = exp.select("*").from_(failing.subquery(ident("failing"))).order_by(*order).limit(SAMPLE)
     return total, sample

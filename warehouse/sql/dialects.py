@@ -14,10 +14,14 @@ class Features:
     byte_order: str | None  # the collation that sorts text by bytes, where the default may not
     unlogged_staging: bool = False  # staging tables can skip the write-ahead log (they are rebuilt by a rerun)
     indexes: bool = False  # keys and fact times need an index (no zone maps or sort keys to prune with)
+    byte_length: str = "octet_length"  # the function counting a string's bytes
+    lock: str | None = None  # how a load takes its table for itself ("{}" is the table)
 
 
 FEATURES = {
-    "redshift": Features("redshift", True, table_properties=True, informational_keys=True, byte_order=None),
+    "redshift": Features(
+        "redshift", True, table_properties=True, informational_keys=True, byte_order=None, lock="LOCK {}"
+    ),
     "postgres": Features(
         "postgres",
         True,
@@ -26,8 +30,11 @@ FEATURES = {
         byte_order="C",
         unlogged_staging=True,
         indexes=True,
+        lock="LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE",
     ),
-    "duckdb": Features("duckdb", False, table_properties=False, informational_keys=False, byte_order=None),
+    "duckdb": Features(
+        "duckdb", False, table_properties=False, informational_keys=False, byte_order=None, byte_length="strlen"
+    ),
 }
 DIALECTS = tuple(FEATURES)
 

@@ -16,6 +16,16 @@ from warehouse.sql.types import TEXT
 RANK = "_row"
 
 
+def lock(table: exp.Table, dialect: str) -> list[Statement]:
+    """Take the table for this transaction, where concurrent writers would otherwise collide (two MERGEs
+    inserting the same new key; Redshift's serializable isolation errors): writers of a table queue up."""
+    template = features(dialect).lock
+    if template is None:
+        return []
+    head, _, rest = template.format(table.sql(dialect=dialect)).partition(" ")
+    return [Statement(exp.Command(this=head, expression=exp.Literal.string(rest)))]
+
+
 def timestamp(value: object) -> exp.Cast:
     """A naive UTC timestamp literal (zoned bounds would defeat Redshift's sort-key pruning)."""
     return exp.cast(exp.Literal.string(f"{value:%Y-%m-%d %H:%M:%S}"), exp.DataType.build("timestamp"))
@@ -118,6 +128,7 @@ def dimension_upsert(name: str, dim: Dimension, select: exp.Query, layout: Layou
         )
     )
     return [
+        *lock(target, dialect),
         Statement(create_temp_like(batch, target, dialect)),
         Statement(insert(table_ref(batch), names, rows)),
         Statement(counts, ROW),
@@ -130,6 +141,7 @@ def dimension_replace(name: str, dim: Dimension, select: exp.Query, layout: Layo
     """Rebuild the whole table from the run's rows (DELETE, not TRUNCATE: Redshift's TRUNCATE commits)."""
     target, names = layout.table(name), dim.column_names
     return [
+        *lock(target, dialect),
         Statement(exp.delete(target.copy()), "deleted"),
         Statement(insert(target, names, latest_per_key(select, dim, dialect)), "inserted"),
     ]
@@ -149,6 +161,7 @@ def fact_replace(
         ),
     ).from_(table_ref(batch))
     return [
+        *lock(target, dialect),
         Statement(create_temp_like(batch, target, dialect)),
         Statement(insert(table_ref(batch), names, raw)),
         Statement(counts, ROW),

@@ -54,11 +54,9 @@ def duckdb_json_rows(source: JsonSource, files: list[str], keys: dict[str, str])
     "" loads as NULL in non-text columns, as Redshift's JSON COPY does; numbers in timestamp columns are epochs by
     the source's timeformat (COPY TIMEFORMAT)."""
     scale = EPOCH_SCALE.get(source.timeformat)
-    read_types: list[exp.Expression] = []
     projections: list[exp.Expression] = []
     for name, col in source.columns.items():
         raw = column(keys[name])
-        read_types.append(exp.PropertyEQ(this=exp.Literal.string(keys[name]), expression=exp.Literal.string("VARCHAR")))
         if col.datatype.this in TEXT:
             value: exp.Expression = raw
         elif scale and col.datatype.this in TIMES:
@@ -69,13 +67,18 @@ def duckdb_json_rows(source: JsonSource, files: list[str], keys: dict[str, str])
                 exp.Nullif(this=raw, expression=exp.Literal.string("")), for_dialect(col.datatype, "duckdb")
             )
         projections.append(exp.alias_(value, ident(name)))
-    reader = exp.func(
+    return exp.select(*projections).from_(duckdb_reader(files, {keys[n]: "VARCHAR" for n in source.columns}))
+
+
+def duckdb_reader(files: list[str], types: dict[str, str]) -> exp.Func:
+    """read_json of newline-delimited files, each key read as the given DuckDB type."""
+    struct = [exp.PropertyEQ(this=exp.Literal.string(k), expression=exp.Literal.string(t)) for k, t in types.items()]
+    return exp.func(
         "read_json",
         exp.array(*map(exp.Literal.string, files)),
         _named("format", exp.Literal.string("newline_delimited")),
-        _named("columns", exp.Struct(expressions=read_types)),
+        _named("columns", exp.Struct(expressions=struct)),
     )
-    return exp.select(*projections).from_(reader)
 
 
 def csv_export(rows: exp.Query, path: str) -> exp.Copy:
@@ -116,10 +119,14 @@ class CopyAuth:
         return tuple(s for s in (self.secret_access_key, self.session_token) if s)
 
 
+MAX_ERRORS = 100_000  # Redshift's limit: as many bad records as COPY may set aside
+
+
 def redshift_copy(
     into: exp.Table, source: JsonSource, manifest_url: str, auth: CopyAuth, region: str | None, gzip: bool
 ) -> exp.Copy:
-    """COPY exactly the manifest's objects; flags last (sqlglot and Redshift agree on that order)."""
+    """COPY exactly the manifest's objects; bad records fail it, or are set aside (MAXERROR) when the source
+    rejects bad rows. Flags last (sqlglot and Redshift agree on that order)."""
     names = [ident(n) for n in source.columns]
     params = [
         _param("FORMAT AS JSON", exp.Literal.string("auto ignorecase" if source.match == "ignorecase" else "auto"))
@@ -127,6 +134,8 @@ def redshift_copy(
     params.append(_param("TIMEFORMAT", exp.Literal.string(source.timeformat)))
     if region:
         params.append(_param("REGION", exp.Literal.string(region)))
+    if source.on_bad_rows == "reject":
+        params.append(_param("MAXERROR", exp.Literal.number(MAX_ERRORS)))
     params += [_param("COMPUPDATE", exp.var("OFF")), _param("STATUPDATE", exp.var("OFF"))]
     params += [_param("GZIP")] if gzip else []
     params.append(_param("MANIFEST"))
@@ -147,6 +156,17 @@ def redshift_copy(
         files=[exp.Literal.string(manifest_url)],
         credentials=credentials,
         params=params,
+    )
+
+
+def load_errors() -> exp.Select:
+    """Redshift: the records the last COPY of this session refused, by file and line."""
+    names = ["file_name", "line_number", "column_name", "error_message", "raw_line"]
+    return (
+        exp.select(*(exp.column(n) for n in names))
+        .from_(exp.to_table("sys_load_error_detail"))
+        .where(exp.column("query_id").eq(exp.func("pg_last_copy_id")))
+        .order_by(exp.column("file_name"), exp.column("line_number"))
     )
 
 

@@ -6,6 +6,7 @@ A SELECT names a source's staged rows as `staging.<source>` and a table of the s
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,25 +29,69 @@ TABLES = "warehouse"  # the logical schema of the spec's tables while validating
 READ_DIALECT = "redshift"
 
 
-def load_selects(spec: Spec, doc: YamlDocument) -> tuple[dict[str, exp.Query], dict[str, list[str]]]:
-    """Parse and check every table's SELECT; return them with each table's inputs (`staging.x` or a table)."""
+@dataclass
+class Compiled:
+    """The spec's SQL, parsed and checked: each table's SELECT and inputs, and what its checks need."""
+
+    selects: dict[str, exp.Query]
+    depends: dict[str, list[str]]
+    check_queries: dict[tuple[str, int], exp.Query] = field(default_factory=dict)
+    conditions: dict[tuple[str, int], exp.Expression] = field(default_factory=dict)
+    check_depends: dict[str, list[str]] = field(default_factory=dict)
+
+
+def compile_sql(spec: Spec, doc: YamlDocument) -> Compiled:
+    """Parse and check every SQL the spec names; raise SpecError listing every problem."""
     schema = MappingSchema(_logical_schema(spec), dialect=READ_DIALECT)
-    selects: dict[str, exp.Query] = {}
-    depends: dict[str, list[str]] = {}
+    compiled = Compiled({}, {})
     problems: list[Problem] = []
     for name, table in spec.tables.items():
-        path = spec.file.parent / table.select
-        display = display_path(path)
         try:
-            query, inputs = _check(path, display, name, table.column_names, spec, schema)
+            query, inputs = _parse_file(spec.file.parent / table.select, spec, schema, table.column_names, name)
+            compiled.selects[name], compiled.depends[name] = query, inputs
         except SpecError as error:
             problems.extend(error.problems)
-            continue
-        selects[name], depends[name] = query, inputs
-    problems.extend(_cycles(depends, doc))
+        needs: list[str] = []
+        for index, check in enumerate(table.checks):
+            at = ("facts" if name in spec.facts else "dimensions", name, "checks", index, check.kind)
+            try:
+                needs += _check_sql(spec, schema, doc, name, index, check, at, compiled)
+            except SpecError as error:
+                problems.extend(error.problems)
+        compiled.check_depends[name] = list(dict.fromkeys(n for n in needs if n != name))
+    problems.extend(_cycles(compiled.depends, doc))
     if problems:
         raise SpecError(problems)
-    return selects, depends
+    return compiled
+
+
+def _check_sql(spec, schema, doc, name, index, check, at, compiled: Compiled) -> list[str]:
+    """Parse what a check carries (custom SQL, a staged-count condition); return the tables it reads."""
+    options = check.options
+    if check.kind == "references":
+        return [options.to]
+    if check.kind == "sql":
+        query, inputs = _parse_file(spec.file.parent / options.query, spec, schema)
+        compiled.check_queries[(name, index)] = query
+        return [i for i in inputs if not i.startswith(STAGING + ".")]
+    if check.kind == "row_count" and options.staged and options.staged.where:
+        columns = spec.sources[options.staged.source].columns
+        compiled.conditions[(name, index)] = _condition(
+            options.staged.where, list(columns), doc, (*at, "staged", "where")
+        )
+    return []
+
+
+def _condition(text: str, columns: list[str], doc: YamlDocument, at: tuple) -> exp.Expression:
+    """A condition on a source's columns, written in the spec."""
+    try:
+        condition = sqlglot.parse_one(text, read=READ_DIALECT)
+    except ParseError as error:
+        raise SpecError([doc.problem(at, f"not a SQL condition: {error.errors[0]['description']}")]) from None
+    for node in condition.find_all(exp.Column):
+        if node.table or node.name not in columns:
+            raise SpecError([doc.problem(at, f"unknown column {node.sql()!r} (columns: {', '.join(columns)})")])
+    return quote_identifiers(normalize_identifiers(condition, dialect=READ_DIALECT), dialect=READ_DIALECT)
 
 
 def _logical_schema(spec: Spec) -> dict[str, dict[str, dict[str, str]]]:
@@ -56,9 +101,14 @@ def _logical_schema(spec: Spec) -> dict[str, dict[str, dict[str, str]]]:
     }
 
 
-def _check(
-    path: Path, display: str, name: str, declared: list[str], spec: Spec, schema: MappingSchema
+def _parse_file(
+    path: Path, spec: Spec, schema: MappingSchema, declared: list[str] | None = None, name: str = ""
 ) -> tuple[exp.Query, list[str]]:
+    """One SELECT from a file, its tables and columns checked against the spec (and, with `declared`, exactly
+    those columns selected); identifiers normalized and quoted. Returns it with its inputs."""
+    display = display_path(path)
+    if not path.is_file():
+        raise SpecError([Problem(display, 1, 1, "", "SQL file not found")])
     text = path.read_text(encoding="utf-8")
 
     def problem(node: exp.Expression | None, message: str) -> SpecError:
@@ -88,7 +138,13 @@ def _check(
         )
     except OptimizeError as error:
         raise _column_problem(query, str(error), problem) from None
-    selected = qualified.named_selects
+    if declared is not None:
+        _projections(query, qualified.named_selects, declared, name, problem)
+    normalized = normalize_identifiers(query, dialect=READ_DIALECT)
+    return quote_identifiers(normalized, dialect=READ_DIALECT, identify=True), inputs
+
+
+def _projections(query: exp.Query, selected: list[str], declared: list[str], name: str, problem) -> None:
     if "*" in selected or len(selected) != len(set(selected)):
         raise problem(query, f"the SELECT must name each column of {name} once (got: {', '.join(selected)})")
     extra = [c for c in selected if c not in declared]
@@ -100,8 +156,6 @@ def _check(
         )
     if missing:
         raise problem(query, f"does not select column(s) {', '.join(missing)} of {name}")
-    normalized = normalize_identifiers(query, dialect=READ_DIALECT)
-    return quote_identifiers(normalized, dialect=READ_DIALECT, identify=True), inputs
 
 
 def _inputs(query: exp.Query, spec: Spec, problem) -> list[str]:
@@ -169,12 +223,16 @@ def _cycles(depends: dict[str, list[str]], doc: YamlDocument) -> list[Problem]:
     return problems
 
 
-def bind(query: exp.Query, layout: Layout) -> exp.Query:
+def bind(query: exp.Query, layout: Layout, values: dict[str, exp.Expression] | None = None) -> exp.Query:
     """The SELECT with logical names replaced by the run's tables: `staging.events` → this interval's staging
-    table, `users` → the warehouse table. Each keeps its logical name as alias, so column references hold."""
+    table, `users` → the warehouse table. Each keeps its logical name as alias, so column references hold.
+    Placeholders (`:interval_start`) become the given literals."""
     ctes = {cte.alias_or_name for cte in query.find_all(exp.CTE)}
+    values = values or {}
 
     def swap(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Placeholder) and node.name in values:
+            return values[node.name].copy()
         if not isinstance(node, exp.Table) or (not node.db and node.name in ctes):
             return node
         physical = layout.staging(node.name) if node.db == STAGING else layout.table(node.name)

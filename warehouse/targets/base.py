@@ -19,6 +19,7 @@ from sqlglot import exp
 from warehouse.sources.objects import ObjectStore, SourceObject
 from warehouse.spec import JsonSource
 from warehouse.sql.statement import ROW, Statement
+from warehouse.targets.jsonlines import Reject, diagnose
 
 log = logging.getLogger("warehouse.sql")
 
@@ -29,7 +30,7 @@ class Staged:
 
     rows: int = 0
     objects: int = 0
-    rejected: int = 0
+    rejects: list[Reject] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -150,6 +151,16 @@ class Target(ABC):
         )
         return bool(self.fetch(query)[1])
 
+    def local_files(self, objects: list[SourceObject], store: ObjectStore, scratch: Path) -> list[tuple[str, Path]]:
+        """Each object with a local copy of it (S3 objects are downloaded into `scratch`)."""
+        return list(zip([o.url for o in objects], store.local_paths(objects, scratch), strict=True))
+
+    def diagnose(
+        self, source: JsonSource, objects: list[SourceObject], store: ObjectStore, scratch: Path
+    ) -> list[Reject]:
+        """Every bad row of the objects, after the engine refused them (see `jsonlines.diagnose`)."""
+        return diagnose(source, self.local_files(objects, store, scratch))
+
     @abstractmethod
     def stage_json(
         self,
@@ -158,9 +169,12 @@ class Target(ABC):
         objects: list[SourceObject],
         store: ObjectStore,
         scratch: Path,
+        manifest_url: str | None = None,
+        exclude: tuple[Reject, ...] = (),
     ) -> Staged:
         """Bulk-load the objects into the (existing, empty) staging table, inside the current transaction;
-        `manifest_url` is where an engine that loads from a manifest may write it."""
+        `manifest_url` is where an engine that loads from a manifest may write it; `exclude`d rows are left out
+        (and reported as rejects). Raise DataError when the engine refuses the data."""
 
 
 def redact_url(url: str) -> str:

@@ -12,7 +12,8 @@ from sqlglot import exp
 
 from warehouse.sources.objects import ObjectStore, SourceObject
 from warehouse.spec import JsonSource
-from warehouse.sql.stage import duckdb_key_census, duckdb_read_json, json_keys
+from warehouse.sql.names import ident
+from warehouse.targets import jsonlines
 from warehouse.targets.base import Staged, Target
 
 
@@ -50,12 +51,18 @@ class DuckDBTarget(Target):
         store: ObjectStore,
         scratch: Path,
         manifest_url: str | None = None,
+        exclude: tuple[jsonlines.Reject, ...] = (),
     ) -> Staged:
         if not objects:
             return Staged()
-        files = [str(p) for p in store.local_paths(objects, scratch)]
-        found = {row[0] for row in self.fetch(duckdb_key_census(files))[1]}
-        keys, unused = json_keys(source, found)
-        rows = self.execute(duckdb_read_json(table, source, files, keys))
-        warnings = [f"keys that fill no column were ignored: {', '.join(unused)}"] if unused else []
-        return Staged(rows=rows, objects=len(objects), warnings=warnings)
+        files = jsonlines.without(self.local_files(objects, store, scratch), list(exclude), scratch)
+        read = jsonlines.read(self.connection, source, files)
+        names = exp.Schema(this=table.copy(), expressions=[ident(n) for n in source.columns])
+        try:
+            rows = self.execute(exp.insert(read.rows, names))
+        except (duckdb.ConversionException, duckdb.InvalidInputException) as error:
+            raise jsonlines.DataError(str(error).splitlines()[0]) from error
+        check = jsonlines.too_long(table, source, self.dialect)
+        if check is not None and self.scalar(check):
+            raise jsonlines.DataError("a string is longer than its column")
+        return Staged(rows=rows, objects=len(objects), rejects=list(exclude), warnings=read.warnings)

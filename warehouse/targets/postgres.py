@@ -12,7 +12,8 @@ from sqlglot import exp
 
 from warehouse.sources.objects import ObjectStore, SourceObject
 from warehouse.spec import JsonSource
-from warehouse.sql.stage import copy_from_stdin, csv_export, duckdb_json_rows, duckdb_key_census, json_keys
+from warehouse.sql.stage import copy_from_stdin, csv_export
+from warehouse.targets import jsonlines
 from warehouse.targets.base import Staged, Target, redact_url
 
 COPY_CHUNK = 1 << 20
@@ -36,26 +37,33 @@ class PostgresTarget(Target):
         store: ObjectStore,
         scratch: Path,
         manifest_url: str | None = None,
+        exclude: tuple[jsonlines.Reject, ...] = (),
     ) -> Staged:
         if not objects:
             return Staged()
-        files = [str(p) for p in store.local_paths(objects, scratch)]
+        files = jsonlines.without(self.local_files(objects, store, scratch), list(exclude), scratch)
         csv = scratch / "rows.csv"
         reader = duckdb.connect()
         try:
-            found = {row[0] for row in reader.execute(duckdb_key_census(files).sql("duckdb")).fetchall()}
-            keys, unused = json_keys(source, found)
-            reader.execute(csv_export(duckdb_json_rows(source, files, keys), str(csv)).sql("duckdb"))
+            read = jsonlines.read(reader, source, files)
+            reader.execute(csv_export(read.rows, str(csv)).sql("duckdb"))
+        except (duckdb.ConversionException, duckdb.InvalidInputException) as error:
+            raise jsonlines.DataError(str(error).splitlines()[0]) from error
         finally:
             reader.close()
         statement = self._logged(copy_from_stdin(table, list(source.columns)))
-        with self._cursor() as cursor, csv.open("rb") as data:
-            with cursor.copy(statement) as copy:
-                while chunk := data.read(COPY_CHUNK):
-                    copy.write(chunk)
-            rows_loaded = cursor.rowcount
-        warnings = [f"keys that fill no column were ignored: {', '.join(unused)}"] if unused else []
-        return Staged(rows=rows_loaded, objects=len(objects), warnings=warnings)
+        try:
+            with self._cursor() as cursor, csv.open("rb") as data:
+                with cursor.copy(statement) as copy:
+                    while chunk := data.read(COPY_CHUNK):
+                        copy.write(chunk)
+                rows = cursor.rowcount
+        except psycopg.errors.DataError as error:
+            raise jsonlines.DataError(str(error).splitlines()[0]) from error
+        check = jsonlines.too_long(table, source, self.dialect)
+        if check is not None and self.scalar(check):
+            raise jsonlines.DataError("a string is longer than its column")
+        return Staged(rows=rows, objects=len(objects), rejects=list(exclude), warnings=read.warnings)
 
 
 def _libpq_url(url: str) -> str:

@@ -11,8 +11,9 @@ from sqlglot import exp
 
 from warehouse.sources.objects import ObjectStore, SourceObject
 from warehouse.spec import JsonSource
-from warehouse.sql.stage import CopyAuth, manifest, redshift_copy
+from warehouse.sql.stage import CopyAuth, load_errors, manifest, redshift_copy
 from warehouse.targets.base import Staged, Target, redact_url
+from warehouse.targets.jsonlines import DataError, Reject
 
 
 class RedshiftTarget(Target):
@@ -50,6 +51,7 @@ class RedshiftTarget(Target):
         store: ObjectStore,
         scratch: Path,
         manifest_url: str | None = None,
+        exclude: tuple[Reject, ...] = (),
     ) -> Staged:
         if not objects:
             return Staged()
@@ -60,9 +62,28 @@ class RedshiftTarget(Target):
             raise ValueError("Redshift needs the spec's staging_location to be an s3:// prefix (for COPY manifests)")
         store.write(manifest_url, manifest([o.url for o in objects]))
         gzip = all(o.url.endswith(".gz") for o in objects)
-        self.execute(redshift_copy(table, source, manifest_url, self.auth, self.region, gzip))
+        import redshift_connector
+
+        try:
+            self.execute(redshift_copy(table, source, manifest_url, self.auth, self.region, gzip))
+        except redshift_connector.Error as error:
+            raise DataError(str(error).splitlines()[0]) from error
         rows = int(self.scalar(exp.select(exp.func("pg_last_copy_count"))) or 0)
-        return Staged(rows=rows, objects=len(objects))
+        rejects = self._load_errors() if source.on_bad_rows == "reject" else []
+        return Staged(rows=rows, objects=len(objects), rejects=rejects)
+
+    def diagnose(
+        self, source: JsonSource, objects: list[SourceObject], store: ObjectStore, scratch: Path
+    ) -> list[Reject]:
+        """What Redshift recorded of the COPY that failed (its system tables outlive the rollback)."""
+        return self._load_errors()
+
+    def _load_errors(self) -> list[Reject]:
+        _, rows = self.fetch(load_errors())
+        return [
+            Reject(str(file).strip(), int(line), f"{str(col).strip()}: {str(message).strip()}", str(raw or "").strip())
+            for file, line, col, message, raw in rows
+        ]
 
 
 def environment_keys() -> CopyAuth:
