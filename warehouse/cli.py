@@ -83,6 +83,12 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("-v", "--verbose", action="store_true", help="log every SQL statement")
     _common_run_args(sub)
 
+    sub = command("status", _status, "Show which intervals are loaded, failed or missing, and each table's last load.")
+    sub.add_argument("--spec", default=DEFAULT_SPEC)
+    sub.add_argument("--target", default=DEFAULT_URL)
+    sub.add_argument("--start", type=parse_moment, help="default: the spec's start_date")
+    sub.add_argument("--end", type=parse_moment, help="default: the end of the latest interval in the ledger")
+
     sub = command("sample", _sample, "Write Sparkify-shaped sample data (deterministic for a seed).")
     sub.add_argument("--out", required=True, type=Path)
     sub.add_argument("--days", type=int, default=30)
@@ -257,7 +263,7 @@ def summary(results: list[StepResult]) -> str:
         for key in ("staged", "inserted", "updated", "deleted", "rejected"):
             row[key] = row.get(key, 0) + r.counts.get(key, 0)
         for check in r.checks:
-            outcome = "passed" if check.passed else "warned" if check.severity == "warn" else "failed"
+            outcome = "warned" if check.outcome == "skipped" else check.outcome
             row[outcome] = row.get(outcome, 0) + 1
     header = ["table", "staged", "inserted", "updated", "deleted", "rejected", "checks passed", "warned", "failed"]
     keys = ("staged", "inserted", "updated", "deleted", "rejected", "passed", "warned", "failed")
@@ -281,6 +287,45 @@ def format_table(header: list[str], rows: list[list[str]]) -> str:
 
 def _is_number(text: str) -> bool:
     return text.replace(",", "").replace(".", "", 1).lstrip("-").isdigit() or text == "NULL"
+
+
+def _status(args: argparse.Namespace) -> int:
+    from warehouse.status import status
+
+    spec = load_spec(args.spec)
+    with open_target(args.target) as target:
+        found = status(spec, target, args.start, args.end)
+    print(f"{spec.name} in {redact_url(resolve_url(args.target))}: {len(found.intervals)} interval(s)")
+    rows = []
+    for state, runs in _runs(found.intervals):
+        first, last = runs[0], runs[-1]
+        span = f"{first.interval.start:%Y-%m-%d %H:%M}" + (
+            f" .. {last.interval.start:%Y-%m-%d %H:%M}" if len(runs) > 1 else ""
+        )
+        detail = last.detail or (f"last at {max(r.when for r in runs):%Y-%m-%d %H:%M:%S}" if last.when else "")
+        rows.append([state, f"{len(runs):,}", span, detail])
+    print(format_table(["state", "intervals", "from .. to (interval start)", "detail"], rows))
+    tables = [
+        [t.name, f"{t.last_loaded:%Y-%m-%d %H:%M:%S}" if t.last_loaded else "never",
+         f"{t.latest_interval.start:%Y-%m-%d %H:%M}" if t.latest_interval else "-", f"{t.inserted:,}", f"{t.updated:,}"]
+        for t in found.tables
+    ]  # fmt: skip
+    print("\n" + format_table(["table", "last loaded (UTC)", "latest interval", "inserted", "updated"], tables))
+    rejected = {s: n for s, n in found.rejected.items() if n}
+    if rejected:
+        print("\nrows set aside in ledger.rejects: " + ", ".join(f"{s} {n:,}" for s, n in rejected.items()))
+    return 1 if any(i.state == "failed" for i in found.intervals) else 0
+
+
+def _runs(states: list) -> list[tuple[str, list]]:
+    """Consecutive intervals in the same state, grouped."""
+    groups: list[tuple[str, list]] = []
+    for state in states:
+        if groups and groups[-1][0] == state.state and not state.detail and not groups[-1][1][-1].detail:
+            groups[-1][1].append(state)
+        else:
+            groups.append((state.state, [state]))
+    return groups
 
 
 def _sample(args: argparse.Namespace) -> int:

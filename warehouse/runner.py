@@ -51,12 +51,21 @@ class CheckResult:
     failures: int
     columns: list[str] = field(default_factory=list)
     sample: list[tuple] = field(default_factory=list)
+    skipped: str = ""  # why the check could not run
 
     @property
     def passed(self) -> bool:
-        return self.failures == 0
+        return self.failures == 0 and not self.skipped
+
+    @property
+    def outcome(self) -> str:
+        if self.skipped:
+            return "skipped"
+        return "passed" if self.passed else "warned" if self.severity == "warn" else "failed"
 
     def describe(self) -> str:
+        if self.skipped:
+            return f"{self.table}: {self.name} skipped: {self.skipped}"
         if self.passed:
             return f"{self.table}: {self.name} passed"
         lines = [f"{self.table}: {self.name} failed ({self.severity}): {self.failures} offending row(s)"]
@@ -242,14 +251,19 @@ class IntervalRun:
         name = result.step.subject
         started = _now()
         for check, failing in self.check_queries(name):
+            label, severity = check_name(check), check.options.severity
+            gone = self._staging_gone(check)
+            if gone:
+                result.checks.append(CheckResult(name, label, severity, 0, skipped=gone))
+                continue
             total, sample = count_and_sample(failing)
             count = int(self.target.scalar(total) or 0)
             names, examples = self.target.fetch(sample) if count else ([], [])
-            result.checks.append(CheckResult(name, check_name(check), check.options.severity, count, names, examples))
+            result.checks.append(CheckResult(name, label, severity, count, names, examples))
         failed = [c for c in result.checks if not c.passed]
-        result.warnings += [c.describe() for c in failed if c.severity == "warn"]
+        result.warnings += [c.describe() for c in failed if c.severity == "warn" or c.skipped]
         recorded = ledger.record_checks(self.layout, [self._check_row(c) for c in result.checks])
-        errors = [c for c in failed if c.severity == "error"]
+        errors = [c for c in failed if c.outcome == "failed"]
         if errors:
             self.target.run(recorded)  # the failure's evidence stays in the ledger
             raise ChecksFailed("\n".join(c.describe() for c in errors))
@@ -340,16 +354,24 @@ class IntervalRun:
         except Exception:  # the original error matters more than a failed record of it
             pass
 
+    def _staging_gone(self, check: Check) -> str:
+        """Why a check of staged rows cannot run: they were dropped when the interval finished."""
+        staged = getattr(check.options, "staged", None)
+        if staged is None or self.target.table_exists(self.layout.staging(staged.source)):
+            return ""
+        return (
+            f"the staged rows of {staged.source} were dropped when the interval finished (rerun stage_{staged.source})"
+        )
+
     def _check_row(self, check: CheckResult) -> dict[str, Any]:
-        outcome = "passed" if check.passed else "warned" if check.severity == "warn" else "failed"
         return {
             **self._run_key(),
             "table_name": check.table,
             "check_name": check.name,
             "severity": check.severity,
-            "status": outcome,
+            "status": check.outcome,
             "failures": check.failures,
-            "sample": None if check.passed else self.target.redact(check.describe())[:4000],
+            "sample": None if check.outcome == "passed" else self.target.redact(check.describe())[:4000],
             "checked_at": _now(),
         }
 

@@ -19,7 +19,7 @@ def resolve_url(target: str) -> str:
     variable = f"AIRFLOW_CONN_{target.upper()}"
     url = os.environ.get(variable)
     if not url:
-        raise ValueError(f"target {target!r} is neither a URL nor a connection id set in ${variable}")
+        raise ValueError(f"connection {target!r} is neither a URL nor a connection id set in ${variable}")
     return url
 
 
