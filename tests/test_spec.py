@@ -82,7 +82,7 @@ def test_unknown_source_format_lists_formats(tmp_path: Path) -> None:
 def test_missing_key_column(tmp_path: Path) -> None:
     spec = project_copy(tmp_path)
     line = edit(spec, "    key: [user_id]", "    key: [userid]")
-    (problem,) = error_of(spec).problems
+    problem = error_of(spec).problems[0]  # (the references to users' key are broken too)
     assert (problem.line, problem.key) == (line, "dimensions.users.key[0]")
     assert "key column 'userid' is not one of: user_id, first_name" in problem.message
 

@@ -679,6 +679,7 @@ DROP TABLE IF EXISTS "songplays__batch";
 -- step check_users (checks) after load_users
 -- check 1: not_null(user_id, level)
 -- check 2: unique(user_id)
+-- check 3: accepted_values(level in 2 value(s))
 SELECT
   "user_id",
   "level"
@@ -693,6 +694,12 @@ GROUP BY
   "user_id"
 HAVING
   COUNT(*) > 1;
+SELECT
+  "user_id",
+  "level"
+FROM "users"
+WHERE
+  NOT "level" IS NULL AND NOT "level" IN ('free', 'paid');
 
 -- step check_songs (checks) after load_songs
 -- check 1: not_null(song_id)
@@ -733,10 +740,17 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
--- step check_songplays (checks) after load_songplays
+-- step check_songplays (checks) after load_songplays, load_users, load_songs, load_artists
 -- check 1: row_count(min=1)
--- check 2: not_null(songplay_id, start_time, user_id, level, session_id)
--- check 3: unique(songplay_id)
+-- check 2: row_count(staged events)
+-- check 3: not_null(songplay_id, start_time, user_id, level, session_id)
+-- check 4: unique(songplay_id)
+-- check 5: references(user_id → users)
+-- check 6: references(song_id → songs)
+-- check 7: references(artist_id → artists)
+-- check 8: accepted_values(level in 2 value(s))
+-- check 9: freshness(start_time within 1d)
+-- check 10: sql(plays_match_song_and_artist)
 SELECT
   "counted"."rows"
 FROM (
@@ -749,6 +763,28 @@ FROM (
 ) AS "counted"
 WHERE
   "counted"."rows" < 1;
+SELECT
+  "counted"."rows",
+  "staged"."rows" AS "staged"
+FROM (
+  SELECT
+    COUNT(*) AS "rows"
+  FROM "songplays"
+  WHERE
+    "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+    AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+) AS "counted"
+CROSS JOIN (
+  SELECT
+    COUNT(*) AS "rows"
+  FROM "staging"."events_20181101"
+  WHERE
+    "page" = 'NextSong'
+) AS "staged"
+WHERE
+  ABS("counted"."rows" - "staged"."rows") > (
+    "staged"."rows" * 0.0
+  );
 SELECT
   "songplay_id",
   "start_time",
@@ -779,6 +815,102 @@ GROUP BY
   "songplay_id"
 HAVING
   COUNT(*) > 1;
+SELECT
+  "checked"."songplay_id",
+  "checked"."user_id"
+FROM "songplays" AS "checked"
+WHERE
+  (
+    (
+      "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+    )
+    AND NOT "checked"."user_id" IS NULL
+  )
+  AND NOT EXISTS(
+    SELECT
+      1
+    FROM "users" AS "referenced"
+    WHERE
+      "referenced"."user_id" = "checked"."user_id"
+  );
+SELECT
+  "checked"."songplay_id",
+  "checked"."song_id"
+FROM "songplays" AS "checked"
+WHERE
+  (
+    (
+      "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+    )
+    AND NOT "checked"."song_id" IS NULL
+  )
+  AND NOT EXISTS(
+    SELECT
+      1
+    FROM "songs" AS "referenced"
+    WHERE
+      "referenced"."song_id" = "checked"."song_id"
+  );
+SELECT
+  "checked"."songplay_id",
+  "checked"."artist_id"
+FROM "songplays" AS "checked"
+WHERE
+  (
+    (
+      "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+    )
+    AND NOT "checked"."artist_id" IS NULL
+  )
+  AND NOT EXISTS(
+    SELECT
+      1
+    FROM "artists" AS "referenced"
+    WHERE
+      "referenced"."artist_id" = "checked"."artist_id"
+  );
+SELECT
+  "songplay_id",
+  "level"
+FROM "songplays"
+WHERE
+  (
+    "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+    AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+  )
+  AND (
+    NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+  );
+SELECT
+  "latest"."newest",
+  CAST('2018-11-01 00:00:00' AS TIMESTAMP) AS "bound"
+FROM (
+  SELECT
+    MAX("start_time") AS "newest"
+  FROM "songplays"
+  WHERE
+    "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+    AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+) AS "latest"
+WHERE
+  "latest"."newest" IS NULL
+  OR "latest"."newest" < CAST('2018-11-01 00:00:00' AS TIMESTAMP);
+SELECT
+  "sp"."songplay_id",
+  "sp"."song_id",
+  "sp"."artist_id"
+FROM "songplays" AS "sp"
+WHERE
+  "sp"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+  AND "sp"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+  AND (
+    "sp"."song_id" IS NULL
+  ) <> (
+    "sp"."artist_id" IS NULL
+  );
 
 -- step finish (finish) after check_users, check_songs, check_artists, check_time, check_songplays
 UPDATE "ledger"."objects" SET status = 'loaded'

@@ -110,7 +110,7 @@ def _references(check: Check, index: int, scope: Scope) -> exp.Select:
     )
     found = exp.select("1").from_(scope.layout.table(options.to).as_("referenced", quoted=True)).where(match)
     shown = scope.table.key + [c for c in options.columns if c not in scope.table.key]
-    present = exp.and_(*(column(c, "checked").is_(exp.not_(exp.null())) for c in options.columns))
+    present = exp.and_(*(exp.not_(column(c, "checked").is_(exp.null())) for c in options.columns))
     query = scope.rows("checked", *columns(shown, "checked")).where(present, append=True)
     return query.where(exp.not_(exp.Exists(this=found)), append=True)
 
@@ -120,7 +120,7 @@ def _accepted_values(check: Check, index: int, scope: Scope) -> exp.Select:
     allowed = [exp.convert(v) for v in options.values]
     shown = scope.table.key + ([options.column] if options.column not in scope.table.key else [])
     outside = exp.and_(
-        column(options.column).is_(exp.not_(exp.null())), exp.not_(column(options.column).isin(*allowed))
+        exp.not_(column(options.column).is_(exp.null())), exp.not_(column(options.column).isin(*allowed))
     )
     return scope.rows(None, *columns(shown)).where(outside, append=True)
 
