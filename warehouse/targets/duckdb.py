@@ -56,9 +56,9 @@ class DuckDBTarget(Target):
         if not objects:
             return Staged()
         files = jsonlines.without(self.local_files(objects, store, scratch), list(exclude), scratch)
-        read = jsonlines.read(self.connection, source, files)
         names = exp.Schema(this=table.copy(), expressions=[ident(n) for n in source.columns])
         try:
+            read = jsonlines.read(self.connection, source, files)
             rows = self.execute(exp.insert(read.rows, names))
         except (duckdb.ConversionException, duckdb.InvalidInputException) as error:
             raise jsonlines.DataError(str(error).splitlines()[0]) from error
