@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS "ledger"."steps" (
 CREATE TABLE IF NOT EXISTS "ledger"."objects" (
   "spec" VARCHAR(128) NOT NULL,
   "source" VARCHAR(128) NOT NULL,
+  "table_name" VARCHAR(128) NOT NULL,
   "url" VARCHAR(1024) NOT NULL,
   "version" VARCHAR(128) NOT NULL,
   "interval_key" VARCHAR(32) NOT NULL,

@@ -69,7 +69,10 @@ def test_the_ledger_records_every_step_and_the_loaded_song_files(sample, target)
     data, facts = sample
     load(SPEC, target, "2018-11-01", "2018-11-03", data)
     assert count(target, "SELECT COUNT(*) FROM ledger.steps WHERE status = 'success'") == 2 * 17
-    assert count(target, "SELECT COUNT(*) FROM ledger.objects WHERE status = 'loaded'") == facts["song_files"]
+    assert (
+        count(target, "SELECT COUNT(DISTINCT url) FROM ledger.objects WHERE status = 'loaded'") == facts["song_files"]
+    )
+    assert count(target, "SELECT COUNT(DISTINCT table_name) FROM ledger.objects") == 2  # songs and artists
     assert count(target, "SELECT SUM(staged) FROM ledger.steps WHERE step = 'stage_events'") == sum(
         facts["events_by_day"][d] for d in ("2018-11-01", "2018-11-02")
     )
@@ -86,6 +89,17 @@ def test_song_files_are_loaded_once_unless_full_refresh(sample, target) -> None:
 
     assert (staged(first), staged(again), staged(refreshed)) == (facts["song_files"], 0, facts["song_files"])
     assert count(target, "SELECT COUNT(*) FROM songs") == facts["songs"]
+
+
+def test_a_table_loaded_later_still_gets_every_object(sample, target) -> None:
+    data, facts = sample
+    load(SPEC, target, "2018-11-01", None, data, tables=["songs"])
+    results = load(SPEC, target, "2018-11-01", None, data, tables=["artists"])
+    staged = next(r.counts["staged"] for r in results if r.step.name == "stage_songs")
+    assert staged == facts["song_files"]  # new to artists, though songs had them
+    assert count(target, "SELECT COUNT(*) FROM artists") == facts["artists"]
+    results = load(SPEC, target, "2018-11-02", None, data)
+    assert next(r.counts["staged"] for r in results if r.step.name == "stage_songs") == 0
 
 
 def test_a_missing_day_fails_when_the_spec_says_so(sample, target, tmp_path: Path) -> None:

@@ -39,10 +39,11 @@ TABLES: dict[str, dict[str, Column]] = {
         finished_at="timestamp!",
         run_id="varchar(256)",
     ),
-    # Objects of prefix sources: 'staged' by a run, 'loaded' once that run finished.
+    # Objects of prefix sources, per table that reads them: 'staged' by a run, 'loaded' once that run finished.
     "objects": _cols(
         spec="varchar(128)!",
         source="varchar(128)!",
+        table_name="varchar(128)!",
         url="varchar(1024)!",
         version="varchar(128)!",
         interval_key="varchar(32)!",
@@ -115,27 +116,32 @@ def record_step(layout: Layout, values: dict[str, Any]) -> Statement:
     return Statement(insert_rows(layout.ledger("steps"), names, [tuple(values[n] for n in names)]))
 
 
-def loaded_objects(layout: Layout, spec: str, source: str) -> exp.Select:
+def loaded_objects(layout: Layout, spec: str, source: str, tables: list[str]) -> exp.Select:
+    """Objects of a source that every one of `tables` has loaded (an object new to any of them is staged)."""
+    mine = exp.and_(
+        _is("spec", spec), _is("source", source), _is("status", "loaded"),
+        column("table_name").isin(*(literal(t) for t in tables)),
+    )  # fmt: skip
+    everyone = exp.Count(this=exp.Distinct(expressions=[column("table_name")])).eq(len(tables))
     return (
         exp.select(*columns(["url", "version"]))
         .from_(layout.ledger("objects"))
-        .where(exp.and_(_is("spec", spec), _is("source", source), _is("status", "loaded")))
+        .where(mine)
+        .group_by(*columns(["url", "version"]))
+        .having(everyone)
     )
 
 
 def stage_objects(
-    layout: Layout, spec: str, source: str, objects: list[SourceObject], now: datetime
+    layout: Layout, spec: str, source: str, tables: list[str], objects: list[SourceObject], now: datetime
 ) -> list[Statement]:
-    """Replace this interval's 'staged' objects of a source."""
+    """Replace this interval's 'staged' objects of a source, one row per table that will load them."""
     mine = exp.and_(
-        _is("spec", spec),
-        _is("source", source),
-        _is("interval_key", layout.interval_key),
-        _is("status", "staged"),
+        _is("spec", spec), _is("source", source), _is("interval_key", layout.interval_key), _is("status", "staged")
     )
     statements = [Statement(exp.delete(layout.ledger("objects"), where=mine))]
     names = list(TABLES["objects"])
-    rows = [(spec, source, o.url, o.version, layout.interval_key, "staged", now) for o in objects]
+    rows = [(spec, source, t, o.url, o.version, layout.interval_key, "staged", now) for o in objects for t in tables]
     for start in range(0, len(rows), 1000):
         statements.append(Statement(insert_rows(layout.ledger("objects"), names, rows[start : start + 1000])))
     return statements

@@ -196,7 +196,8 @@ class IntervalRun:
                 [self._reject_row(name, r) for r in staged.rejects],
             )  # fmt: skip
             if prefix_source:
-                statements += ledger.stage_objects(self.layout, self.spec.name, name, objects, started)
+                consumers = self._consumers(name)
+                statements += ledger.stage_objects(self.layout, self.spec.name, name, consumers, objects, started)
             self._commit(result, statements, started)
 
     def _objects(self, name: str, source: JsonSource, result: StepResult) -> tuple[list[SourceObject], ObjectStore]:
@@ -210,7 +211,8 @@ class IntervalRun:
             return objects, store
         loaded: set[tuple[str, str]] = set()
         if not self.options.full_refresh:
-            loaded = set(self.target.fetch(ledger.loaded_objects(self.layout, self.spec.name, name))[1])
+            query = ledger.loaded_objects(self.layout, self.spec.name, name, self._consumers(name))
+            loaded = set(self.target.fetch(query)[1])
         prefix = location(source, self.variables)
         objects = new_objects(store.list(prefix), loaded)
         if not objects and not loaded:
@@ -353,6 +355,10 @@ class IntervalRun:
                 self.target.execute(ledger.record_step(self.layout, self._ledger_row(result, started)))
         except Exception:  # the original error matters more than a failed record of it
             pass
+
+    def _consumers(self, source: str) -> list[str]:
+        """The tables of this run that read a source."""
+        return [s.subject for s in plan(self.spec, self.options.tables) if f"stage_{source}" in s.needs]
 
     def _staging_gone(self, check: Check) -> str:
         """Why a check of staged rows cannot run: they were dropped when the interval finished."""

@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS "ledger"."steps" (
 CREATE TABLE IF NOT EXISTS "ledger"."objects" (
   "spec" TEXT NOT NULL,
   "source" TEXT NOT NULL,
+  "table_name" TEXT NOT NULL,
   "url" TEXT NOT NULL,
   "version" TEXT NOT NULL,
   "interval_key" TEXT NOT NULL,
