@@ -29,7 +29,7 @@ from warehouse.sql.names import Layout
 from warehouse.sql.statement import Statement
 from warehouse.sql.transforms import bind
 from warehouse.targets import Target, resolve_url
-from warehouse.targets.jsonlines import DataError, Reject
+from warehouse.targets.base import DataError, Reject
 
 LEDGER_SCHEMA = "ledger"
 VAR_PREFIX = "WAREHOUSE_VAR_"

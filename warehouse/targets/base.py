@@ -19,9 +19,26 @@ from sqlglot import exp
 from warehouse.sources.objects import ObjectStore, SourceObject
 from warehouse.spec import JsonSource
 from warehouse.sql.statement import ROW, Statement
-from warehouse.targets.jsonlines import Reject, diagnose
 
 log = logging.getLogger("warehouse.sql")
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A row set aside: where it was and why."""
+
+    url: str
+    line: int | None
+    reason: str
+    raw: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.url}, line {self.line}" if self.line else self.url
+        return f"{where}: {self.reason}"
+
+
+class DataError(Exception):
+    """The engine refused the staged data (malformed JSON, a wrong type, a value too long)."""
 
 
 @dataclass
@@ -151,15 +168,11 @@ class Target(ABC):
         )
         return bool(self.fetch(query)[1])
 
-    def local_files(self, objects: list[SourceObject], store: ObjectStore, scratch: Path) -> list[tuple[str, Path]]:
-        """Each object with a local copy of it (S3 objects are downloaded into `scratch`)."""
-        return list(zip([o.url for o in objects], store.local_paths(objects, scratch), strict=True))
-
+    @abstractmethod
     def diagnose(
         self, source: JsonSource, objects: list[SourceObject], store: ObjectStore, scratch: Path
     ) -> list[Reject]:
-        """Every bad row of the objects, after the engine refused them (see `jsonlines.diagnose`)."""
-        return diagnose(source, self.local_files(objects, store, scratch))
+        """Every bad row of the objects, after the engine refused them."""
 
     @abstractmethod
     def stage_json(

@@ -10,14 +10,13 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
-from warehouse.sources.objects import ObjectStore, SourceObject
 from warehouse.spec import JsonSource
 from warehouse.sql.names import ident
 from warehouse.targets import jsonlines
-from warehouse.targets.base import Staged, Target
+from warehouse.targets.files import FileReadingTarget
 
 
-class DuckDBTarget(Target):
+class DuckDBTarget(FileReadingTarget):
     dialect = "duckdb"
     default_schema = "main"
 
@@ -43,26 +42,9 @@ class DuckDBTarget(Target):
         rows = cursor.fetchall()  # DuckDB answers DML with one row: the count
         return int(rows[0][0]) if rows and rows[0] else -1
 
-    def stage_json(
-        self,
-        table: exp.Table,
-        source: JsonSource,
-        objects: list[SourceObject],
-        store: ObjectStore,
-        scratch: Path,
-        manifest_url: str | None = None,
-        exclude: tuple[jsonlines.Reject, ...] = (),
-    ) -> Staged:
-        if not objects:
-            return Staged()
-        files = jsonlines.without(self.local_files(objects, store, scratch), list(exclude), scratch)
+    def _load_files(
+        self, table: exp.Table, source: JsonSource, files: list[tuple[str, Path]], scratch: Path
+    ) -> tuple[int, list[str]]:
+        read = jsonlines.read(self.connection, source, files)
         names = exp.Schema(this=table.copy(), expressions=[ident(n) for n in source.columns])
-        try:
-            read = jsonlines.read(self.connection, source, files)
-            rows = self.execute(exp.insert(read.rows, names))
-        except (duckdb.ConversionException, duckdb.InvalidInputException) as error:
-            raise jsonlines.DataError(str(error).splitlines()[0]) from error
-        check = jsonlines.too_long(table, source, self.dialect)
-        if check is not None and self.scalar(check):
-            raise jsonlines.DataError("a string is longer than its column")
-        return Staged(rows=rows, objects=len(objects), rejects=list(exclude), warnings=read.warnings)
+        return self.execute(exp.insert(read.rows, names)), read.warnings

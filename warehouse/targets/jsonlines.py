@@ -23,26 +23,9 @@ from warehouse.sql.dialects import features
 from warehouse.sql.names import column
 from warehouse.sql.stage import EPOCH_SCALE, duckdb_json_rows, duckdb_key_census, duckdb_reader, json_keys
 from warehouse.sql.types import TEXT, TIMES, for_dialect, max_bytes
+from warehouse.targets.base import Reject
 
 RAW_CHARS = 1000
-
-
-@dataclass(frozen=True)
-class Reject:
-    """A row set aside: where it was and why."""
-
-    url: str
-    line: int | None
-    reason: str
-    raw: str = ""
-
-    def __str__(self) -> str:
-        where = f"{self.url}, line {self.line}" if self.line else self.url
-        return f"{where}: {self.reason}"
-
-
-class DataError(Exception):
-    """The engine refused the staged data (malformed JSON, a wrong type, a value too long)."""
 
 
 @dataclass(frozen=True)

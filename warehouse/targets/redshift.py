@@ -12,8 +12,7 @@ from sqlglot import exp
 from warehouse.sources.objects import ObjectStore, SourceObject
 from warehouse.spec import JsonSource
 from warehouse.sql.stage import CopyAuth, load_errors, manifest, redshift_copy
-from warehouse.targets.base import Staged, Target, redact_url
-from warehouse.targets.jsonlines import DataError, Reject
+from warehouse.targets.base import DataError, Reject, Staged, Target, redact_url
 
 
 class RedshiftTarget(Target):
