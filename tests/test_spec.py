@@ -87,6 +87,14 @@ def test_missing_key_column(tmp_path: Path) -> None:
     assert "key column 'userid' is not one of: user_id, first_name" in problem.message
 
 
+def test_key_columns_cannot_be_null(tmp_path: Path) -> None:
+    spec = project_copy(tmp_path)
+    line = edit(spec, "      song_id: {type: varchar(32), nullable: false,", "      song_id: {type: varchar(32),")
+    (problem,) = error_of(spec).problems
+    assert (problem.line, problem.key) == (line, "dimensions.songs.columns.song_id")
+    assert "key column 'song_id' must be nullable: false" in problem.message
+
+
 def test_missing_required_key(tmp_path: Path) -> None:
     spec = project_copy(tmp_path)
     line = edit(spec, "    select: ../sql/dim_songs.sql\n", "")

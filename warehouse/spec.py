@@ -416,6 +416,10 @@ def _cross_check(spec: Spec, doc: YamlDocument) -> list[Problem]:
             columns = table.column_names
             for i, key in enumerate(table.key):
                 need((*at, "key", i), key, columns, "key column")
+                if key in table.columns and table.columns[key].nullable:
+                    why = "a NULL key would never match, and would load again on every rerun"
+                    message = f"key column {key!r} must be nullable: false ({why})"
+                    problems.append(doc.problem((*at, "columns", key), message))
             for i, column in enumerate(table.sort):
                 need((*at, "sort", i), column, columns, "sort column")
             if isinstance(table.distribution, DistKey):
