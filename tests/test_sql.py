@@ -10,7 +10,7 @@ from helpers import ROOT, SPEC
 
 from warehouse.cli import ddl_text, plan_text
 from warehouse.interval import Interval
-from warehouse.runner import IntervalRun, Options
+from warehouse.runner import DialectOnly, IntervalRun, Options
 from warehouse.spec import load_spec
 
 GOLDEN = ROOT / "tests" / "golden"
@@ -36,7 +36,7 @@ def test_plan_matches_golden_file(dialect: str) -> None:
 @pytest.mark.parametrize("dialect", ["redshift", "postgres", "duckdb"])
 def test_every_statement_round_trips_through_sqlglot(dialect: str) -> None:
     spec = load_spec(SPEC)
-    runner = IntervalRun(spec, DAY, _Dialect(dialect))
+    runner = IntervalRun(spec, DAY, DialectOnly(dialect))
     statements = [s.sql for s in runner.setup_statements() + runner.finish_statements()]
     for name in spec.tables:
         statements += [s.sql for s in runner.load_statements(name)]
@@ -59,8 +59,3 @@ def test_redshift_ddl_has_layout_and_the_others_do_not() -> None:
     assert 'DISTKEY("user_id")' in redshift and 'COMPOUND SORTKEY("start_time")' in redshift
     assert "ENCODE az64" in redshift and 'PRIMARY KEY ("songplay_id")' in redshift
     assert "DIST" not in postgres and "SORTKEY" not in postgres and "ENCODE" not in postgres
-
-
-class _Dialect:
-    def __init__(self, dialect: str):
-        self.dialect = dialect

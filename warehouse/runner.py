@@ -114,11 +114,21 @@ def layout_for(spec: Spec, interval: Interval) -> Layout:
     return Layout(spec.warehouse_schema, spec.staging_schema, LEDGER_SCHEMA, interval.key)
 
 
+class DialectOnly:
+    """Stands in for a target where only the dialect matters: printing DDL and plans without a connection."""
+
+    def __init__(self, dialect: str):
+        self.dialect = dialect
+
+    def redact(self, text: str) -> str:
+        return text
+
+
 class IntervalRun:
     """The steps of one interval against one target. Each step commits its changes and its ledger row
     together, or rolls both back and records the failure."""
 
-    def __init__(self, spec: Spec, interval: Interval, target: Target, options: Options | None = None):
+    def __init__(self, spec: Spec, interval: Interval, target: Target | DialectOnly, options: Options | None = None):
         self.spec, self.interval, self.target = spec, interval, target
         self.options = options or Options()
         self.variables = resolve_variables(spec, self.options.variables)
