@@ -69,12 +69,3 @@ def s3(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
         yield boto3.client("s3", region_name="us-west-2")
-
-
-def upload(client, bucket: str, folder: Path) -> None:
-    """Every file under `folder`, at the same relative key in `bucket` (created if needed)."""
-    if bucket not in [b["Name"] for b in client.list_buckets()["Buckets"]]:
-        client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            client.upload_file(str(path), bucket, str(path.relative_to(folder)))

@@ -70,3 +70,12 @@ def count(target: Target, sql: str) -> int:
     import sqlglot
 
     return int(target.scalar(sqlglot.parse_one(sql)))
+
+
+def upload(client, bucket: str, folder: Path) -> None:
+    """Every file under `folder`, at the same relative key in `bucket` (created if needed)."""
+    if bucket not in [b["Name"] for b in client.list_buckets()["Buckets"]]:
+        client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            client.upload_file(str(path), bucket, str(path.relative_to(folder)))

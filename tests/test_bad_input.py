@@ -11,7 +11,8 @@ from helpers import SPEC, count, edit, load, project_copy
 
 from warehouse.interval import Interval
 from warehouse.plan import plan
-from warehouse.runner import IntervalRun, Options, StepFailed
+from warehouse.results import StepFailed
+from warehouse.runner import IntervalRun, Options
 from warehouse.spec import load_spec
 from warehouse.targets import open_target
 

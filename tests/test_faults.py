@@ -10,7 +10,8 @@ import pytest
 from helpers import ROOT, SPEC, load, snapshot
 
 from warehouse.interval import parse_moment
-from warehouse.runner import Options, StepFailed, run
+from warehouse.results import StepFailed
+from warehouse.runner import Options, run
 from warehouse.spec import load_spec
 from warehouse.targets import open_target
 

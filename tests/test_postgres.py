@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from helpers import SPEC, count, load, snapshot
 
-from warehouse.runner import StepFailed
+from warehouse.results import StepFailed
 from warehouse.spec import load_spec
 from warehouse.targets import open_target
 from warehouse.targets.duckdb import DuckDBTarget

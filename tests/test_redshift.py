@@ -8,8 +8,7 @@ from datetime import datetime
 
 import pytest
 import sqlglot
-from conftest import upload
-from helpers import ROOT, SPEC
+from helpers import ROOT, SPEC, upload
 
 from warehouse.cli import plan_text
 from warehouse.interval import Interval

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from conftest import upload
-from helpers import ROOT, SPEC, count, load, snapshot
+from helpers import ROOT, SPEC, count, load, snapshot, upload
 
 from warehouse.interval import parse_moment
 from warehouse.runner import Options, run

@@ -15,7 +15,8 @@ from sqlglot import exp
 
 from warehouse.interval import Interval, intervals, parse_moment
 from warehouse.plan import Step, plan
-from warehouse.runner import DialectOnly, IntervalRun, Options, StepFailed, StepResult, resolve_variables, run
+from warehouse.results import StepFailed, StepResult
+from warehouse.runner import DialectOnly, IntervalRun, Options, run
 from warehouse.sources.database import as_json_source, extract_query
 from warehouse.sources.files import interval_objects, location
 from warehouse.sources.objects import store_for
@@ -170,7 +171,7 @@ def _plan(args: argparse.Namespace) -> int:
 def plan_text(spec: Spec, interval: Interval, dialect: str, options: Options) -> str:
     """Every step of one interval with its SQL, as `warehouse plan` prints it."""
     runner = IntervalRun(spec, interval, DialectOnly(dialect), options)
-    variables = resolve_variables(spec, options.variables)
+    variables = spec.variables(options.variables)
     out = [f"-- plan of {spec.name} for {interval} on {dialect}\n"]
     for step in plan(spec, options.tables):
         out.append(f"\n-- step {step.name} ({step.layer}){' after ' + ', '.join(step.needs) if step.needs else ''}\n")

@@ -4,7 +4,6 @@ ranges of intervals in order (what `warehouse run` does)."""
 from __future__ import annotations
 
 import functools
-import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from sqlglot import exp
 from warehouse import ledger
 from warehouse.interval import Interval, intervals
 from warehouse.plan import Step, plan
+from warehouse.results import BadInput, CheckResult, ChecksFailed, StepFailed, StepResult
 from warehouse.sources.database import as_json_source, extract
 from warehouse.sources.files import interval_objects, location, new_objects
 from warehouse.sources.objects import ObjectStore, SourceObject, default_s3_client, store_for
@@ -32,59 +32,6 @@ from warehouse.targets import Target, resolve_url
 from warehouse.targets.base import DataError, Reject
 
 LEDGER_SCHEMA = "ledger"
-VAR_PREFIX = "WAREHOUSE_VAR_"
-
-
-class StepFailed(Exception):
-    """A step failed; its result (recorded in the ledger) says how."""
-
-    def __init__(self, result: StepResult):
-        self.result = result
-        super().__init__(f"{result.step.name} {result.interval}: {result.message}")
-
-
-@dataclass
-class CheckResult:
-    table: str
-    name: str
-    severity: str
-    failures: int
-    columns: list[str] = field(default_factory=list)
-    sample: list[tuple] = field(default_factory=list)
-    skipped: str = ""  # why the check could not run
-
-    @property
-    def passed(self) -> bool:
-        return self.failures == 0 and not self.skipped
-
-    @property
-    def outcome(self) -> str:
-        if self.skipped:
-            return "skipped"
-        return "passed" if self.passed else "warned" if self.severity == "warn" else "failed"
-
-    def describe(self) -> str:
-        if self.skipped:
-            return f"{self.table}: {self.name} skipped: {self.skipped}"
-        if self.passed:
-            return f"{self.table}: {self.name} passed"
-        lines = [f"{self.table}: {self.name} failed ({self.severity}): {self.failures} offending row(s)"]
-        if self.sample:
-            lines.append("    " + " | ".join(self.columns))
-            lines += ["    " + " | ".join("NULL" if v is None else str(v) for v in row) for row in self.sample]
-        return "\n".join(lines)
-
-
-@dataclass
-class StepResult:
-    step: Step
-    interval: Interval
-    status: str = "success"
-    counts: dict[str, int] = field(default_factory=dict)
-    checks: list[CheckResult] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    message: str = ""
-    seconds: float = 0.0
 
 
 @dataclass
@@ -95,19 +42,6 @@ class Options:
     s3_client: Callable[[], Any] = default_s3_client
     connection: Callable[[str], str] = resolve_url  # a connection id → its URL (Airflow passes its own lookup)
     run_id: str = ""
-
-
-def resolve_variables(spec: Spec, overrides: dict[str, str]) -> dict[str, str]:
-    """Spec defaults, then WAREHOUSE_VAR_<NAME> from the environment, then explicit overrides."""
-    unknown = sorted(set(overrides) - set(spec.vars))
-    if unknown:
-        raise ValueError(f"unknown var(s) {', '.join(unknown)} (the spec's vars: {', '.join(spec.vars)})")
-    resolved = dict(spec.vars)
-    for name in spec.vars:
-        if f"{VAR_PREFIX}{name.upper()}" in os.environ:
-            resolved[name] = os.environ[f"{VAR_PREFIX}{name.upper()}"]
-    resolved.update(overrides)
-    return resolved
 
 
 def layout_for(spec: Spec, interval: Interval) -> Layout:
@@ -131,7 +65,7 @@ class IntervalRun:
     def __init__(self, spec: Spec, interval: Interval, target: Target | DialectOnly, options: Options | None = None):
         self.spec, self.interval, self.target = spec, interval, target
         self.options = options or Options()
-        self.variables = resolve_variables(spec, self.options.variables)
+        self.variables = spec.variables(self.options.variables)
         self.layout = layout_for(spec, interval)
         self.dialect = target.dialect
 
@@ -436,24 +370,6 @@ def _merged_all(result: StepResult) -> None:
     expected = counts.get("inserted", 0) + counts.get("updated", 0)
     if merged is not None and merged >= 0 and merged != expected:
         raise RuntimeError(f"the engine merged {merged} row(s) of a batch of {expected}: rolled back")
-
-
-class ChecksFailed(Exception):
-    """A check of severity `error` found offending rows."""
-
-
-class BadInput(Exception):
-    """A source with on_bad_rows: fail has bad rows: each named by file and line, with the reason."""
-
-    SHOWN = 5
-
-    def __init__(self, source: str, rejects: list[Reject]):
-        self.rejects = rejects
-        lines = [f"source {source!r}: {len(rejects)} bad row(s) (on_bad_rows: fail; `reject` sets them aside):"]
-        lines += [f"  {r}" for r in rejects[: self.SHOWN]]
-        if len(rejects) > self.SHOWN:
-            lines.append(f"  ... and {len(rejects) - self.SHOWN} more")
-        super().__init__("\n".join(lines))
 
 
 def _duplicated(objects: list[SourceObject]) -> list[str]:

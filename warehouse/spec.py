@@ -40,6 +40,7 @@ Encoding = Literal[
 ]
 TEMPLATE_DATE_FIELD = "day"
 UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+VAR_PREFIX = "WAREHOUSE_VAR_"  # WAREHOUSE_VAR_DATA_ROOT overrides the var data_root
 STAGING = "staging"  # how SQL files name a source's staged rows: staging.<source>
 CACHE_VERSION = "2"  # bump when the deep checks change what they accept or return
 
@@ -297,6 +298,14 @@ class Spec(SpecModel):
     def checks_depend_on(self, table: str) -> list[str]:
         """Other tables that a table's checks read (references, custom SQL)."""
         return self._depends["checks"][table]
+
+    def variables(self, overrides: dict[str, str] | None = None) -> dict[str, str]:
+        """The vars: the spec's defaults, then WAREHOUSE_VAR_<NAME> from the environment, then `overrides`."""
+        unknown = sorted(set(overrides or {}) - set(self.vars))
+        if unknown:
+            raise ValueError(f"unknown var(s) {', '.join(unknown)} (the spec's vars: {', '.join(self.vars)})")
+        resolved = {name: os.environ.get(f"{VAR_PREFIX}{name.upper()}", value) for name, value in self.vars.items()}
+        return resolved | (overrides or {})
 
     def retry_delay(self) -> timedelta:
         return timedelta(minutes=self.retry_delay_minutes)

@@ -99,7 +99,9 @@ def _rows(url: str, query: str) -> Iterator[Iterator[list[tuple]]]:
     if urlsplit(url).scheme == "duckdb":
         import duckdb
 
-        connection = duckdb.connect(url[len("duckdb:///") :], read_only=True)
+        from warehouse.targets import duckdb_path
+
+        connection = duckdb.connect(duckdb_path(url), read_only=True)
         try:
             connection.execute("SET TimeZone = 'UTC'")  # naive interval bounds and timestamps are UTC
             cursor = connection.execute(query)

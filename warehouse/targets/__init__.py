@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from warehouse.targets.base import Staged, Target, redact_url
 
 __all__ = ["Staged", "Target", "open_target", "redact_url", "resolve_url"]
 
-DEFAULT_URL = "duckdb:///warehouse.duckdb"
+DEFAULT_URL = os.environ.get("WAREHOUSE_TARGET") or "duckdb:///warehouse.duckdb"  # as the DAGs read it too
 
 
 def resolve_url(target: str) -> str:
@@ -23,6 +23,13 @@ def resolve_url(target: str) -> str:
     return url
 
 
+def duckdb_path(url: str) -> str:
+    """duckdb:///relative.duckdb → relative.duckdb; duckdb:////abs.duckdb → /abs.duckdb; also the forms Airflow's
+    Connection.get_uri() makes of those, with the path percent-encoded in the host or the path."""
+    parts = urlsplit(url)
+    return unquote(parts.netloc) if parts.netloc else unquote(parts.path[1:]) or ":memory:"
+
+
 def open_target(target: str = DEFAULT_URL) -> Target:
     """duckdb:///relative.duckdb, duckdb:////absolute.duckdb, postgresql://..., redshift://..., or a conn id."""
     url = resolve_url(target)
@@ -30,7 +37,7 @@ def open_target(target: str = DEFAULT_URL) -> Target:
     if scheme == "duckdb":
         from warehouse.targets.duckdb import DuckDBTarget
 
-        return DuckDBTarget(url[len("duckdb:///") :] or ":memory:")
+        return DuckDBTarget(duckdb_path(url))
     if scheme in ("postgresql", "postgres"):
         from warehouse.targets.postgres import PostgresTarget
 
