@@ -4,6 +4,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DATA := data/sample
 DEMO_DB := warehouse.duckdb
+airflow_home ?= airflow_home
+AIRFLOW_PORT ?= 8080
+AIRFLOW_HOME_DIR = $(abspath $(airflow_home))
+# Airflow in $(airflow_home) (SQLite), parsing dags/ and plugins/; the DAGs' defaults load data/sample into
+# $(airflow_home)/warehouse.duckdb (a DuckDB target: its tasks use the one-slot pool `duckdb`).
+AIRFLOW_ENV = PATH=$(abspath $(BIN)):$$PATH AIRFLOW_HOME=$(AIRFLOW_HOME_DIR) \
+	AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags \
+	AIRFLOW__CORE__PLUGINS_FOLDER=$(CURDIR)/plugins \
+	AIRFLOW__CORE__LOAD_EXAMPLES=False \
+	AIRFLOW__API__HOST=127.0.0.1 \
+	AIRFLOW__API__PORT=$(AIRFLOW_PORT) \
+	AIRFLOW__API__BASE_URL=http://localhost:$(AIRFLOW_PORT) \
+	WAREHOUSE_TARGET=warehouse_duckdb \
+	AIRFLOW_CONN_WAREHOUSE_DUCKDB=duckdb:///$(AIRFLOW_HOME_DIR)/warehouse.duckdb \
+	AIRFLOW_CONN_APP_DB=duckdb:///$(abspath $(DEMO_DATA))/app.duckdb \
+	WAREHOUSE_VAR_DATA_ROOT=$(abspath $(DEMO_DATA)) \
+	WAREHOUSE_VAR_STAGING_ROOT=$(AIRFLOW_HOME_DIR)/staging
 
 .PHONY: install demo test lint format airflow bench clean
 
@@ -34,8 +51,26 @@ format: install
 test: lint
 	$(BIN)/pytest
 
+$(DEMO_DATA)/app.duckdb: | install
+	$(BIN)/warehouse sample --out $(DEMO_DATA) --days 30 --events-per-day 2000 --seed 7
+
+airflow: install $(DEMO_DATA)/app.duckdb
+	@echo "Starting Airflow in $(airflow_home)/; its URL and login follow once it is up."
+	@mkdir -p $(AIRFLOW_HOME_DIR)
+	@$(AIRFLOW_ENV) $(BIN)/airflow db migrate > $(AIRFLOW_HOME_DIR)/db-migrate.log
+	@$(AIRFLOW_ENV) $(BIN)/airflow pools set duckdb 1 "A DuckDB file accepts one writer at a time" > /dev/null
+	@( until $(BIN)/python -c "import urllib.request as u; u.urlopen('http://localhost:$(AIRFLOW_PORT)/api/v2/monitor/health')" \
+		2>/dev/null; do sleep 2; done; sleep 3; \
+	  echo; echo "Airflow is up: http://localhost:$(AIRFLOW_PORT)  login: admin / $$($(BIN)/python -c \
+		"import json; print(json.load(open('$(AIRFLOW_HOME_DIR)/simple_auth_manager_passwords.json.generated'))['admin'])")"; \
+	  echo "DAG sparkify loads $(DEMO_DATA) into $(airflow_home)/warehouse.duckdb: see docs/airflow.md. Ctrl-C stops Airflow."; \
+	  echo ) &
+	@$(AIRFLOW_ENV) $(BIN)/airflow standalone
+
 bench: install
 	$(BIN)/python -m bench.duckdb_load
+	$(BIN)/python -m bench.postgres
+	$(BIN)/python -m bench.dag_parse
 
 clean:
-	rm -rf $(VENV) data $(DEMO_DB) airflow_home
+	rm -rf $(VENV) data $(DEMO_DB) $(airflow_home)

@@ -1,0 +1,12 @@
+"""LoadDimensionOperator: merge (or rebuild) a dimension from the interval's staged rows."""
+
+from __future__ import annotations
+
+from operators.base import WarehouseStepOperator
+
+
+class LoadDimensionOperator(WarehouseStepOperator):
+    """Runs a `load_<dimension>` step (upsert by key, newest row wins; or replace); pushes `inserted`,
+    `updated`."""
+
+    ui_color = "#dcfce7"

@@ -1,0 +1,99 @@
+"""The trigger form of a warehouse DAG (typed params) and what a run's params choose."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from airflow.sdk import Param
+
+from warehouse.interval import Interval, next_start, parse_moment
+from warehouse.spec import Spec
+
+RUN_PARAMS = ("tables", "full_refresh", "window_start", "window_end", "target")
+NO_PASSWORD = r"^(?!.*://[^/@]*:[^/@]*@)\S+$"  # a connection id, or a URL without user:password@
+
+
+def trigger_params(spec: Spec, target: str) -> dict[str, Param]:
+    """Params for the trigger form: what to load, where, and the spec's vars (defaults: spec, then environment)."""
+    if urlsplit(target).password:
+        raise ValueError(f"{spec.file}: the default target has a password: name an Airflow connection instead")
+    clashes = sorted(set(spec.vars) & set(RUN_PARAMS))
+    if clashes:
+        raise ValueError(f"{spec.file}: vars {', '.join(clashes)} clash with the DAG's own params: rename them")
+    tables = list(spec.tables)
+    moment = "date-time" if spec.schedule == "@hourly" else "date"
+    return {
+        "tables": Param(
+            tables,
+            type="array",
+            items={"type": "string", "enum": tables},
+            examples=tables,
+            minItems=1,
+            uniqueItems=True,
+            title="Tables",
+            description="Tables to load (default: all). The steps of the other tables are skipped.",
+        ),
+        "full_refresh": Param(
+            False,
+            type="boolean",
+            title="Full refresh",
+            description="Reload every object of prefix sources (e.g. all song files) and rebuild the dimensions "
+            "that only they feed.",
+        ),
+        "window_start": Param(
+            None,
+            type=["null", "string"],
+            format=moment,
+            title="Window start",
+            description="Load [start, end) as one interval instead of the run's own (a scheduled or backfill "
+            "run: its data interval; a manual run: the schedule period that ends at its logical date).",
+        ),
+        "window_end": Param(
+            None,
+            type=["null", "string"],
+            format=moment,
+            title="Window end (exclusive)",
+            description="Default: one schedule period after the window start.",
+        ),
+        "target": Param(
+            target,
+            type="string",
+            pattern=NO_PASSWORD,
+            title="Target",
+            description="Airflow connection id of the warehouse, or a URL without a password "
+            "(e.g. duckdb:////abs/path/warehouse.duckdb).",
+        ),
+        **{
+            name: Param(value, type="string", title=name, description=f"The spec's var `{name}`.", section="Vars")
+            for name, value in spec.variables().items()
+        },
+    }
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What a run's params ask for, checked against the spec."""
+
+    tables: list[str] | None  # None: every table
+    full_refresh: bool
+    window: Interval | None
+
+
+def choices(spec: Spec, params: Mapping[str, Any]) -> Choices:
+    """Read a run's params (absent ones take their defaults); raise ValueError on what the form cannot check."""
+    tables = params.get("tables") or list(spec.tables)
+    unknown = [t for t in tables if t not in spec.tables]
+    if unknown:
+        raise ValueError(f"unknown table(s) {', '.join(unknown)} (tables: {', '.join(spec.tables)})")
+    start, end = params.get("window_start"), params.get("window_end")
+    if end and not start:
+        raise ValueError("window_end needs a window_start")
+    window = None
+    if start:
+        begin = parse_moment(start)
+        window = Interval(begin, parse_moment(end) if end else next_start(spec.schedule, begin))
+    everything = set(tables) == set(spec.tables)
+    return Choices(None if everything else list(tables), bool(params.get("full_refresh")), window)
