@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.runner import Options, run
-from warehouse.sample import write_sample
+from warehouse.sample import write_app_db, write_sample
 from warehouse.spec import load_spec
 from warehouse.sql.types import for_dialect
 from warehouse.targets.duckdb import DuckDBTarget
@@ -61,7 +61,11 @@ def main() -> None:
         )
         start = datetime.fromisoformat(facts["start"])
         finish = start + timedelta(days=args.days)
-        options = Options(variables={"data_root": str(data)})
+        write_app_db(data / "app.duckdb", facts, seed=1)
+        options = Options(
+            variables={"data_root": str(data), "staging_root": str(work / "staging")},
+            connection=lambda _: f"duckdb:///{data}/app.duckdb",
+        )
         monthly = spec.model_copy(update={"schedule": "@monthly"})
         for label, variant in ((f"{args.days} daily intervals", spec), ("one monthly interval", monthly)):
             with DuckDBTarget(str(work / f"{variant.schedule[1:]}.duckdb")) as target:

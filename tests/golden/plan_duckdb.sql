@@ -153,23 +153,67 @@ INSERT INTO "staging"."events_20181101" (
   "userid"
 )
 SELECT
-  "artist" AS "artist",
-  "auth" AS "auth",
-  "firstname" AS "firstname",
-  "gender" AS "gender",
+  CASE
+    WHEN STRLEN("artist") > 512
+    THEN ERROR('artist: longer than its 512 bytes')
+    ELSE "artist"
+  END AS "artist",
+  CASE
+    WHEN STRLEN("auth") > 32
+    THEN ERROR('auth: longer than its 32 bytes')
+    ELSE "auth"
+  END AS "auth",
+  CASE
+    WHEN STRLEN("firstname") > 128
+    THEN ERROR('firstname: longer than its 128 bytes')
+    ELSE "firstname"
+  END AS "firstname",
+  CASE
+    WHEN STRLEN("gender") > 16
+    THEN ERROR('gender: longer than its 16 bytes')
+    ELSE "gender"
+  END AS "gender",
   CAST(NULLIF("iteminsession", '') AS INT) AS "iteminsession",
-  "lastname" AS "lastname",
+  CASE
+    WHEN STRLEN("lastname") > 128
+    THEN ERROR('lastname: longer than its 128 bytes')
+    ELSE "lastname"
+  END AS "lastname",
   CAST(NULLIF("length", '') AS DOUBLE) AS "length",
-  "level" AS "level",
-  "location" AS "location",
-  "method" AS "method",
-  "page" AS "page",
+  CASE
+    WHEN STRLEN("level") > 16
+    THEN ERROR('level: longer than its 16 bytes')
+    ELSE "level"
+  END AS "level",
+  CASE
+    WHEN STRLEN("location") > 256
+    THEN ERROR('location: longer than its 256 bytes')
+    ELSE "location"
+  END AS "location",
+  CASE
+    WHEN STRLEN("method") > 8
+    THEN ERROR('method: longer than its 8 bytes')
+    ELSE "method"
+  END AS "method",
+  CASE
+    WHEN STRLEN("page") > 32
+    THEN ERROR('page: longer than its 32 bytes')
+    ELSE "page"
+  END AS "page",
   CAST(NULLIF("registration", '') AS DOUBLE) AS "registration",
   CAST(NULLIF("sessionid", '') AS INT) AS "sessionid",
-  "song" AS "song",
+  CASE
+    WHEN STRLEN("song") > 512
+    THEN ERROR('song: longer than its 512 bytes')
+    ELSE "song"
+  END AS "song",
   CAST(NULLIF("status", '') AS INT) AS "status",
   MAKE_TIMESTAMP(CAST(NULLIF("ts", '') AS BIGINT) * 1000) AS "ts",
-  "useragent" AS "useragent",
+  CASE
+    WHEN STRLEN("useragent") > 512
+    THEN ERROR('useragent: longer than its 512 bytes')
+    ELSE "useragent"
+  END AS "useragent",
   CAST(NULLIF("userid", '') AS INT) AS "userid"
 FROM READ_JSON(
   ['tests/fixtures/golden/log_data/2018/11/2018-11-01-events.json'],
@@ -207,13 +251,33 @@ INSERT INTO "staging"."songs_20181101" (
 )
 SELECT
   CAST(NULLIF("num_songs", '') AS INT) AS "num_songs",
-  "artist_id" AS "artist_id",
+  CASE
+    WHEN STRLEN("artist_id") > 32
+    THEN ERROR('artist_id: longer than its 32 bytes')
+    ELSE "artist_id"
+  END AS "artist_id",
   CAST(NULLIF("artist_latitude", '') AS DOUBLE) AS "artist_latitude",
   CAST(NULLIF("artist_longitude", '') AS DOUBLE) AS "artist_longitude",
-  "artist_location" AS "artist_location",
-  "artist_name" AS "artist_name",
-  "song_id" AS "song_id",
-  "title" AS "title",
+  CASE
+    WHEN STRLEN("artist_location") > 512
+    THEN ERROR('artist_location: longer than its 512 bytes')
+    ELSE "artist_location"
+  END AS "artist_location",
+  CASE
+    WHEN STRLEN("artist_name") > 512
+    THEN ERROR('artist_name: longer than its 512 bytes')
+    ELSE "artist_name"
+  END AS "artist_name",
+  CASE
+    WHEN STRLEN("song_id") > 32
+    THEN ERROR('song_id: longer than its 32 bytes')
+    ELSE "song_id"
+  END AS "song_id",
+  CASE
+    WHEN STRLEN("title") > 512
+    THEN ERROR('title: longer than its 512 bytes')
+    ELSE "title"
+  END AS "title",
   CAST(NULLIF("duration", '') AS DOUBLE) AS "duration",
   CAST(NULLIF("year", '') AS INT) AS "year"
 FROM READ_JSON(
@@ -244,8 +308,16 @@ INSERT INTO "staging"."accounts_20181101" (
 SELECT
   CAST(NULLIF("account_id", '') AS INT) AS "account_id",
   CAST(NULLIF("user_id", '') AS INT) AS "user_id",
-  "plan" AS "plan",
-  "country" AS "country",
+  CASE
+    WHEN STRLEN("plan") > 16
+    THEN ERROR('plan: longer than its 16 bytes')
+    ELSE "plan"
+  END AS "plan",
+  CASE
+    WHEN STRLEN("country") > 2
+    THEN ERROR('country: longer than its 2 bytes')
+    ELSE "country"
+  END AS "country",
   CAST(NULLIF("created_at", '') AS TIMESTAMP) AS "created_at",
   CAST(NULLIF("updated_at", '') AS TIMESTAMP) AS "updated_at"
 FROM READ_JSON(

@@ -12,8 +12,10 @@ from typing import Any, Protocol
 
 @dataclass(frozen=True, order=True)
 class SourceObject:
-    """One object: its URL, size, and a version that changes when its content does (the MD5 of the content,
-    as S3 reports it in the ETag of an object uploaded in one part)."""
+    """One object: its URL, size, and a version that changes when its content does. In S3 that is the ETag (the
+    MD5 of the content for an object uploaded in one part); locally, a listed file's MD5 (prefix sources record
+    it and compare contents), or a file's modification time and size when it is looked up by name (a day's log:
+    large, and never compared)."""
 
     url: str
     size: int
@@ -39,7 +41,8 @@ class LocalStore:
         path = Path(url)
         if not path.is_file():
             return None
-        return SourceObject(str(path), path.stat().st_size, _md5(path))
+        info = path.stat()
+        return SourceObject(str(path), info.st_size, f"{info.st_mtime_ns}-{info.st_size}")
 
     def list(self, prefix: str) -> list[SourceObject]:
         """Files under a directory (recursively, hidden ones aside), or whose path starts with `prefix`."""

@@ -14,7 +14,6 @@ class Features:
     byte_order: str | None  # the collation that sorts text by bytes, where the default may not
     unlogged_staging: bool = False  # staging tables can skip the write-ahead log (they are rebuilt by a rerun)
     indexes: bool = False  # keys and fact times need an index (no zone maps or sort keys to prune with)
-    byte_length: str = "octet_length"  # the function counting a string's bytes
     lock: str | None = None  # how a load takes its table for itself ("{}" is the table)
 
 
@@ -32,9 +31,7 @@ FEATURES = {
         indexes=True,
         lock="LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE",
     ),
-    "duckdb": Features(
-        "duckdb", False, table_properties=False, informational_keys=False, byte_order=None, byte_length="strlen"
-    ),
+    "duckdb": Features("duckdb", False, table_properties=False, informational_keys=False, byte_order=None),
 }
 DIALECTS = tuple(FEATURES)
 

@@ -11,7 +11,7 @@ from sqlglot import exp
 from warehouse.spec import JsonSource
 from warehouse.sql.ddl import create_table, drop_table
 from warehouse.sql.names import column, ident
-from warehouse.sql.types import TEXT, TIMES, for_dialect
+from warehouse.sql.types import TEXT, TIMES, for_dialect, max_bytes
 
 # How a timestamp written as a number is read (DuckDB), by the source's timeformat.
 EPOCH_SCALE = {"epochmillisecs": 1_000, "epochsecs": 1_000_000}
@@ -52,13 +52,17 @@ def duckdb_read_json(into: exp.Table, source: JsonSource, files: list[str], keys
 def duckdb_json_rows(source: JsonSource, files: list[str], keys: dict[str, str]) -> exp.Select:
     """The files' rows as the source's columns. Every key is read as text and cast to its column's type, so that
     "" loads as NULL in non-text columns, as Redshift's JSON COPY does; numbers in timestamp columns are epochs by
-    the source's timeformat (COPY TIMEFORMAT)."""
+    the source's timeformat (COPY TIMEFORMAT); a string longer than its column's bytes stops the read."""
     scale = EPOCH_SCALE.get(source.timeformat)
     projections: list[exp.Expression] = []
     for name, col in source.columns.items():
         raw = column(keys[name])
-        if col.datatype.this in TEXT:
-            value: exp.Expression = raw
+        if col.datatype.this in TEXT:  # longer than Redshift would take (bytes): refused, as Redshift does
+            size = max_bytes(col.datatype)
+            refuse = exp.func("error", exp.Literal.string(f"{name}: longer than its {size} bytes"))
+            value: exp.Expression = exp.Case(
+                ifs=[exp.If(this=exp.func("strlen", raw) > size, true=refuse)], default=raw
+            )
         elif scale and col.datatype.this in TIMES:
             epoch = exp.cast(exp.Nullif(this=raw, expression=exp.Literal.string("")), "bigint")
             value = exp.func("make_timestamp", exp.Mul(this=epoch, expression=exp.Literal.number(scale)))

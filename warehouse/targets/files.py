@@ -1,5 +1,5 @@
 """The engines that read the objects' files themselves (DuckDB, PostgreSQL): local copies, DuckDB's JSON reader
-(`jsonlines`), the byte-length check, and the diagnosis of refused rows. Each engine only says where the rows go."""
+(`jsonlines`), and the diagnosis of refused rows. Each engine only says where the rows go."""
 
 from __future__ import annotations
 
@@ -33,9 +33,6 @@ class FileReadingTarget(Target):
             rows, warnings = self._load_files(table, source, files, scratch)
         except (duckdb.ConversionException, duckdb.InvalidInputException) as error:
             raise DataError(str(error).splitlines()[0]) from error
-        check = jsonlines.too_long(table, source, self.dialect)
-        if check is not None and self.scalar(check):
-            raise DataError("a string is longer than its column")
         return Staged(rows=rows, objects=len(objects), rejects=list(exclude), warnings=warnings)
 
     def diagnose(

@@ -1,9 +1,9 @@
 """Newline-delimited JSON read by DuckDB, for the engines that read files themselves (DuckDB, PostgreSQL).
 
-The fast path reads every file in one `read_json`. When DuckDB refuses the data, or a string is longer than its
-column allows (Redshift counts bytes), `diagnose` finds each bad line, naming file, line and reason, with Python's
-JSON parser for syntax and DuckDB's own casts for values, so it agrees with the fast path. `without` writes copies
-of the files without those lines, for sources that set bad rows aside.
+The fast path reads every file in one `read_json`. When DuckDB refuses the data (a string longer than its column
+allows, in bytes as Redshift counts, is refused too), `diagnose` finds each bad line, naming file, line and
+reason, with Python's JSON parser for syntax and DuckDB's own casts for values, so it agrees with the fast path.
+`without` writes copies of the files without those lines, for sources that set bad rows aside.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import duckdb
 from sqlglot import exp
 
 from warehouse.spec import JsonSource
-from warehouse.sql.dialects import features
 from warehouse.sql.names import column
 from warehouse.sql.stage import EPOCH_SCALE, duckdb_json_rows, duckdb_key_census, duckdb_reader, json_keys
 from warehouse.sql.types import TEXT, TIMES, for_dialect, max_bytes
@@ -42,16 +41,6 @@ def read(connection: Any, source: JsonSource, files: list[tuple[str, Path]]) -> 
     keys, unused = json_keys(source, found)
     warnings = [f"key {key!r} fills no column and was ignored; first seen at {_first(files, key)}" for key in unused]
     return Read(duckdb_json_rows(source, paths, keys), warnings)
-
-
-def too_long(table: exp.Table, source: JsonSource, dialect: str) -> exp.Select | None:
-    """A count of the staged rows with a string longer (in bytes) than its column, or None if none can be."""
-    limits = {n: max_bytes(c.datatype) for n, c in source.columns.items() if max_bytes(c.datatype)}
-    if not limits:
-        return None
-    length = features(dialect).byte_length
-    longer = exp.or_(*(exp.func(length, column(n)) > size for n, size in limits.items()))
-    return exp.select(exp.Count(this=exp.Star())).from_(table.copy()).where(longer)
 
 
 def diagnose(source: JsonSource, files: list[tuple[str, Path]]) -> list[Reject]:
