@@ -29,18 +29,13 @@ class Scope:
     def table(self) -> Table:
         return self.spec.tables[self.name]
 
-    @property
-    def where(self) -> exp.Expression | None:
-        table = self.table
-        return in_interval(column(table.time_column), self.interval) if self.name in self.spec.facts else None
-
     def rows(self, alias: str | None = None, *projections: exp.Expression) -> exp.Select:
+        """The rows checked (a fact's: in the interval), as `alias` if given."""
         source = self.layout.table(self.name)
         query = exp.select(*projections).from_(source.as_(alias, quoted=True) if alias else source)
-        where = self.where
-        if where is not None and alias:
-            where = where.transform(lambda n: column(n.name, alias) if isinstance(n, exp.Column) else n)
-        return query.where(where) if where is not None else query
+        if self.name not in self.spec.facts:
+            return query
+        return query.where(in_interval(column(self.table.time_column, alias), self.interval))
 
 
 def check_name(check: Check) -> str:

@@ -172,8 +172,7 @@ def fact_replace(
 
 
 def _merge(target: exp.Table, batch: exp.Table, key: list[str], names: list[str]) -> exp.Merge:
-    owner = target.name
-    on = exp.and_(*(column(k, owner).eq(column(k, "batch")) for k in key))
+    on = _matches(key, target.name, "batch")
     whens = []
     updates = [exp.EQ(this=column(n), expression=column(n, "batch")) for n in names if n not in key]
     if updates:
