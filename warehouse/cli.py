@@ -14,7 +14,7 @@ import sqlglot
 from sqlglot import exp
 
 from warehouse.interval import Interval, intervals, parse_moment
-from warehouse.plan import Step, plan
+from warehouse.plan import Step
 from warehouse.results import StepFailed, StepResult
 from warehouse.runner import DialectOnly, IntervalRun, Options, run
 from warehouse.sources.database import as_json_source, extract_query
@@ -171,24 +171,21 @@ def _plan(args: argparse.Namespace) -> int:
 def plan_text(spec: Spec, interval: Interval, dialect: str, options: Options) -> str:
     """Every step of one interval with its SQL, as `warehouse plan` prints it."""
     runner = IntervalRun(spec, interval, DialectOnly(dialect), options)
-    variables = spec.variables(options.variables)
     out = [f"-- plan of {spec.name} for {interval} on {dialect}\n"]
-    for step in plan(spec, options.tables):
+    for step in runner.steps:
         out.append(f"\n-- step {step.name} ({step.layer}){' after ' + ', '.join(step.needs) if step.needs else ''}\n")
-        notes, statements = _step_sql(runner, step, variables, options)
+        notes, statements = _step_sql(runner, step)
         out += [f"-- {note}\n" for note in notes]
         out += [f"{sql.sql(dialect=dialect, pretty=True)};\n" for sql in statements]
     return "".join(out)
 
 
-def _step_sql(
-    runner: IntervalRun, step: Step, variables: dict[str, str], options: Options
-) -> tuple[list[str], list[exp.Expression]]:
+def _step_sql(runner: IntervalRun, step: Step) -> tuple[list[str], list[exp.Expression]]:
     """A step's notes (objects, extract, check names) and statements, for the plan."""
     spec, interval, dialect = runner.spec, runner.interval, runner.dialect
     if step.layer == "checks":
-        notes = [f"check {i + 1}: {check_name(c)}" for i, (c, _) in enumerate(runner.check_queries(step.subject))]
-        return notes, [q for _, q in runner.check_queries(step.subject)]
+        checks = runner.check_queries(step.subject)
+        return [f"check {i + 1}: {check_name(c)}" for i, (c, _) in enumerate(checks)], [q for _, q in checks]
     if step.layer != "stage":
         chosen = {"setup": runner.setup_statements, "finish": runner.finish_statements}.get(step.layer)
         return [], [s.sql for s in (chosen() if chosen else runner.load_statements(step.subject))]
@@ -199,7 +196,7 @@ def _step_sql(
         notes = [f"extract from {source.connection} to {prefix}/part-NNNN.json.gz: {query}"]
         source, urls = as_json_source(source, prefix), [f"{prefix}/part-0000.json.gz"]
     else:
-        urls = _object_urls(source, variables, interval, options)
+        urls = _object_urls(source, runner)
         notes = [f"{len(urls)} object(s)", *(f"  {url}" for url in urls)]
     table = runner.layout.staging(step.subject)
     return notes, stage_preview(dialect, table, source, urls, runner.manifest_url(step.subject))
@@ -210,9 +207,10 @@ def _interval_at(spec: Spec, moment: datetime) -> Interval:
     return interval
 
 
-def _object_urls(source: JsonSource, variables: dict[str, str], interval: Interval, options: Options) -> list[str]:
+def _object_urls(source: JsonSource, runner: IntervalRun) -> list[str]:
     """The objects a run would stage (for a prefix source: all, as the ledger of loaded ones is not read)."""
-    store = store_for(location(source, variables, interval.start.date()), options.s3_client)
+    variables, interval = runner.variables, runner.interval
+    store = store_for(location(source, variables, interval.start.date()), runner.options.s3_client)
     try:
         if source.partitioned:
             return [o.url for o in interval_objects(source, variables, interval, store)[0]]

@@ -68,6 +68,7 @@ class IntervalRun:
         self.variables = spec.variables(self.options.variables)
         self.layout = layout_for(spec, interval)
         self.dialect = target.dialect
+        self.steps = plan(spec, self.options.tables)
 
     def run_step(self, step: Step) -> StepResult:
         result = StepResult(step, self.interval)
@@ -265,7 +266,7 @@ class IntervalRun:
     def finish_statements(self) -> list[Statement]:
         """Mark the objects this interval staged as loaded, and drop its staging tables."""
         statements = [ledger.mark_loaded(self.layout, self.spec.name)]
-        staged = [s.subject for s in plan(self.spec, self.options.tables) if s.layer == "stage"]
+        staged = [s.subject for s in self.steps if s.layer == "stage"]
         return statements + [
             Statement(drop_table(self.layout.staging_name(s), self.spec.staging_schema)) for s in staged
         ]
@@ -302,7 +303,7 @@ class IntervalRun:
 
     def _consumers(self, source: str) -> list[str]:
         """The tables of this run that read a source."""
-        return [s.subject for s in plan(self.spec, self.options.tables) if f"stage_{source}" in s.needs]
+        return [s.subject for s in self.steps if f"stage_{source}" in s.needs]
 
     def _staging_gone(self, check: Check) -> str:
         """Why a check of staged rows cannot run: they were dropped when the interval finished."""
@@ -347,9 +348,7 @@ class IntervalRun:
     def _ledger_row(self, result: StepResult, started: datetime) -> dict[str, Any]:
         counts = result.counts
         return {
-            "spec": self.spec.name,
-            "interval_start": self.interval.start,
-            "interval_end": self.interval.end,
+            **self._run_key(),
             "step": result.step.name,
             "table_name": result.step.subject,
             "status": result.status,
@@ -359,7 +358,6 @@ class IntervalRun:
             "message": (result.message or "\n".join(result.warnings))[:4000] or None,
             "started_at": started,
             "finished_at": _now(),
-            "run_id": self.options.run_id or None,
         }
 
 
@@ -392,12 +390,10 @@ def run(
     progress: Callable[[StepResult], None] | None = None,
 ) -> list[StepResult]:
     """Run every interval of the schedule in [start, end) in order, step by step; stop at the first failure."""
-    options = options or Options()
-    steps = plan(spec, options.tables)
     results: list[StepResult] = []
     for interval in intervals(spec.schedule, start, end):
         runner = IntervalRun(spec, interval, target, options)
-        for step in steps:
+        for step in runner.steps:
             try:
                 result = runner.run_step(step)
             except StepFailed as failed:
