@@ -273,6 +273,10 @@ class Spec(SpecModel):
     def file(self) -> Path:
         return self._file
 
+    def resolve(self, path: str) -> Path:
+        """A path written in the spec: relative to the spec's own directory."""
+        return self.file.parent / path
+
     @property
     def tables(self) -> dict[str, Dimension | Fact]:
         return {**self.dimensions, **self.facts}
@@ -369,7 +373,7 @@ def _fingerprint(spec: Spec) -> str:
     digest = hashlib.sha256(CACHE_VERSION.encode())
     digest.update(spec.file.read_bytes())
     for path in sorted({t.select for t in spec.tables.values()} | _check_files(spec)):
-        digest.update(path.encode() + b"\0" + (spec.file.parent / path).read_bytes())
+        digest.update(path.encode() + b"\0" + spec.resolve(path).read_bytes())
     return digest.hexdigest()
 
 
@@ -438,7 +442,7 @@ def _cross_check(spec: Spec, doc: YamlDocument) -> list[Problem]:
                 need((*at, "time_column"), table.time_column, columns, "time column")
             for i, check in enumerate(table.checks):
                 problems += _check_names(spec, doc, (*at, "checks", i, check.kind), check, columns)
-            if not (doc_root(spec) / table.select).is_file():
+            if not spec.resolve(table.select).is_file():
                 problems.append(doc.problem((*at, "select"), f"SQL file not found: {table.select}"))
     return problems
 
@@ -467,11 +471,6 @@ def _check_names(spec: Spec, doc: YamlDocument, at: KeyPath, check: Check, colum
                 found.append(doc.problem(at, f"{len(options.columns)} column(s) cannot reference {len(to_columns)}"))
     if isinstance(options, RowCountCheck) and options.staged:
         need((*at, "staged", "source"), options.staged.source, list(spec.sources), "source")
-    if isinstance(options, SqlCheck) and not (doc_root(spec) / options.query).is_file():
+    if isinstance(options, SqlCheck) and not spec.resolve(options.query).is_file():
         found.append(doc.problem((*at, "query"), f"SQL file not found: {options.query}"))
     return found
-
-
-def doc_root(spec: Spec) -> Path:
-    """Paths in a spec are relative to the spec's own directory."""
-    return spec.file.parent

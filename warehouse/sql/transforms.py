@@ -47,7 +47,7 @@ def compile_sql(spec: Spec, doc: YamlDocument) -> Compiled:
     problems: list[Problem] = []
     for name, table in spec.tables.items():
         try:
-            query, inputs = _parse_file(spec.file.parent / table.select, spec, schema, table.column_names, name)
+            query, inputs = _parse_file(spec.resolve(table.select), spec, schema, table.column_names, name)
             compiled.selects[name], compiled.depends[name] = query, inputs
         except SpecError as error:
             problems.extend(error.problems)
@@ -71,7 +71,7 @@ def _check_sql(spec, schema, doc, name, index, check, at, compiled: Compiled) ->
     if check.kind == "references":
         return [options.to]
     if check.kind == "sql":
-        query, inputs = _parse_file(spec.file.parent / options.query, spec, schema)
+        query, inputs = _parse_file(spec.resolve(options.query), spec, schema)
         compiled.check_queries[(name, index)] = query
         return [i for i in inputs if not i.startswith(STAGING + ".")]
     if check.kind == "row_count" and options.staged and options.staged.where:
