@@ -402,8 +402,7 @@ def _cross_check(spec: Spec, doc: YamlDocument) -> list[Problem]:
     problems: list[Problem] = []
 
     def need(path: KeyPath, name: str, allowed: list[str], what: str) -> None:
-        if name not in allowed:
-            problems.append(doc.problem(path, f"{what} {name!r} is not one of: {', '.join(allowed)}"))
+        problems.extend(_unknown(doc, path, name, allowed, what))
 
     allowed_fields = [*spec.vars, TEMPLATE_DATE_FIELD]
     for field in template_fields(spec.staging_location or ""):
@@ -447,13 +446,19 @@ def _cross_check(spec: Spec, doc: YamlDocument) -> list[Problem]:
     return problems
 
 
+def _unknown(doc: YamlDocument, path: KeyPath, name: str, allowed: list[str], what: str) -> list[Problem]:
+    """A problem if `name` is not among `allowed`, listing them."""
+    if name in allowed:
+        return []
+    return [doc.problem(path, f"{what} {name!r} is not one of: {', '.join(allowed)}")]
+
+
 def _check_names(spec: Spec, doc: YamlDocument, at: KeyPath, check: Check, columns: list[str]) -> list[Problem]:
     """The names a check refers to: its columns, a referenced table and its columns, a source, a SQL file."""
     found: list[Problem] = []
 
     def need(path: KeyPath, name: str, allowed: list[str], what: str) -> None:
-        if name not in allowed:
-            found.append(doc.problem(path, f"{what} {name!r} is not one of: {', '.join(allowed)}"))
+        found.extend(_unknown(doc, path, name, allowed, what))
 
     options = check.options
     for j, name in enumerate(getattr(options, "columns", [])):
