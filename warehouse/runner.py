@@ -26,6 +26,7 @@ from warehouse.sql.checks import Scope, check_name, count_and_sample, failures
 from warehouse.sql.ddl import create_indexes, create_schema, create_table, drop_table
 from warehouse.sql.load import dimension_replace, dimension_upsert, fact_replace
 from warehouse.sql.names import Layout
+from warehouse.sql.stage import staging_ddl
 from warehouse.sql.statement import Statement
 from warehouse.sql.transforms import bind
 from warehouse.targets import Target, resolve_url
@@ -128,11 +129,8 @@ class IntervalRun:
         """One attempt at the staging table, with its ledger rows, in one transaction."""
         staging = self.layout.staging(name)
         with self.target.transaction():
-            self.target.execute(drop_table(staging.name, staging.db))
-            create = create_table(
-                staging.name, source.columns, self.dialect, schema=staging.db, if_not_exists=False, staging=True
-            )
-            self.target.execute(create)
+            for statement in staging_ddl(staging, source, self.dialect):
+                self.target.execute(statement)
             staged = self.target.stage_json(staging, source, objects, store, scratch, self.manifest_url(name), exclude)
             result.counts.update(staged=staged.rows, objects=staged.objects, rejected=len(staged.rejects))
             result.warnings += staged.warnings

@@ -10,6 +10,7 @@ from sqlglot import exp
 
 from warehouse.spec import JsonSource
 from warehouse.sql.ddl import create_table, drop_table
+from warehouse.sql.load import insert
 from warehouse.sql.names import column, ident
 from warehouse.sql.types import TEXT, TIMES, for_dialect, max_bytes
 
@@ -43,10 +44,15 @@ def duckdb_key_census(files: list[str]) -> exp.Select:
     return exp.select(keys.as_("key", quoted=True)).distinct().from_(objects)
 
 
+def staging_ddl(table: exp.Table, source: JsonSource, dialect: str) -> list[exp.Expression]:
+    """A fresh staging table for a source: dropped, then created (UNLOGGED where the engine allows)."""
+    create = create_table(table.name, source.columns, dialect, schema=table.db, if_not_exists=False, staging=True)
+    return [drop_table(table.name, table.db), create]
+
+
 def duckdb_read_json(into: exp.Table, source: JsonSource, files: list[str], keys: dict[str, str]) -> exp.Insert:
     """INSERT the files' rows (see `duckdb_json_rows`)."""
-    names = [ident(n) for n in source.columns]
-    return exp.insert(duckdb_json_rows(source, files, keys), exp.Schema(this=into.copy(), expressions=names))
+    return insert(into, list(source.columns), duckdb_json_rows(source, files, keys))
 
 
 def duckdb_json_rows(source: JsonSource, files: list[str], keys: dict[str, str]) -> exp.Select:
@@ -127,7 +133,7 @@ MAX_ERRORS = 100_000  # Redshift's limit: as many bad records as COPY may set as
 
 
 def redshift_copy(
-    into: exp.Table, source: JsonSource, manifest_url: str, auth: CopyAuth, region: str | None, gzip: bool
+    into: exp.Table, source: JsonSource, manifest_url: str, urls: list[str], auth: CopyAuth, region: str | None
 ) -> exp.Copy:
     """COPY exactly the manifest's objects; bad records fail it, or are set aside (MAXERROR) when the source
     rejects bad rows. Flags last (sqlglot and Redshift agree on that order)."""
@@ -141,7 +147,7 @@ def redshift_copy(
     if source.on_bad_rows == "reject":
         params.append(_param("MAXERROR", exp.Literal.number(MAX_ERRORS)))
     params += [_param("COMPUPDATE", exp.var("OFF")), _param("STATUPDATE", exp.var("OFF"))]
-    params += [_param("GZIP")] if gzip else []
+    params += [_param("GZIP")] if urls and all(u.endswith(".gz") for u in urls) else []
     params.append(_param("MANIFEST"))
     credentials = exp.Credentials()
     if auth.iam_role:
@@ -188,17 +194,10 @@ def stage_preview(
 ) -> list[exp.Expression]:
     """The statements that stage `urls` on an engine, as `warehouse plan` shows them (keys as declared; with
     match: ignorecase, DuckDB and PostgreSQL match the data's keys when loading)."""
-    create = create_table(table.name, source.columns, dialect, schema=table.db, if_not_exists=False, staging=True)
+    manifest_url = manifest_url or "s3://<staging_location>/..."
     loads: dict[str, Callable[[], exp.Expression]] = {
         "duckdb": lambda: duckdb_read_json(table, source, urls, {c: c for c in source.columns}),
         "postgres": lambda: copy_from_stdin(table, list(source.columns)),
-        "redshift": lambda: redshift_copy(
-            table,
-            source,
-            manifest_url or "s3://<staging_location>/...",
-            CopyAuth(),
-            None,
-            gzip=any(u.endswith(".gz") for u in urls),
-        ),
+        "redshift": lambda: redshift_copy(table, source, manifest_url, urls, CopyAuth(), None),
     }
-    return [drop_table(table.name, table.db), create, *([loads[dialect]()] if urls else [])]
+    return [*staging_ddl(table, source, dialect), *([loads[dialect]()] if urls else [])]

@@ -11,7 +11,7 @@ import duckdb
 from sqlglot import exp
 
 from warehouse.spec import JsonSource
-from warehouse.sql.names import ident
+from warehouse.sql.load import insert
 from warehouse.targets import jsonlines
 from warehouse.targets.files import FileReadingTarget
 
@@ -46,5 +46,4 @@ class DuckDBTarget(FileReadingTarget):
         self, table: exp.Table, source: JsonSource, files: list[tuple[str, Path]], scratch: Path
     ) -> tuple[int, list[str]]:
         read = jsonlines.read(self.connection, source, files)
-        names = exp.Schema(this=table.copy(), expressions=[ident(n) for n in source.columns])
-        return self.execute(exp.insert(read.rows, names)), read.warnings
+        return self.execute(insert(table, list(source.columns), read.rows)), read.warnings

@@ -60,11 +60,10 @@ class RedshiftTarget(Target):
         if not (manifest_url or "").startswith("s3://"):
             raise ValueError("Redshift needs the spec's staging_location to be an s3:// prefix (for COPY manifests)")
         store.write(manifest_url, manifest([o.url for o in objects]))
-        gzip = all(o.url.endswith(".gz") for o in objects)
         import redshift_connector
 
         try:
-            self.execute(redshift_copy(table, source, manifest_url, self.auth, self.region, gzip))
+            self.execute(redshift_copy(table, source, manifest_url, [o.url for o in objects], self.auth, self.region))
         except redshift_connector.Error as error:
             raise DataError(str(error).splitlines()[0]) from error
         rows = int(self.scalar(exp.select(exp.func("pg_last_copy_count"))) or 0)
