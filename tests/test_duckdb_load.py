@@ -102,6 +102,15 @@ def test_a_table_loaded_later_still_gets_every_object(sample, target) -> None:
     assert next(r.counts["staged"] for r in results if r.step.name == "stage_songs") == 0
 
 
+def test_a_table_without_checks_loads(sample, target, tmp_path: Path) -> None:
+    data, facts = sample
+    spec = project_copy(tmp_path)
+    edit(spec, "    checks:\n      - unique: {columns: [artist_id]}\n", "")
+    results = load(spec, target, "2018-11-01", None, data)
+    assert next(r for r in results if r.step.name == "check_artists").checks == []
+    assert count(target, "SELECT COUNT(*) FROM artists") == facts["artists"]
+
+
 def test_a_missing_day_fails_when_the_spec_says_so(sample, target, tmp_path: Path) -> None:
     data, facts = sample
     spec = project_copy(tmp_path)

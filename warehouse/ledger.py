@@ -111,9 +111,20 @@ def ensure(layout: Layout, dialect: str) -> list[Statement]:
     return statements
 
 
+def _inserts(layout: Layout, name: str, rows: list[dict[str, Any]], chunk: int = 1000) -> list[Statement]:
+    """INSERTs of rows (dicts by column; missing columns are NULL) into a ledger table, `chunk` at a time;
+    none for no rows."""
+    names = list(TABLES[name])
+    values = [tuple(row.get(n) for n in names) for row in rows]
+    return [
+        Statement(insert_rows(layout.ledger(name), names, values[start : start + chunk]))
+        for start in range(0, len(values), chunk)
+    ]
+
+
 def record_step(layout: Layout, values: dict[str, Any]) -> Statement:
-    names = [n for n in TABLES["steps"] if n in values]
-    return Statement(insert_rows(layout.ledger("steps"), names, [tuple(values[n] for n in names)]))
+    (statement,) = _inserts(layout, "steps", [values])
+    return statement
 
 
 def loaded_objects(layout: Layout, spec: str, source: str, tables: list[str]) -> exp.Select:
@@ -139,12 +150,13 @@ def stage_objects(
     mine = exp.and_(
         _is("spec", spec), _is("source", source), _is("interval_key", layout.interval_key), _is("status", "staged")
     )
-    statements = [Statement(exp.delete(layout.ledger("objects"), where=mine))]
-    names = list(TABLES["objects"])
-    rows = [(spec, source, t, o.url, o.version, layout.interval_key, "staged", now) for o in objects for t in tables]
-    for start in range(0, len(rows), 1000):
-        statements.append(Statement(insert_rows(layout.ledger("objects"), names, rows[start : start + 1000])))
-    return statements
+    rows = [
+        {"spec": spec, "source": source, "table_name": t, "url": o.url, "version": o.version,
+         "interval_key": layout.interval_key, "status": "staged", "recorded_at": now}
+        for o in objects
+        for t in tables
+    ]  # fmt: skip
+    return [Statement(exp.delete(layout.ledger("objects"), where=mine)), *_inserts(layout, "objects", rows)]
 
 
 def mark_loaded(layout: Layout, spec: str) -> Statement:
@@ -155,8 +167,7 @@ def mark_loaded(layout: Layout, spec: str) -> Statement:
 
 
 def record_checks(layout: Layout, rows: list[dict[str, Any]]) -> list[Statement]:
-    names = list(TABLES["checks"])
-    return [Statement(insert_rows(layout.ledger("checks"), names, [tuple(r.get(n) for n in names) for r in rows]))]
+    return _inserts(layout, "checks", rows)
 
 
 def record_rejects(
@@ -164,9 +175,4 @@ def record_rejects(
 ) -> list[Statement]:
     """Replace the interval's rejects of a source (a rerun stages it again)."""
     mine = exp.and_(_is("spec", spec), _is("source", source), _is("interval_start", interval[0]))
-    statements = [Statement(exp.delete(layout.ledger("rejects"), where=mine))]
-    names = list(TABLES["rejects"])
-    values = [tuple(r.get(n) for n in names) for r in rows]
-    for start in range(0, len(values), 1000):
-        statements.append(Statement(insert_rows(layout.ledger("rejects"), names, values[start : start + 1000])))
-    return statements
+    return [Statement(exp.delete(layout.ledger("rejects"), where=mine)), *_inserts(layout, "rejects", rows)]
