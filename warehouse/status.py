@@ -52,9 +52,7 @@ def status(spec: Spec, target: Target, start: datetime | None = None, end: datet
     for interval in intervals(spec.schedule, begin, finish):
         result.intervals.append(_interval_state(interval, by_interval.get(interval, [])))
     for name in spec.tables:
-        loads = [
-            r for r in rows if r["table_name"] == name and r["step"] == f"load_{name}" and r["status"] == "success"
-        ]
+        loads = [r for r in rows if r["step"] == f"load_{name}" and r["status"] == "success"]
         state = TableState(name)
         if loads:
             last = max(loads, key=lambda r: r["finished_at"])
