@@ -83,4 +83,10 @@ def interval_ending_at(schedule: str, moment: datetime) -> Interval:
 def parse_moment(text: str) -> datetime:
     """`2018-11-01` or `2018-11-01T03:00` (an offset is converted to UTC) → a naive UTC datetime."""
     value = datetime.fromisoformat(text)
-    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+    return naive_utc(value) if value.tzinfo else value
+
+
+def naive_utc(moment: datetime) -> datetime:
+    """An aware datetime (also Airflow's pendulum ones) → a plain naive UTC datetime, as the library uses."""
+    moment = moment.astimezone(UTC)
+    return datetime.combine(moment.date(), moment.time())

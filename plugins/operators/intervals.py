@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
-from warehouse.interval import Interval, interval_ending_at
+from warehouse.interval import Interval, interval_ending_at, naive_utc
 
 
 class DagRun(Protocol):
@@ -27,9 +27,3 @@ def run_interval(schedule: str, run: DagRun, window: Interval | None = None) -> 
     if start and end and start < end:
         return Interval(naive_utc(start), naive_utc(end))
     return interval_ending_at(schedule, naive_utc(run.logical_date or run.run_after))
-
-
-def naive_utc(moment: datetime) -> datetime:
-    """An aware datetime (Airflow's, pendulum's) → a plain naive UTC datetime (the library's)."""
-    moment = moment.astimezone(UTC)
-    return datetime.combine(moment.date(), moment.time())
