@@ -22,14 +22,14 @@ AIRFLOW_ENV = PATH=$(abspath $(BIN)):$$PATH AIRFLOW_HOME=$(AIRFLOW_HOME_DIR) \
 	WAREHOUSE_VAR_DATA_ROOT=$(abspath $(DEMO_DATA)) \
 	WAREHOUSE_VAR_STAGING_ROOT=$(AIRFLOW_HOME_DIR)/staging
 
-.PHONY: install demo test lint format airflow bench clean
+.PHONY: install demo test test-fast golden lint format airflow bench clean
 
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet uv==0.13.8
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt -e '.[airflow,dev]'
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -c constraints.txt -e '.[airflow,dev]'
 	touch $@
 
 demo: install
@@ -50,6 +50,15 @@ format: install
 
 test: lint
 	$(BIN)/pytest
+
+# The inner loop: spec, SQL and DuckDB tests (no PostgreSQL server, no Airflow, nothing slow).
+test-fast: lint
+	$(BIN)/pytest -m "not airflow and not postgres and not slow"
+
+# Accept the current plans and DDL as the golden files (review the diff first).
+golden: install
+	UPDATE_GOLDEN=1 $(BIN)/pytest -q -p no:cacheprovider -k golden tests/test_sql.py tests/test_redshift.py
+	$(BIN)/warehouse ddl --target redshift > create_tables.sql
 
 $(DEMO_DATA)/app.duckdb: | install
 	$(BIN)/warehouse sample --out $(DEMO_DATA) --days 30 --events-per-day 2000 --seed 7

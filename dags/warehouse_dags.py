@@ -18,22 +18,29 @@ from operators import OPERATORS
 from operators.params import trigger_params
 from operators.targets import pool_for
 
-from warehouse.plan import plan
-from warehouse.spec import Spec, load_spec
+from warehouse.compile import Project, load_project
+from warehouse.plan import Layer, plan
+from warehouse.spec import Spec
 
 CONFIG = Path(__file__).resolve().parent.parent / "config"
 TARGET_VARIABLE = "WAREHOUSE_TARGET"  # the default target of every DAG, instead of the spec's connections.warehouse
-GROUPS = ("stage", "dimensions", "facts", "checks")  # layers shown as task groups; setup and finish stand alone
+GROUPS = (
+    Layer.STAGE,
+    Layer.DIMENSIONS,
+    Layer.FACTS,
+    Layer.CHECKS,
+)  # layers shown as task groups; setup and finish stand alone
 
 
 def spec_dag(name: str) -> DAG:
     """The DAG of config/<name>.yaml."""
-    return build_dag(load_spec(CONFIG / f"{name}.yaml"))
+    return build_dag(load_project(CONFIG / f"{name}.yaml"))
 
 
-def build_dag(spec: Spec) -> DAG:
+def build_dag(project: Project) -> DAG:
     """Schedule, retries and tags from the spec; a task per plan step, grouped by layer, ordered by its needs;
     an asset per table, produced by its load task."""
+    spec = project.spec
     target = os.environ.get(TARGET_VARIABLE) or spec.connections.warehouse
     with DAG(
         dag_id=spec.name,
@@ -55,7 +62,7 @@ def build_dag(spec: Spec) -> DAG:
         groups = {layer: TaskGroup(layer, prefix_group_id=False) for layer in GROUPS}
         variables = {name: f"{{{{ params.{name} }}}}" for name in spec.vars}
         tasks = {}
-        for step in plan(spec):
+        for step in plan(project):
             tasks[step.name] = OPERATORS[step.layer](
                 task_id=step.name,
                 task_group=groups.get(step.layer),
@@ -63,7 +70,7 @@ def build_dag(spec: Spec) -> DAG:
                 step=step.name,
                 target="{{ params.target }}",
                 variables=variables,
-                outlets=[_asset(spec, step.subject)] if step.layer in ("dimensions", "facts") else [],
+                outlets=[_asset(spec, step.subject)] if step.layer in (Layer.DIMENSIONS, Layer.FACTS) else [],
             )
             for need in step.needs:
                 tasks[need] >> tasks[step.name]

@@ -6,6 +6,17 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tiers: tests under tests/airflow are `airflow`; tests that use the PostgreSQL server (its fixtures, or a
+    target parameter "postgres") are `postgres`."""
+    for item in items:
+        if "tests/airflow/" in str(item.path):
+            item.add_marker(pytest.mark.airflow)
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if {"pg_server", "pg_database"} & set(getattr(item, "fixturenames", ())) or "postgres" in params.values():
+            item.add_marker(pytest.mark.postgres)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Spec checks are cached by content; keep the cache out of the user's home."""

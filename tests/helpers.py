@@ -8,10 +8,12 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from warehouse.compile import compile_spec
 from warehouse.interval import parse_moment
-from warehouse.runner import Options, run
+from warehouse.runner import run
 from warehouse.spec import Spec, load_spec
-from warehouse.targets import Target
+from warehouse.steps import Options
+from warehouse.targets.base import Target
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "config" / "sparkify.yaml"
@@ -39,7 +41,7 @@ def load(spec: Spec | Path, target: Target, start: str, end: str | None, data_ro
     variables = {"data_root": str(data_root), "staging_root": f"{data_root}-staging"}
     opts = Options(variables=variables, connection=lambda _: f"duckdb:///{data_root}/app.duckdb", **options)
     begin = parse_moment(start)
-    return run(spec, begin, parse_moment(end) if end else begin + timedelta(days=1), target, opts)
+    return run(compile_spec(spec), begin, parse_moment(end) if end else begin + timedelta(days=1), target, opts)
 
 
 def _canonical(value: object) -> str:

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from helpers import SPEC, count, edit, load, project_copy
 
+from warehouse.compile import load_project
 from warehouse.interval import Interval
 from warehouse.plan import plan
 from warehouse.results import StepFailed
-from warehouse.runner import IntervalRun, Options
-from warehouse.spec import load_spec
+from warehouse.runner import StepRunner
+from warehouse.steps import Options
 from warehouse.targets import open_target
 
 DAY = "2018-11-01"
@@ -89,10 +90,10 @@ def test_a_string_longer_than_its_column_counts_bytes(target, data: Path) -> Non
 
 
 def test_an_empty_user_id_loads_as_null(target, data: Path) -> None:
-    spec = load_spec(SPEC)
-    runner = IntervalRun(spec, Interval(datetime(2018, 11, 1), datetime(2018, 11, 2)), target,
-                         Options(variables={"data_root": str(data)}))  # fmt: skip
-    for step in plan(spec, ["users"])[:2]:  # setup, stage_events
+    project = load_project(SPEC)
+    runner = StepRunner(project, Interval(datetime(2018, 11, 1), datetime(2018, 11, 2)), target,
+                        Options(variables={"data_root": str(data)}))  # fmt: skip
+    for step in plan(project, ["users"])[:2]:  # setup, stage_events
         runner.run_step(step)
     logged_out = sum('"userId":""' in line for line in lines(data))
     assert logged_out > 0

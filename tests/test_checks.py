@@ -9,11 +9,12 @@ import pytest
 import sqlglot
 from helpers import SPEC, count, edit, load, project_copy
 
+from warehouse.compile import load_project
 from warehouse.interval import Interval
 from warehouse.plan import plan
 from warehouse.results import ChecksFailed, StepFailed
-from warehouse.runner import IntervalRun, Options
-from warehouse.spec import load_spec
+from warehouse.runner import StepRunner
+from warehouse.steps import Options
 from warehouse.targets.duckdb import DuckDBTarget
 
 DAY = Interval(datetime(2018, 11, 1), datetime(2018, 11, 2))
@@ -27,9 +28,9 @@ def loaded(sample, tmp_path: Path):
         load(SPEC, target, "2018-11-01", "2018-11-03", data)
 
         def check(table: str, spec_path: Path = SPEC):
-            spec = load_spec(spec_path)
-            runner = IntervalRun(spec, DAY, target, Options(variables={"data_root": str(data)}))
-            (step,) = [s for s in plan(spec) if s.name == f"check_{table}"]
+            project = load_project(spec_path)
+            runner = StepRunner(project, DAY, target, Options(variables={"data_root": str(data)}))
+            (step,) = [s for s in plan(project) if s.name == f"check_{table}"]
             return runner.run_step(step)
 
         yield target, check

@@ -5,11 +5,16 @@ import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from helpers import SPEC, count, load, snapshot
 
-from warehouse.runner import Options, run
+from warehouse.compile import compile_spec
+from warehouse.runner import run
 from warehouse.spec import load_spec
+from warehouse.steps import Options
 from warehouse.targets import open_target
+
+pytestmark = pytest.mark.slow  # subprocesses and whole loads: `make test`, not `make test-fast`
 
 
 def test_parallel_intervals_equal_sequential_ones(sample, pg_database: str, tmp_path: Path) -> None:
@@ -37,7 +42,7 @@ def test_parallel_intervals_equal_sequential_ones(sample, pg_database: str, tmp_
                           connection=lambda _: f"duckdb:///{data}/app.duckdb")  # fmt: skip
         try:
             with open_target(pg_database) as target:
-                run(spec, start, start + timedelta(days=1), target, options, progress=in_step)
+                run(compile_spec(spec), start, start + timedelta(days=1), target, options, progress=in_step)
         except BaseException as error:
             errors.append(error)
             ready.abort()

@@ -7,11 +7,13 @@ import psycopg
 import pytest
 from helpers import SPEC
 
+from warehouse.compile import compile_spec
 from warehouse.interval import Interval
-from warehouse.runner import Options, run
+from warehouse.runner import run
 from warehouse.sources import database
 from warehouse.sources.objects import LocalStore
 from warehouse.spec import load_spec
+from warehouse.steps import Options
 from warehouse.targets.duckdb import DuckDBTarget
 
 TABLES = ["accounts"]
@@ -47,7 +49,7 @@ def load_days(app: str, warehouse: Path, staging: Path, *days: int) -> list:
     results = []
     with DuckDBTarget(str(warehouse)) as target:
         for d in days:
-            results += run(spec, datetime(2018, 11, d), datetime(2018, 11, d + 1), target, options)
+            results += run(compile_spec(spec), datetime(2018, 11, d), datetime(2018, 11, d + 1), target, options)
     return results
 
 

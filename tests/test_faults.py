@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 from helpers import ROOT, SPEC, load, snapshot
 
+from warehouse.compile import compile_spec
 from warehouse.interval import parse_moment
 from warehouse.results import StepFailed
-from warehouse.runner import Options, run
+from warehouse.runner import run
 from warehouse.spec import load_spec
+from warehouse.steps import Options
 from warehouse.targets import open_target
 
 
@@ -55,7 +57,14 @@ def test_an_exception_between_steps(sample, url: str, states) -> None:
         with pytest.raises(RuntimeError):
             options = Options(variables={"data_root": str(data), "staging_root": f"{data}-staging"},
                               connection=lambda _: f"duckdb:///{data}/app.duckdb")  # fmt: skip
-            run(spec, parse_moment("2018-11-02"), parse_moment("2018-11-03"), target, options, progress=boom)
+            run(
+                compile_spec(spec),
+                parse_moment("2018-11-02"),
+                parse_moment("2018-11-03"),
+                target,
+                options,
+                progress=boom,
+            )
         assert each_table_before_or_after(target, spec, before, after)["songplays"] == "before"
         load(spec, target, "2018-11-02", None, data)
         assert snapshot(target, spec) == after
@@ -67,11 +76,11 @@ def test_a_statement_failing_inside_a_load(sample, url: str, states, monkeypatch
     with open_target(url) as target:
         original = target.execute
 
-        def failing(statement):
-            text = target.render(statement)
+        def failing(statement, params=None):
+            text = target.engine.render(statement)
             if text.startswith('INSERT INTO "songplays"'):  # the fact's DELETE of the interval has run
                 raise RuntimeError("disk full")
-            return original(statement)
+            return original(statement, params)
 
         monkeypatch.setattr(target, "execute", failing)
         with pytest.raises(StepFailed) as failed:
@@ -93,9 +102,9 @@ from warehouse.targets.base import Target
 
 execute = Target.execute
 
-def killing(self, statement):
-    done = execute(self, statement)
-    if self.render(statement).startswith('DELETE FROM "songplays"'):
+def killing(self, statement, params=None):
+    done = execute(self, statement, params)
+    if self.engine.render(statement).startswith('DELETE FROM "songplays"'):
         os.kill(os.getpid(), signal.SIGKILL)  # the interval's rows are deleted, not yet replaced or committed
     return done
 
@@ -105,6 +114,7 @@ with open_target({url!r}) as target:
 """
 
 
+@pytest.mark.slow
 def test_a_killed_process(sample, url: str, states, tmp_path: Path) -> None:
     data, _ = sample
     spec, before, after = states

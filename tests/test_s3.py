@@ -10,11 +10,15 @@ import boto3
 import pytest
 from helpers import ROOT, SPEC, count, load, snapshot, upload
 
+from warehouse.compile import compile_spec
 from warehouse.interval import parse_moment
-from warehouse.runner import Options, run
+from warehouse.runner import run
 from warehouse.sources.objects import S3Store
 from warehouse.spec import load_spec
+from warehouse.steps import Options
 from warehouse.targets.duckdb import DuckDBTarget
+
+pytestmark = pytest.mark.slow  # subprocesses and whole loads: `make test`, not `make test-fast`
 
 
 def test_listing_and_reading_objects(s3) -> None:
@@ -43,7 +47,7 @@ def test_a_load_from_s3_equals_the_load_from_the_same_files_on_disk(sample, s3, 
         s3_client=lambda: s3,
     )
     with DuckDBTarget(str(tmp_path / "s3.duckdb")) as remote:
-        run(spec, parse_moment("2018-11-01"), parse_moment("2018-11-05"), remote, options)
+        run(compile_spec(spec), parse_moment("2018-11-01"), parse_moment("2018-11-05"), remote, options)
         assert snapshot(remote, spec) == expected
     extracts = S3Store(s3).list("s3://sparkify-raw/_staging/sparkify/extracts/accounts/")
     assert len(extracts) == len(facts["accounts_by_updated_day"])  # one part per day with changed accounts

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from helpers import SPEC, edit, project_copy
 
-from warehouse.spec import load_spec
+from warehouse.compile import load_project
 from warehouse.yamlfile import SpecError
 
 
 def error_of(spec: Path) -> SpecError:
     with pytest.raises(SpecError) as caught:
-        load_spec(spec)
+        load_project(spec)
     return caught.value
 
 
@@ -26,9 +26,9 @@ def where(message: str) -> tuple[str, int, int]:
 
 
 def test_the_sparkify_spec_is_valid() -> None:
-    spec = load_spec(SPEC)
-    assert list(spec.dimensions) == ["users", "songs", "artists", "time", "accounts"]
-    assert spec.depends_on("songplays") == ["staging.events", "songs", "artists"]
+    project = load_project(SPEC)
+    assert list(project.spec.dimensions) == ["users", "songs", "artists", "time", "accounts"]
+    assert project.depends_on("songplays") == ["staging.events", "songs", "artists"]
 
 
 def test_bad_yaml_syntax_names_file_and_line(tmp_path: Path) -> None:

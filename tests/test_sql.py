@@ -8,10 +8,13 @@ import pytest
 import sqlglot
 from helpers import ROOT, SPEC
 
-from warehouse.cli import ddl_text, plan_text
+from warehouse.compile import load_project
 from warehouse.interval import Interval
-from warehouse.runner import DialectOnly, IntervalRun, Options
-from warehouse.spec import load_spec
+from warehouse.plan import Layer
+from warehouse.printed import ddl_text, plan_text
+from warehouse.sql.statement import Statement
+from warehouse.steps import IntervalPlan, Options
+from warehouse.targets import engine_named
 
 GOLDEN = ROOT / "tests" / "golden"
 DATA = "tests/fixtures/golden"
@@ -26,7 +29,7 @@ def _at_root(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("dialect", STAGING_DIALECTS)
 def test_plan_matches_golden_file(dialect: str) -> None:
-    text = plan_text(load_spec(SPEC), DAY, dialect, Options(variables={"data_root": DATA}))
+    text = plan_text(load_project(SPEC), DAY, engine_named(dialect), Options(variables={"data_root": DATA}))
     golden = GOLDEN / f"plan_{dialect}.sql"
     if os.environ.get("UPDATE_GOLDEN"):
         golden.write_text(text)
@@ -35,27 +38,29 @@ def test_plan_matches_golden_file(dialect: str) -> None:
 
 @pytest.mark.parametrize("dialect", ["redshift", "postgres", "duckdb"])
 def test_every_statement_round_trips_through_sqlglot(dialect: str) -> None:
-    spec = load_spec(SPEC)
-    runner = IntervalRun(spec, DAY, DialectOnly(dialect))
-    statements = [s.sql for s in runner.setup_statements() + runner.finish_statements()]
-    for name in spec.tables:
-        statements += [s.sql for s in runner.load_statements(name)]
-        statements += [q for _, q in runner.check_queries(name)]
+    plan = IntervalPlan(load_project(SPEC), DAY, engine_named(dialect))
+    statements = [
+        action.sql
+        for step in plan.steps
+        if step.layer != Layer.STAGE
+        for action in plan.build(step).actions
+        if isinstance(action, Statement)
+    ]
     for statement in statements:
         text = statement.sql(dialect=dialect)
         assert sqlglot.parse_one(text, read=dialect).sql(dialect=dialect) == text
 
 
 def test_create_tables_sql_is_the_generated_redshift_ddl() -> None:
-    expected = ddl_text(load_spec(Path("config/sparkify.yaml")), "redshift")
+    expected = ddl_text(load_project(Path("config/sparkify.yaml")), engine_named("redshift"))
     assert (ROOT / "create_tables.sql").read_text() == expected, (
         "create_tables.sql is stale: run `warehouse ddl --target redshift > create_tables.sql`"
     )
 
 
 def test_redshift_ddl_has_layout_and_the_others_do_not() -> None:
-    spec = load_spec(SPEC)
-    redshift, postgres = ddl_text(spec, "redshift"), ddl_text(spec, "postgres")
+    project = load_project(SPEC)
+    redshift, postgres = ddl_text(project, engine_named("redshift")), ddl_text(project, engine_named("postgres"))
     assert 'DISTKEY("user_id")' in redshift and 'COMPOUND SORTKEY("start_time")' in redshift
     assert "ENCODE az64" in redshift and 'PRIMARY KEY ("songplay_id")' in redshift
     assert "DIST" not in postgres and "SORTKEY" not in postgres and "ENCODE" not in postgres

@@ -5,6 +5,8 @@ from helpers import ROOT, SPEC, count, load
 
 from warehouse.targets.duckdb import DuckDBTarget
 
+pytestmark = pytest.mark.slow  # subprocesses and whole loads: `make test`, not `make test-fast`
+
 DATA = ROOT / "tests" / "fixtures" / "udacity"
 
 

@@ -90,3 +90,8 @@ def naive_utc(moment: datetime) -> datetime:
     """An aware datetime (also Airflow's pendulum ones) → a plain naive UTC datetime, as the library uses."""
     moment = moment.astimezone(UTC)
     return datetime.combine(moment.date(), moment.time())
+
+
+def utc_now() -> datetime:
+    """Now, as a naive UTC datetime (as the ledger records times)."""
+    return datetime.now(UTC).replace(tzinfo=None)

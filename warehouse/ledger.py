@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
+from warehouse.interval import Interval, utc_now
+from warehouse.results import CheckResult, Reject, StepResult
 from warehouse.sources.objects import SourceObject
 from warehouse.spec import Column
 from warehouse.sql.ddl import create_schema, create_table
 from warehouse.sql.names import Layout, column, columns, ident
 from warehouse.sql.statement import Statement
+
+if TYPE_CHECKING:
+    from warehouse.targets.engine import Engine
+
+SCHEMA = "ledger"
 
 
 def _cols(**types: str) -> dict[str, Column]:
@@ -95,36 +103,33 @@ def literal(value: Any) -> exp.Expression:
     return exp.Literal.string(str(value))
 
 
-def insert_rows(table: exp.Table, names: list[str], rows: list[tuple]) -> exp.Insert:
-    values = exp.values([exp.Tuple(expressions=[literal(v) for v in row]) for row in rows])
-    return exp.Insert(this=exp.Schema(this=table.copy(), expressions=[ident(n) for n in names]), expression=values)
-
-
 def _is(name: str, value: Any) -> exp.Expression:
     return column(name).eq(literal(value))
 
 
-def ensure(layout: Layout, dialect: str) -> list[Statement]:
+def ensure(layout: Layout, engine: Engine) -> list[Statement]:
     statements = [Statement(create_schema(layout.ledger_schema))]
     for name, cols in TABLES.items():
-        statements.append(Statement(create_table(name, cols, dialect, schema=layout.ledger_schema)))
+        statements.append(Statement(create_table(name, cols, engine, schema=layout.ledger_schema)))
     return statements
 
 
-def _inserts(layout: Layout, name: str, rows: list[dict[str, Any]], chunk: int = 1000) -> list[Statement]:
-    """INSERTs of rows (dicts by column; missing columns are NULL) into a ledger table, `chunk` at a time;
-    none for no rows."""
+def bound_insert(layout: Layout, name: str, binds: str) -> Statement:
+    """An INSERT of one row whose values the runner binds by column name (`binds`: which values)."""
     names = list(TABLES[name])
-    values = [tuple(row.get(n) for n in names) for row in rows]
-    return [
-        Statement(insert_rows(layout.ledger(name), names, values[start : start + chunk]))
-        for start in range(0, len(values), chunk)
-    ]
+    values = exp.values([exp.Tuple(expressions=[exp.Placeholder(this=n) for n in names])])
+    into = exp.Schema(this=layout.ledger(name), expressions=[ident(n) for n in names])
+    return Statement(exp.Insert(this=into, expression=values), binds=binds)
 
 
-def record_step(layout: Layout, values: dict[str, Any]) -> Statement:
-    (statement,) = _inserts(layout, "steps", [values])
-    return statement
+def record_step(layout: Layout) -> Statement:
+    """The step's row: what it did and how it ended."""
+    return bound_insert(layout, "steps", "step")
+
+
+def row(name: str, values: dict[str, Any]) -> dict[str, Any]:
+    """A full row of a ledger table for a bound insert: every column, NULL where `values` has none."""
+    return {column_name: values.get(column_name) for column_name in TABLES[name]}
 
 
 def loaded_objects(layout: Layout, spec: str, source: str, tables: list[str]) -> exp.Select:
@@ -143,20 +148,24 @@ def loaded_objects(layout: Layout, spec: str, source: str, tables: list[str]) ->
     )
 
 
-def stage_objects(
-    layout: Layout, spec: str, source: str, tables: list[str], objects: list[SourceObject], now: datetime
-) -> list[Statement]:
-    """Replace this interval's 'staged' objects of a source, one row per table that will load them."""
+def stage_objects(layout: Layout, spec: str, source: str) -> list[Statement]:
+    """Replace this interval's 'staged' objects of a source: a row per object and table that will load it."""
     mine = exp.and_(
         _is("spec", spec), _is("source", source), _is("interval_key", layout.interval_key), _is("status", "staged")
     )
-    rows = [
+    return [Statement(exp.delete(layout.ledger("objects"), where=mine)), bound_insert(layout, "objects", "objects")]
+
+
+def object_rows(
+    spec: str, source: str, interval_key: str, tables: list[str], objects: list[SourceObject], now: datetime
+) -> list[dict[str, Any]]:
+    """The rows `stage_objects` inserts."""
+    return [
         {"spec": spec, "source": source, "table_name": t, "url": o.url, "version": o.version,
-         "interval_key": layout.interval_key, "status": "staged", "recorded_at": now}
+         "interval_key": interval_key, "status": "staged", "recorded_at": now}
         for o in objects
         for t in tables
     ]  # fmt: skip
-    return [Statement(exp.delete(layout.ledger("objects"), where=mine)), *_inserts(layout, "objects", rows)]
 
 
 def mark_loaded(layout: Layout, spec: str) -> Statement:
@@ -166,13 +175,61 @@ def mark_loaded(layout: Layout, spec: str) -> Statement:
     return Statement(update, "objects_loaded")
 
 
-def record_checks(layout: Layout, rows: list[dict[str, Any]]) -> list[Statement]:
-    return _inserts(layout, "checks", rows)
+def record_checks(layout: Layout) -> Statement:
+    """A row per check of the step."""
+    return bound_insert(layout, "checks", "checks")
 
 
-def record_rejects(
-    layout: Layout, spec: str, source: str, interval: tuple[datetime, datetime], rows: list[dict[str, Any]]
-) -> list[Statement]:
-    """Replace the interval's rejects of a source (a rerun stages it again)."""
-    mine = exp.and_(_is("spec", spec), _is("source", source), _is("interval_start", interval[0]))
-    return [Statement(exp.delete(layout.ledger("rejects"), where=mine)), *_inserts(layout, "rejects", rows)]
+def record_rejects(layout: Layout, spec: str, source: str, interval_start: datetime) -> list[Statement]:
+    """Replace the interval's rejects of a source (a rerun stages it again): a row per reject."""
+    mine = exp.and_(_is("spec", spec), _is("source", source), _is("interval_start", interval_start))
+    return [Statement(exp.delete(layout.ledger("rejects"), where=mine)), bound_insert(layout, "rejects", "rejects")]
+
+
+# --- the rows a run writes ----------------------------------------------------------------------------------
+
+
+def run_key(spec: str, interval: Interval, run_id: str) -> dict[str, Any]:
+    """What every row of a run says about the run."""
+    return {"spec": spec, "interval_start": interval.start, "interval_end": interval.end, "run_id": run_id or None}
+
+
+def step_row(key: dict[str, Any], result: StepResult, started: datetime) -> dict[str, Any]:
+    counts = result.counts
+    return {
+        **key,
+        "step": result.step.name,
+        "table_name": result.step.subject,
+        "status": result.status,
+        **{k: counts.get(k) for k in ("staged", "inserted", "updated", "deleted", "rejected")},
+        "checks_passed": sum(c.passed for c in result.checks),
+        "checks_failed": sum(not c.passed for c in result.checks),
+        "message": (result.message or "\n".join(result.warnings))[:4000] or None,
+        "started_at": started,
+        "finished_at": utc_now(),
+    }
+
+
+def check_row(key: dict[str, Any], check: CheckResult, redact: Callable[[str], str]) -> dict[str, Any]:
+    return {
+        **key,
+        "table_name": check.table,
+        "check_name": check.name,
+        "severity": check.severity,
+        "status": check.outcome,
+        "failures": check.failures,
+        "sample": None if check.outcome == "passed" else redact(check.describe())[:4000],
+        "checked_at": utc_now(),
+    }
+
+
+def reject_row(key: dict[str, Any], source: str, reject: Reject, redact: Callable[[str], str]) -> dict[str, Any]:
+    return {
+        **key,
+        "source": source,
+        "url": reject.url,
+        "line": reject.line,
+        "reason": redact(reject.reason)[:1000],
+        "raw": reject.raw[:4000] or None,
+        "recorded_at": utc_now(),
+    }

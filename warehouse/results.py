@@ -6,7 +6,30 @@ from dataclasses import dataclass, field
 
 from warehouse.interval import Interval
 from warehouse.plan import Step
-from warehouse.targets.base import Reject
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A row set aside: where it was and why."""
+
+    url: str
+    line: int | None
+    reason: str
+    raw: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.url}, line {self.line}" if self.line else self.url
+        return f"{where}: {self.reason}"
+
+    @classmethod
+    def of(cls, row: tuple) -> Reject:
+        """A reject from an engine's row: url, line, reason, raw text."""
+        url, line, reason, raw = row
+        return cls(url, None if line is None else int(line), reason, raw or "")
+
+
+class DataError(Exception):
+    """The engine refused the staged data (malformed JSON, a wrong type, a value too long)."""
 
 
 @dataclass
@@ -48,6 +71,7 @@ class StepResult:
     status: str = "success"
     counts: dict[str, int] = field(default_factory=dict)
     checks: list[CheckResult] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     message: str = ""
     seconds: float = 0.0

@@ -1,82 +1,56 @@
-"""Running a plan: one step of one interval against a target (what an Airflow task does), and whole
-ranges of intervals in order (what `warehouse run` does)."""
+"""Running a plan: one step of one interval against a target (what an Airflow task does), and whole ranges of
+intervals in order (what `warehouse run` does). The runner only executes the statements `steps` builds, reads
+back what they report, and binds the ledger's values."""
 
 from __future__ import annotations
 
-import functools
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
-from sqlglot import exp
-
 from warehouse import ledger
+from warehouse.compile import Project
 from warehouse.interval import Interval, intervals
-from warehouse.plan import Step, plan
-from warehouse.results import BadInput, CheckResult, ChecksFailed, StepFailed, StepResult
-from warehouse.sources.database import as_json_source, extract
-from warehouse.sources.files import interval_objects, location, new_objects
-from warehouse.sources.objects import ObjectStore, SourceObject, default_s3_client, store_for
-from warehouse.spec import STAGING, Check, Dimension, JsonSource, PostgresSource, Spec
-from warehouse.sql.checks import Scope, check_name, count_and_sample, failures
-from warehouse.sql.ddl import create_indexes, create_schema, create_table, drop_table
-from warehouse.sql.load import dimension_replace, dimension_upsert, fact_replace
-from warehouse.sql.names import Layout
-from warehouse.sql.stage import staging_ddl
-from warehouse.sql.statement import Statement
-from warehouse.sql.transforms import bind
-from warehouse.targets import Target, resolve_url
-from warehouse.targets.base import DataError, Reject
-
-LEDGER_SCHEMA = "ledger"
+from warehouse.interval import utc_now as _now
+from warehouse.plan import Layer, Step
+from warehouse.results import BadInput, CheckResult, ChecksFailed, DataError, Reject, StepFailed, StepResult
+from warehouse.sources.batch import Batch
+from warehouse.sources.objects import store_for
+from warehouse.sources.resolve import diagnosed, resolved, without
+from warehouse.sql.statement import ROW, Action, Statement, Upload
+from warehouse.steps import IntervalPlan, Options, StepSQL, failed, present
+from warehouse.targets.base import Target
 
 
 @dataclass
-class Options:
-    variables: dict[str, str] = field(default_factory=dict)
-    full_refresh: bool = False
-    tables: list[str] | None = None
-    s3_client: Callable[[], Any] = default_s3_client
-    connection: Callable[[str], str] = resolve_url  # a connection id → its URL (Airflow passes its own lookup)
-    run_id: str = ""
+class Execution:
+    """What a step's statements reported: counts, kept rows, the flags that enable conditional statements."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    rows: dict[str, tuple[list[str], list[tuple]]] = field(default_factory=dict)  # by name, in order
+    flags: set[str] = field(default_factory=set)
 
 
-def layout_for(spec: Spec, interval: Interval) -> Layout:
-    return Layout(spec.warehouse_schema, spec.staging_schema, LEDGER_SCHEMA, interval.key)
-
-
-class DialectOnly:
-    """Stands in for a target where only the dialect matters: printing DDL and plans without a connection."""
-
-    def __init__(self, dialect: str):
-        self.dialect = dialect
-
-    def redact(self, text: str) -> str:
-        return text
-
-
-class IntervalRun:
-    """The steps of one interval against one target. Each step commits its changes and its ledger row
+class StepRunner:
+    """Runs the steps of one interval against one target. Each step commits its changes and its ledger row
     together, or rolls both back and records the failure."""
 
-    def __init__(self, spec: Spec, interval: Interval, target: Target | DialectOnly, options: Options | None = None):
-        self.spec, self.interval, self.target = spec, interval, target
-        self.options = options or Options()
-        self.variables = spec.variables(self.options.variables)
-        self.layout = layout_for(spec, interval)
-        self.dialect = target.dialect
-        self.steps = plan(spec, self.options.tables)
+    def __init__(self, project: Project, interval: Interval, target: Target, options: Options | None = None):
+        self.plan = IntervalPlan(project, interval, target.engine, options)
+        self.project, self.spec, self.interval, self.target = project, project.spec, interval, target
+        self.options = self.plan.options
+        self.steps = self.plan.steps
 
     def run_step(self, step: Step) -> StepResult:
         result = StepResult(step, self.interval)
         started, clock = _now(), time.perf_counter()
-        handler: Callable[[StepResult], None] = getattr(self, f"_{step.layer}")
         try:
-            handler(result)
+            if step.layer == Layer.STAGE:
+                self._stage(result, started)
+            else:
+                self._run(result, self.plan.build(step), started)
         except Exception as error:
             result.status, result.message = "failed", self.target.redact(_message(error))
             result.seconds = time.perf_counter() - clock
@@ -85,102 +59,99 @@ class IntervalRun:
         result.seconds = time.perf_counter() - clock
         return result
 
-    # --- layers -------------------------------------------------------------------------------------
-
-    def _setup(self, result: StepResult) -> None:
-        self._commit(result, self.setup_statements(), started=_now())
-
-    def _stage(self, result: StepResult) -> None:
+    def _stage(self, result: StepResult, started: datetime) -> None:
+        """Find the source's batch, then stage it; when the engine refuses rows, find them: fail naming them, or
+        stage again without them (on_bad_rows: reject)."""
         name = result.step.subject
         source = self.spec.sources[name]
-        started = _now()
-        prefix_source = isinstance(source, JsonSource) and not source.partitioned  # its objects go in the ledger
-        if isinstance(source, PostgresSource):
-            staged_as, objects, store = self._extract(name, source, result)
-        else:
-            staged_as = source
-            objects, store = self._objects(name, source, result)
-        result.warnings += _duplicated(objects)
-        with tempfile.TemporaryDirectory(prefix="warehouse-") as scratch:
-            stage = functools.partial(self._stage_into, result, name, staged_as, objects, store, Path(scratch))
+        loaded = None
+        for read in self.plan.reads(result.step):
+            loaded = set(self.target.fetch(read)[1])
+        where = self.plan.where
+        with resolved(name, source, where, reads_files=self.target.engine.reads_files, loaded=loaded) as batch:
+            result.counts.update(batch.counts, objects=len(batch.objects))
+            result.warnings += batch.warnings
             try:
-                stage(started, prefix_source, ())
+                self._run(result, self.plan.build(result.step, batch), started, batch)
             except DataError as refused:
-                rejects = self.target.diagnose(staged_as, objects, store, Path(scratch))
+                rejects = self.target.refused_rows() or diagnosed(batch)
                 if not rejects:
                     raise
                 if source.on_bad_rows == "fail":
                     raise BadInput(name, rejects) from refused
-                result.warnings.append(f"{len(rejects)} bad row(s) set aside in {LEDGER_SCHEMA}.rejects")
-                stage(started, prefix_source, tuple(rejects))
+                result.warnings.append(f"{len(rejects)} bad row(s) set aside in {ledger.SCHEMA}.rejects")
+                cleaned = without(batch, rejects, where.scratch(name))
+                self._run(result, self.plan.build(result.step, cleaned), started, cleaned)
 
-    def _stage_into(
-        self,
-        result: StepResult,
-        name: str,
-        source: JsonSource,
-        objects: list[SourceObject],
-        store: ObjectStore,
-        scratch: Path,
-        started: datetime,
-        prefix_source: bool,
-        exclude: tuple[Reject, ...],
-    ) -> None:
-        """One attempt at the staging table, with its ledger rows, in one transaction."""
-        staging = self.layout.staging(name)
+    def _run(self, result: StepResult, built: StepSQL, started: datetime, batch: Batch | None = None) -> None:
+        """Execute a step's actions in one transaction; before its ledger row, read what they reported."""
+        done, concluded = Execution(), False
         with self.target.transaction():
-            for statement in staging_ddl(staging, source, self.dialect):
-                self.target.execute(statement)
-            staged = self.target.stage_json(staging, source, objects, store, scratch, self.manifest_url(name), exclude)
-            result.counts.update(staged=staged.rows, objects=staged.objects, rejected=len(staged.rejects))
-            result.warnings += staged.warnings
-            statements = ledger.record_rejects(
-                self.layout, self.spec.name, name, (self.interval.start, self.interval.end),
-                [self._reject_row(name, r) for r in staged.rejects],
-            )  # fmt: skip
-            if prefix_source:
-                consumers = self._consumers(name)
-                statements += ledger.stage_objects(self.layout, self.spec.name, name, consumers, objects, started)
-            self._commit(result, statements, started)
+            for action in built.actions:
+                if isinstance(action, Statement) and action.binds and not concluded:  # the ledger's writes
+                    self._conclude(result, built, done, batch)
+                    concluded = True
+                if isinstance(action, Statement) and action.binds == "step":
+                    self.target.execute(action, ledger.row("steps", self._step_row(result, started)))
+                else:
+                    self._execute(action, result, done, batch)
 
-    def _objects(self, name: str, source: JsonSource, result: StepResult) -> tuple[list[SourceObject], ObjectStore]:
-        """A JSON source's objects for this run: its interval's days, or the prefix's objects not loaded yet."""
-        store = store_for(location(source, self.variables, self.interval.start.date()), self.options.s3_client)
-        if source.partitioned:
-            objects, missing = interval_objects(source, self.variables, self.interval, store)
-            if missing and source.on_missing == "error":
-                raise FileNotFoundError(f"source {name!r}: no object for {', '.join(missing)} (on_missing: error)")
-            result.warnings += [f"no object for {url}: loaded as empty (on_missing: empty)" for url in missing]
-            return objects, store
-        loaded: set[tuple[str, str]] = set()
-        if not self.options.full_refresh:
-            query = ledger.loaded_objects(self.layout, self.spec.name, name, self._consumers(name))
-            loaded = set(self.target.fetch(query)[1])
-        prefix = location(source, self.variables)
-        objects = new_objects(store.list(prefix), loaded)
-        if not objects and not loaded:
-            result.warnings.append(f"no object under {prefix}")
-        return objects, store
+    def _execute(self, action: Action, result: StepResult, done: Execution, batch: Batch | None) -> None:
+        if isinstance(action, Upload):
+            store_for(action.url, self.options.s3_client).write(action.url, action.content)
+            return
+        if action.when is not None and action.when not in done.flags:
+            return
+        if action.binds:
+            rows = self._bound(action, result, batch)
+            self.target.execute_many(action, [ledger.row(table, row) for table, row in rows])
+        elif action.rows or action.counts == ROW:
+            names, rows = self.target.fetch(action)
+            if action.rows:
+                kept = done.rows.setdefault(action.rows, (names, []))[1]
+                kept += rows
+                done.flags |= FLAGS.get(action.rows, lambda rows: set())(rows)
+            elif rows:
+                done.counts.update({n: int(v or 0) for n, v in zip(names, rows[0], strict=True)})
+        elif action.counts:
+            done.counts[action.counts] = done.counts.get(action.counts, 0) + self.target.execute(action)
+        else:
+            self.target.execute(action)
 
-    def _extract(
-        self, name: str, source: PostgresSource, result: StepResult
-    ) -> tuple[JsonSource, list[SourceObject], ObjectStore]:
-        """Extract a database source's interval to files under the run's files; stage those like JSON."""
-        prefix = self.extract_prefix(name)
-        store = store_for(prefix, self.options.s3_client)
-        objects, rows = extract(source, self.options.connection(source.connection), self.interval, store, prefix)
-        result.counts["extracted"] = rows
-        if not rows:
-            result.warnings.append(f"no row of {source.table or 'the query'} changed in {self.interval}")
-        return as_json_source(source, prefix), objects, store
+    def _bound(self, action: Statement, result: StepResult, batch: Batch | None) -> list[tuple[str, dict[str, Any]]]:
+        """The rows a bound statement inserts: the step's checks, rejects or staged objects."""
+        if action.binds == "checks":
+            return [("checks", self._check_row(c)) for c in result.checks]
+        if action.binds == "rejects":
+            return [("rejects", self._reject_row(result.step.subject, r)) for r in result.rejects]
+        if action.binds == "objects" and batch is not None:
+            source, consumers = result.step.subject, self.plan.consumers(result.step.subject)
+            rows = ledger.object_rows(self.spec.name, source, self.interval.key, consumers, batch.objects, _now())
+            return [("objects", row) for row in rows]
+        raise ValueError(f"unknown values {action.binds!r}")
 
-    def _dimensions(self, result: StepResult) -> None:
-        self._commit(result, self.load_statements(result.step.subject), _now(), verify=_merged_all)
+    def _conclude(self, result: StepResult, built: StepSQL, done: Execution, batch: Batch | None) -> None:
+        """Read what the step's statements reported into its result; refuse the step if it went wrong."""
+        result.counts.update(done.counts)
+        CONCLUDE[result.step.layer](self, result, built, done, batch)
 
-    def _facts(self, result: StepResult) -> None:
-        self._commit(result, self.load_statements(result.step.subject), _now(), verify=self._fact_counts)
+    def _staged(self, result: StepResult, built: StepSQL, done: Execution, batch: Batch | None) -> None:
+        assert batch is not None
+        found = [Reject.of(row) for row in done.rows.get("rejects", ([], []))[1]]
+        result.rejects = [*batch.excluded, *found]
+        result.counts.setdefault("staged", 0)
+        result.counts["rejected"] = len(result.rejects)
 
-    def _fact_counts(self, result: StepResult) -> None:
+    def _merged(self, result: StepResult, built: StepSQL, done: Execution, batch: Batch | None) -> None:
+        """An engine that merged fewer rows than the batch holds has lost rows: roll back rather than publish.
+        (A driver that reports no count for MERGE gives -1.)"""
+        counts = result.counts
+        merged = counts.pop("merged", None)
+        expected = counts.get("inserted", 0) + counts.get("updated", 0)
+        if merged is not None and merged >= 0 and merged != expected:
+            raise RuntimeError(f"the engine merged {merged} row(s) of a batch of {expected}: rolled back")
+
+    def _fact_counts(self, result: StepResult, built: StepSQL, done: Execution, batch: Batch | None) -> None:
         """Say what the SELECT yielded that was not inserted: rows outside the interval, duplicates of a key."""
         counts = result.counts
         selected, in_interval = counts.pop("selected", 0), counts.pop("in_interval", 0)
@@ -192,195 +163,73 @@ class IntervalRun:
             counts["duplicates"] = duplicates
             result.warnings.append(f"{duplicates} row(s) repeat the key of another row of the interval: merged")
 
-    def _checks(self, result: StepResult) -> None:
-        name = result.step.subject
-        started = _now()
-        for check, failing in self.check_queries(name):
-            label, severity = check_name(check), check.options.severity
-            gone = self._staging_gone(check)
+    def _checked(self, result: StepResult, built: StepSQL, done: Execution, batch: Batch | None) -> None:
+        """Each check's outcome; a failed check of severity `error` fails the step (its evidence is recorded)."""
+        failures = {int(i): int(n) for i, n in done.rows.get("failures", ([], []))[1]}
+        for check in built.checks:
+            gone = check.staging is not None and present(check.staging.name) not in done.flags
+            names, sample = done.rows.get(f"sample {check.index}", ([], []))
+            outcome = CheckResult(result.step.subject, check.label, check.severity, failures.get(check.index, 0))
+            outcome.columns, outcome.sample = names, sample
             if gone:
-                result.checks.append(CheckResult(name, label, severity, 0, skipped=gone))
-                continue
-            total, sample = count_and_sample(failing)
-            count = int(self.target.scalar(total) or 0)
-            names, examples = self.target.fetch(sample) if count else ([], [])
-            result.checks.append(CheckResult(name, label, severity, count, names, examples))
-        failed = [c for c in result.checks if not c.passed]
-        result.warnings += [c.describe() for c in failed if c.severity == "warn" or c.skipped]
-        recorded = ledger.record_checks(self.layout, [self._check_row(c) for c in result.checks])
-        errors = [c for c in failed if c.outcome == "failed"]
+                outcome.skipped = (
+                    f"the staged rows of {check.staging.name} were dropped when the interval finished "
+                    f"(rerun the stage step)"
+                )
+            result.checks.append(outcome)
+        failing = [c for c in result.checks if not c.passed]
+        result.warnings += [c.describe() for c in failing if c.severity == "warn" or c.skipped]
+        errors = [c for c in failing if c.outcome == "failed"]
         if errors:
-            self.target.run(recorded)  # the failure's evidence stays in the ledger
             raise ChecksFailed("\n".join(c.describe() for c in errors))
-        self._commit(result, recorded, started)
 
-    def _finish(self, result: StepResult) -> None:
-        self._commit(result, self.finish_statements(), _now())
-
-    # --- statements -----------------------------------------------------------------------------------
-
-    def run_files(self) -> str | None:
-        """Where this spec's runs write files (manifests, extracts): the spec's staging_location, resolved."""
-        location = self.spec.staging_location
-        return f"{location.format(**self.variables).rstrip('/')}/{self.spec.name}" if location else None
-
-    def extract_prefix(self, source: str) -> str:
-        root = self.run_files()
-        if root is None:
-            raise ValueError(f"source {source!r} is extracted to files: the spec needs a staging_location")
-        return f"{root}/extracts/{source}/{self.layout.interval_key}"
-
-    def manifest_url(self, source: str) -> str | None:
-        root = self.run_files()
-        return f"{root}/manifests/{source}/{self.layout.interval_key}.manifest" if root else None
-
-    def setup_statements(self) -> list[Statement]:
-        """Schemas, the ledger and every table (IF NOT EXISTS)."""
-        statements = [Statement(create_schema(self.spec.staging_schema))]
-        if self.spec.warehouse_schema:
-            statements.append(Statement(create_schema(self.spec.warehouse_schema)))
-        statements += ledger.ensure(self.layout, self.dialect)
-        schema = self.spec.warehouse_schema
-        for name, table in self.spec.tables.items():
-            statements.append(Statement(create_table(name, table.columns, self.dialect, schema=schema, table=table)))
-            statements += [Statement(index) for index in create_indexes(name, table, self.dialect, schema)]
-        return statements
-
-    def load_statements(self, name: str) -> list[Statement]:
-        """A dimension's merge (or rebuild) or a fact's replacement of the interval."""
-        table = self.spec.tables[name]
-        select = bind(self.spec.select_of(name), self.layout)
-        if not isinstance(table, Dimension):
-            return fact_replace(name, table, select, self.layout, self.interval, self.dialect)
-        if table.load == "replace" or (self.options.full_refresh and self._from_prefixes_only(name)):
-            return dimension_replace(name, table, select, self.layout, self.dialect)
-        return dimension_upsert(name, table, select, self.layout, self.dialect)
-
-    def check_queries(self, name: str) -> list[tuple[Check, exp.Query]]:
-        """Each check of a table with the query returning its offending rows (a fact's: in the interval)."""
-        scope = Scope(self.spec, name, self.layout, self.interval)
-        return [(check, failures(check, i, scope)) for i, check in enumerate(self.spec.tables[name].checks)]
-
-    def finish_statements(self) -> list[Statement]:
-        """Mark the objects this interval staged as loaded, and drop its staging tables."""
-        statements = [ledger.mark_loaded(self.layout, self.spec.name)]
-        staged = [s.subject for s in self.steps if s.layer == "stage"]
-        return statements + [
-            Statement(drop_table(self.layout.staging_name(s), self.spec.staging_schema)) for s in staged
-        ]
-
-    # --- helpers ------------------------------------------------------------------------------------
-
-    def _from_prefixes_only(self, table: str) -> bool:
-        inputs = [d.removeprefix(STAGING + ".") for d in self.spec.depends_on(table) if d.startswith(STAGING)]
-        sources = [self.spec.sources[s] for s in inputs]
-        return bool(sources) and all(isinstance(s, JsonSource) and not s.partitioned for s in sources)
-
-    def _commit(
-        self,
-        result: StepResult,
-        statements: list[Statement],
-        started: datetime,
-        verify: Callable[[StepResult], None] | None = None,
-    ) -> None:
-        """Run the step's statements and its ledger row in one transaction (`verify` may still refuse it)."""
-        with self.target.transaction():
-            result.counts.update(self.target.run(statements))
-            if verify:
-                verify(result)
-            self.target.execute(ledger.record_step(self.layout, self._ledger_row(result, started)))
+    def _nothing(self, result: StepResult, built: StepSQL, done: Execution, batch: Batch | None) -> None:
+        """Setup and finish report no more than their counts."""
 
     def _record_failure(self, result: StepResult, started: datetime) -> None:
-        if result.step.layer == "setup":
+        """The failed step's ledger row, and its checks' rows (the evidence of a failed check)."""
+        if result.step.layer == Layer.SETUP:
             return  # the ledger may not exist yet
+        layout = self.plan.layout
         try:
             with self.target.transaction():
-                self.target.execute(ledger.record_step(self.layout, self._ledger_row(result, started)))
+                if result.checks:
+                    self.target.execute_many(
+                        ledger.record_checks(layout), [ledger.row("checks", self._check_row(c)) for c in result.checks]
+                    )
+                self.target.execute(ledger.record_step(layout), ledger.row("steps", self._step_row(result, started)))
         except Exception:  # the original error matters more than a failed record of it
             pass
 
-    def _consumers(self, source: str) -> list[str]:
-        """The tables of this run that read a source."""
-        return [s.subject for s in self.steps if f"stage_{source}" in s.needs]
-
-    def _staging_gone(self, check: Check) -> str:
-        """Why a check of staged rows cannot run: they were dropped when the interval finished."""
-        staged = getattr(check.options, "staged", None)
-        if staged is None or self.target.table_exists(self.layout.staging(staged.source)):
-            return ""
-        return (
-            f"the staged rows of {staged.source} were dropped when the interval finished (rerun stage_{staged.source})"
-        )
+    def _run_key(self) -> dict[str, Any]:
+        return ledger.run_key(self.spec.name, self.interval, self.options.run_id)
 
     def _check_row(self, check: CheckResult) -> dict[str, Any]:
-        return {
-            **self._run_key(),
-            "table_name": check.table,
-            "check_name": check.name,
-            "severity": check.severity,
-            "status": check.outcome,
-            "failures": check.failures,
-            "sample": None if check.outcome == "passed" else self.target.redact(check.describe())[:4000],
-            "checked_at": _now(),
-        }
+        return ledger.check_row(self._run_key(), check, self.target.redact)
 
     def _reject_row(self, source: str, reject: Reject) -> dict[str, Any]:
-        return {
-            **self._run_key(),
-            "source": source,
-            "url": reject.url,
-            "line": reject.line,
-            "reason": self.target.redact(reject.reason)[:1000],
-            "raw": reject.raw[:4000] or None,
-            "recorded_at": _now(),
-        }
+        return ledger.reject_row(self._run_key(), source, reject, self.target.redact)
 
-    def _run_key(self) -> dict[str, Any]:
-        return {
-            "spec": self.spec.name,
-            "interval_start": self.interval.start,
-            "interval_end": self.interval.end,
-            "run_id": self.options.run_id or None,
-        }
-
-    def _ledger_row(self, result: StepResult, started: datetime) -> dict[str, Any]:
-        counts = result.counts
-        return {
-            **self._run_key(),
-            "step": result.step.name,
-            "table_name": result.step.subject,
-            "status": result.status,
-            **{k: counts.get(k) for k in ("staged", "inserted", "updated", "deleted", "rejected")},
-            "checks_passed": sum(c.passed for c in result.checks),
-            "checks_failed": sum(not c.passed for c in result.checks),
-            "message": (result.message or "\n".join(result.warnings))[:4000] or None,
-            "started_at": started,
-            "finished_at": _now(),
-        }
+    def _step_row(self, result: StepResult, started: datetime) -> dict[str, Any]:
+        return ledger.step_row(self._run_key(), result, started)
 
 
-def _merged_all(result: StepResult) -> None:
-    """An engine that merged fewer rows than the batch holds has lost rows: roll back rather than publish."""
-    counts = result.counts
-    merged = counts.pop("merged", None)
-    expected = counts.get("inserted", 0) + counts.get("updated", 0)
-    if merged is not None and merged >= 0 and merged != expected:
-        raise RuntimeError(f"the engine merged {merged} row(s) of a batch of {expected}: rolled back")
-
-
-def _duplicated(objects: list[SourceObject]) -> list[str]:
-    """Objects with the same content as an earlier one: their rows are loaded once per key."""
-    first: dict[tuple[str, int], str] = {}
-    warnings = []
-    for obj in objects:
-        seen = first.setdefault((obj.version, obj.size), obj.url)
-        if seen != obj.url:
-            warnings.append(f"{obj.url} has the same content as {seen}: its rows merge by key")
-    return warnings
+CONCLUDE: dict[Layer, Callable[[StepRunner, StepResult, StepSQL, Execution, Batch | None], None]] = {
+    Layer.SETUP: StepRunner._nothing,
+    Layer.STAGE: StepRunner._staged,
+    Layer.DIMENSIONS: StepRunner._merged,
+    Layer.FACTS: StepRunner._fact_counts,
+    Layer.CHECKS: StepRunner._checked,
+    Layer.FINISH: StepRunner._nothing,
+}
+FLAGS: dict[str, Callable[[list[tuple]], set[str]]] = {  # what kept rows tell the statements after them
+    "present": lambda rows: {present(name) for (name,) in rows},
+    "failures": lambda rows: {failed(int(i)) for i, n in rows if n},
+}
 
 
 def run(
-    spec: Spec,
+    project: Project,
     start: datetime,
     end: datetime,
     target: Target,
@@ -389,24 +238,20 @@ def run(
 ) -> list[StepResult]:
     """Run every interval of the schedule in [start, end) in order, step by step; stop at the first failure."""
     results: list[StepResult] = []
-    for interval in intervals(spec.schedule, start, end):
-        runner = IntervalRun(spec, interval, target, options)
+    for interval in intervals(project.spec.schedule, start, end):
+        runner = StepRunner(project, interval, target, options)
         for step in runner.steps:
             try:
                 result = runner.run_step(step)
-            except StepFailed as failed:
-                results.append(failed.result)
+            except StepFailed as failed_step:
+                results.append(failed_step.result)
                 if progress:
-                    progress(failed.result)
+                    progress(failed_step.result)
                 raise
             results.append(result)
             if progress:
                 progress(result)
     return results
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _message(error: BaseException) -> str:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import string
-from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -18,8 +15,6 @@ from warehouse.yamlfile import KeyPath, Problem, SpecError, YamlDocument, displa
 
 if TYPE_CHECKING:
     from sqlglot import exp
-
-    from warehouse.sql.transforms import Compiled
 
 Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 Encoding = Literal[
@@ -41,7 +36,6 @@ TEMPLATE_DATE_FIELD = "day"
 UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 VAR_PREFIX = "WAREHOUSE_VAR_"  # WAREHOUSE_VAR_DATA_ROOT overrides the var data_root
 STAGING = "staging"  # how SQL files name a source's staged rows: staging.<source>
-CACHE_VERSION = "2"  # bump when the deep checks change what they accept or return
 
 
 class SpecModel(BaseModel):
@@ -266,12 +260,15 @@ class Spec(SpecModel):
 
     _file: Path = PrivateAttr()
     _document: YamlDocument = PrivateAttr()
-    _compiled: Compiled | None = PrivateAttr(None)
-    _depends: dict[str, dict[str, list[str]]] = PrivateAttr(default_factory=dict)
 
     @property
     def file(self) -> Path:
         return self._file
+
+    @property
+    def document(self) -> YamlDocument:
+        """The YAML as loaded, with the position of every key and value (for problems found later)."""
+        return self._document
 
     def resolve(self, path: str) -> Path:
         """A path written in the spec: relative to the spec's own directory."""
@@ -281,26 +278,22 @@ class Spec(SpecModel):
     def tables(self) -> dict[str, Dimension | Fact]:
         return {**self.dimensions, **self.facts}
 
-    @property
-    def sql(self) -> Compiled:
-        """Every SQL of the spec, parsed and checked (on first use: the DAG file never needs it)."""
-        if self._compiled is None:
-            from warehouse.sql.transforms import compile_sql
+    def section(self, table: str) -> str:
+        """Where a table is declared: `dimensions` or `facts`."""
+        return "facts" if table in self.facts else "dimensions"
 
-            self._compiled = compile_sql(self, self._document)
-        return self._compiled
+    def sql_files(self) -> set[str]:
+        """Every SQL file the spec names (SELECTs and custom checks), as written."""
+        checks = {c.sql.query for t in self.tables.values() for c in t.checks if c.sql}
+        return {t.select for t in self.tables.values()} | checks
 
-    def select_of(self, table: str) -> exp.Query:
-        """The validated SELECT of a table, as written (logical table names)."""
-        return self.sql.selects[table]
-
-    def depends_on(self, table: str) -> list[str]:
-        """Sources (`staging.<name>`) and tables that a table's SELECT reads, in a stable order."""
-        return self._depends["tables"][table]
-
-    def checks_depend_on(self, table: str) -> list[str]:
-        """Other tables that a table's checks read (references, custom SQL)."""
-        return self._depends["checks"][table]
+    def all_columns(self) -> list[tuple[KeyPath, Column]]:
+        """Every declared column with its place in the YAML."""
+        found: list[tuple[KeyPath, Column]] = []
+        for section, owners in (("sources", self.sources), ("dimensions", self.dimensions), ("facts", self.facts)):
+            for owner, item in owners.items():
+                found += [((section, owner, "columns", name), col) for name, col in item.columns.items()]
+        return found
 
     def variables(self, overrides: dict[str, str] | None = None) -> dict[str, str]:
         """The vars: the spec's defaults, then WAREHOUSE_VAR_<NAME> from the environment, then `overrides`."""
@@ -320,10 +313,8 @@ def template_fields(template: str) -> list[str]:
 
 
 def load_spec(path: Path | str) -> Spec:
-    """Load and validate a spec and its SQL files; raise SpecError listing every problem.
-
-    The checks that need sqlglot (column types, the SQL files) run once per content of the spec and its SQL
-    files: their outcome is cached, so loading an unchanged spec (as the DAG file does) stays cheap."""
+    """Load and validate a spec (its YAML and the names it refers to); raise SpecError listing every problem.
+    Its SQL is checked when it is compiled (`warehouse.compile`)."""
     path = Path(path)
     document = load_yaml(path, display=display_path(path))
     if not isinstance(document.data, dict):
@@ -336,65 +327,7 @@ def load_spec(path: Path | str) -> Spec:
     problems = _cross_check(spec, document)
     if problems:
         raise SpecError(problems)
-    spec._depends = cached(_fingerprint(spec), lambda: _deep_check(spec, document))
     return spec
-
-
-def _deep_check(spec: Spec, document: YamlDocument) -> dict[str, dict[str, list[str]]]:
-    """Column types and SQL: parse and check them; return what the tables and their checks read."""
-    from warehouse.sql.types import parse_type
-
-    problems = []
-    for path, column in _all_columns(spec):
-        try:
-            parse_type(column.type)
-        except ValueError as error:
-            problems.append(document.problem((*path, "type"), str(error)))
-    if problems:
-        raise SpecError(problems)
-    compiled = spec.sql
-    return {"tables": compiled.depends, "checks": compiled.check_depends}
-
-
-def _check_files(spec: Spec) -> set[str]:
-    return {c.sql.query for t in spec.tables.values() for c in t.checks if c.sql}
-
-
-def _all_columns(spec: Spec) -> list[tuple[KeyPath, Column]]:
-    found: list[tuple[KeyPath, Column]] = []
-    for section, owners in (("sources", spec.sources), ("dimensions", spec.dimensions), ("facts", spec.facts)):
-        for owner, item in owners.items():
-            found += [((section, owner, "columns", name), col) for name, col in item.columns.items()]
-    return found
-
-
-def _fingerprint(spec: Spec) -> str:
-    """A digest of everything the deep checks read: the spec, its SQL files and this library's version."""
-    digest = hashlib.sha256(CACHE_VERSION.encode())
-    digest.update(spec.file.read_bytes())
-    for path in sorted({t.select for t in spec.tables.values()} | _check_files(spec)):
-        digest.update(path.encode() + b"\0" + spec.resolve(path).read_bytes())
-    return digest.hexdigest()
-
-
-def cached(key: str, compute: Callable[[], dict]) -> dict:
-    """`compute()`, remembered in $WAREHOUSE_CACHE_DIR (default ~/.cache/warehouse) by `key`; failures are
-    never cached, and an unwritable cache only costs the recomputation."""
-    folder = Path(os.environ.get("WAREHOUSE_CACHE_DIR") or Path.home() / ".cache" / "warehouse")
-    entry = folder / f"spec-{key}.json"
-    try:
-        return json.loads(entry.read_text())
-    except (OSError, ValueError):
-        pass
-    value = compute()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        partial = entry.with_suffix(f".{os.getpid()}.partial")
-        partial.write_text(json.dumps(value))
-        os.replace(partial, entry)
-    except OSError:
-        pass
-    return value
 
 
 def _cross_check(spec: Spec, doc: YamlDocument) -> list[Problem]:

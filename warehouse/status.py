@@ -8,11 +8,11 @@ from datetime import datetime
 from sqlglot import exp
 
 from warehouse.interval import Interval, intervals
+from warehouse.ledger import SCHEMA as LEDGER_SCHEMA
 from warehouse.ledger import literal
-from warehouse.runner import LEDGER_SCHEMA
 from warehouse.spec import Spec
 from warehouse.sql.names import table
-from warehouse.targets import Target
+from warehouse.targets.base import Target
 
 
 @dataclass

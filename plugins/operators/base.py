@@ -11,8 +11,8 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 from operators.intervals import run_interval
 from operators.params import choices
 from operators.targets import check_pool, target_url
+from warehouse.compile import load_project
 from warehouse.plan import plan
-from warehouse.spec import load_spec
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -41,10 +41,12 @@ class WarehouseStepOperator(BaseOperator):
 
     def execute(self, context: Context) -> dict[str, int]:
         from warehouse.results import ChecksFailed, StepFailed
-        from warehouse.runner import IntervalRun, Options
+        from warehouse.runner import StepRunner
+        from warehouse.steps import Options
         from warehouse.targets import open_target
 
-        spec = load_spec(self.spec_file)
+        project = load_project(self.spec_file)
+        spec = project.spec
         try:
             chosen = choices(spec, context["params"])
             interval = run_interval(spec.schedule, context["dag_run"], chosen.window)
@@ -52,7 +54,7 @@ class WarehouseStepOperator(BaseOperator):
             check_pool(url, self.pool)
         except ValueError as error:  # a mistake in the run's params or setup: retrying cannot help
             raise AirflowFailException(str(error)) from None
-        step = next((s for s in plan(spec, chosen.tables) if s.name == self.step), None)
+        step = next((s for s in plan(project, chosen.tables) if s.name == self.step), None)
         if step is None:
             raise AirflowSkipException(f"{self.step} is not needed for the chosen tables: {', '.join(chosen.tables)}")
         options = Options(
@@ -66,7 +68,7 @@ class WarehouseStepOperator(BaseOperator):
         with open_target(url) as target:
             self.log.info("%s %s into %s (target %s)", step.name, interval, target.description, self.target)
             try:
-                result = IntervalRun(spec, interval, target, options).run_step(step)
+                result = StepRunner(project, interval, target, options).run_step(step)
             except StepFailed as failed:
                 self.report(failed.result)
                 if isinstance(failed.__cause__, ChecksFailed):  # the data is wrong: a retry finds the same

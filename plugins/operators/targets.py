@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-from urllib.parse import urlsplit
 
 from airflow.sdk import BaseHook
+
+from warehouse.targets import single_writer
 
 DUCKDB_POOL = "duckdb"  # one slot: a DuckDB file accepts one writer at a time
 
@@ -18,31 +19,27 @@ def target_url(target: str) -> str:
     return BaseHook.get_connection(target).get_uri()
 
 
-def is_duckdb(url: str) -> bool:
-    return urlsplit(url).scheme == "duckdb"
-
-
 def pool_for(target: str) -> str | None:
     """The pool of a DAG whose default target is `target`: DuckDB's one-slot pool for a DuckDB file.
 
     Parsing looks no connection up: a connection id counts as DuckDB only when `AIRFLOW_CONN_<ID>` (URI or
     JSON) says so; a DuckDB connection defined elsewhere is refused at run time (see `check_pool`)."""
     if "://" in target:
-        return DUCKDB_POOL if is_duckdb(target) else None
+        return DUCKDB_POOL if single_writer(target) else None
     definition = os.environ.get(f"AIRFLOW_CONN_{target.upper()}", "").strip()
     if definition.startswith("{"):
         try:
-            duckdb = json.loads(definition).get("conn_type") == "duckdb"
+            duckdb = single_writer(f"{json.loads(definition).get('conn_type')}://")
         except ValueError:
             duckdb = False
     else:
-        duckdb = is_duckdb(definition)
+        duckdb = bool(definition) and single_writer(definition)
     return DUCKDB_POOL if duckdb else None
 
 
 def check_pool(url: str, pool: str) -> None:
     """Refuse to write a DuckDB file from a task outside the one-slot pool (parallel tasks would fail on its lock)."""
-    if is_duckdb(url) and pool != DUCKDB_POOL:
+    if single_writer(url) and pool != DUCKDB_POOL:
         raise ValueError(
             f"the target is a DuckDB file, which accepts one writer at a time, but this task runs in pool {pool!r}: "
             f"make the DuckDB target the DAG's default (a duckdb:// URL, or a connection set in AIRFLOW_CONN_<ID>, "

@@ -15,6 +15,7 @@ import pytest
 from helpers import snapshot
 from stack import ROOT, add_broken_spec, copy_project, loaded
 
+from warehouse.compile import load_project
 from warehouse.interval import Interval
 from warehouse.plan import plan
 from warehouse.spec import load_spec
@@ -63,9 +64,10 @@ def test_a_dag_is_its_spec_and_its_plan(dags: dict, path: Path) -> None:
     from airflow.sdk import CronDataIntervalTimetable
     from operators import OPERATORS
 
-    spec = load_spec(path)
+    project = load_project(path)
+    spec = project.spec
     dag = dags[spec.name]
-    steps = plan(spec)
+    steps = plan(project)
     assert dag.timetable == CronDataIntervalTimetable(spec.schedule, timezone="UTC")
     assert dag.start_date == datetime(spec.start_date.year, spec.start_date.month, spec.start_date.day, tzinfo=UTC)
     assert (dag.catchup, sorted(dag.tags)) == (spec.catchup, sorted(spec.tags))
@@ -81,14 +83,14 @@ def test_a_dag_is_its_spec_and_its_plan(dags: dict, path: Path) -> None:
     # dimensions before the facts that read them, checks after their loads, finish after every check
     for fact in spec.facts:
         upstream = dag.task_dict[f"load_{fact}"].get_flat_relative_ids(upstream=True)
-        assert {f"load_{t}" for t in spec.depends_on(fact) if t in spec.dimensions} <= upstream
+        assert {f"load_{t}" for t in project.depends_on(fact) if t in spec.dimensions} <= upstream
     for table in spec.tables:
         assert f"load_{table}" in dag.task_dict[f"check_{table}"].upstream_task_ids
         assert f"check_{table}" in dag.task_dict["finish"].upstream_task_ids
 
 
 def test_parsing_connects_to_nothing_and_imports_no_sqlglot() -> None:
-    load_spec(SPARKIFY)  # the deep SQL checks, cached by content as after any earlier parse
+    load_project(SPARKIFY)  # the deep SQL checks, cached by content as after any earlier parse
     found = parse(ROOT / "dags", WAREHOUSE_TARGET="no_such_connection", AIRFLOW_CONN_APP_DB="")
     assert (found["dags"], found["errors"], found["imported"]) == (["sparkify"], {}, [])
 
@@ -256,7 +258,7 @@ def test_params_choose_the_tables_and_the_window(
         "window_end": "2018-11-03",
     }
     run = dags["sparkify"].test(logical_date=utc(2018, 11, 20), run_conf=conf)
-    chosen = {s.name for s in plan(load_spec(SPARKIFY), tables)}
+    chosen = {s.name for s in plan(load_project(SPARKIFY), tables)}
     assert chosen != set(dags["sparkify"].task_ids)
     assert {ti.task_id: ti.state for ti in run.get_task_instances()} == {
         t: "success" if t in chosen else "skipped" for t in dags["sparkify"].task_ids

@@ -107,6 +107,8 @@ CREATE TABLE IF NOT EXISTS "songplays" (
   "location" TEXT,
   "user_agent" TEXT
 );
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
 
 -- step stage_events (stage) after setup
 -- 1 object(s)
@@ -164,20 +166,20 @@ SELECT
     ELSE "auth"
   END AS "auth",
   CASE
-    WHEN STRLEN("firstname") > 128
+    WHEN STRLEN("firstName") > 128
     THEN ERROR('firstname: longer than its 128 bytes')
-    ELSE "firstname"
+    ELSE "firstName"
   END AS "firstname",
   CASE
     WHEN STRLEN("gender") > 16
     THEN ERROR('gender: longer than its 16 bytes')
     ELSE "gender"
   END AS "gender",
-  CAST(NULLIF("iteminsession", '') AS INT) AS "iteminsession",
+  CAST(NULLIF("itemInSession", '') AS INT) AS "iteminsession",
   CASE
-    WHEN STRLEN("lastname") > 128
+    WHEN STRLEN("lastName") > 128
     THEN ERROR('lastname: longer than its 128 bytes')
-    ELSE "lastname"
+    ELSE "lastName"
   END AS "lastname",
   CAST(NULLIF("length", '') AS DOUBLE) AS "length",
   CASE
@@ -201,7 +203,7 @@ SELECT
     ELSE "page"
   END AS "page",
   CAST(NULLIF("registration", '') AS DOUBLE) AS "registration",
-  CAST(NULLIF("sessionid", '') AS INT) AS "sessionid",
+  CAST(NULLIF("sessionId", '') AS INT) AS "sessionid",
   CASE
     WHEN STRLEN("song") > 512
     THEN ERROR('song: longer than its 512 bytes')
@@ -210,18 +212,41 @@ SELECT
   CAST(NULLIF("status", '') AS INT) AS "status",
   MAKE_TIMESTAMP(CAST(NULLIF("ts", '') AS BIGINT) * 1000) AS "ts",
   CASE
-    WHEN STRLEN("useragent") > 512
+    WHEN STRLEN("userAgent") > 512
     THEN ERROR('useragent: longer than its 512 bytes')
-    ELSE "useragent"
+    ELSE "userAgent"
   END AS "useragent",
-  CAST(NULLIF("userid", '') AS INT) AS "userid"
+  CAST(NULLIF("userId", '') AS INT) AS "userid"
 FROM READ_JSON(
   ['tests/fixtures/golden/log_data/2018/11/2018-11-01-events.json'],
   format => 'newline_delimited',
-  columns => {'artist': 'VARCHAR', 'auth': 'VARCHAR', 'firstname': 'VARCHAR', 'gender': 'VARCHAR', 'iteminsession': 'VARCHAR', 'lastname': 'VARCHAR', 'length': 'VARCHAR', 'level': 'VARCHAR', 'location': 'VARCHAR', 'method': 'VARCHAR', 'page': 'VARCHAR', 'registration': 'VARCHAR', 'sessionid': 'VARCHAR', 'song': 'VARCHAR', 'status': 'VARCHAR', 'ts': 'VARCHAR', 'useragent': 'VARCHAR', 'userid': 'VARCHAR'}
+  columns => {'artist': 'VARCHAR', 'auth': 'VARCHAR', 'firstName': 'VARCHAR', 'gender': 'VARCHAR', 'itemInSession': 'VARCHAR', 'lastName': 'VARCHAR', 'length': 'VARCHAR', 'level': 'VARCHAR', 'location': 'VARCHAR', 'method': 'VARCHAR', 'page': 'VARCHAR', 'registration': 'VARCHAR', 'sessionId': 'VARCHAR', 'song': 'VARCHAR', 'status': 'VARCHAR', 'ts': 'VARCHAR', 'userAgent': 'VARCHAR', 'userId': 'VARCHAR'}
 );
+DELETE FROM "ledger"."rejects"
+WHERE
+  "spec" = 'sparkify'
+  AND "source" = 'events'
+  AND "interval_start" = CAST('2018-11-01 00:00:00' AS TIMESTAMP);
+-- with the rejects values bound by the runner:
+INSERT INTO "ledger"."rejects" ("spec", "interval_start", "interval_end", "source", "url", "line", "reason", "raw", "recorded_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $source, $url, $line, $reason, $raw, $recorded_at, $run_id);
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
 
 -- step stage_songs (stage) after setup
+SELECT
+  "url",
+  "version"
+FROM "ledger"."objects"
+WHERE
+  "spec" = 'sparkify'
+  AND "source" = 'songs'
+  AND "status" = 'loaded'
+  AND "table_name" IN ('songs', 'artists')
+GROUP BY
+  "url",
+  "version"
+HAVING
+  COUNT(DISTINCT "table_name") = 2;
 -- 1 object(s)
 --   tests/fixtures/golden/song_data/A/A/A/TRAAAAW128F429D538.json
 DROP TABLE IF EXISTS "staging"."songs_20181101";
@@ -285,6 +310,23 @@ FROM READ_JSON(
   format => 'newline_delimited',
   columns => {'num_songs': 'VARCHAR', 'artist_id': 'VARCHAR', 'artist_latitude': 'VARCHAR', 'artist_longitude': 'VARCHAR', 'artist_location': 'VARCHAR', 'artist_name': 'VARCHAR', 'song_id': 'VARCHAR', 'title': 'VARCHAR', 'duration': 'VARCHAR', 'year': 'VARCHAR'}
 );
+DELETE FROM "ledger"."rejects"
+WHERE
+  "spec" = 'sparkify'
+  AND "source" = 'songs'
+  AND "interval_start" = CAST('2018-11-01 00:00:00' AS TIMESTAMP);
+-- with the rejects values bound by the runner:
+INSERT INTO "ledger"."rejects" ("spec", "interval_start", "interval_end", "source", "url", "line", "reason", "raw", "recorded_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $source, $url, $line, $reason, $raw, $recorded_at, $run_id);
+DELETE FROM "ledger"."objects"
+WHERE
+  "spec" = 'sparkify'
+  AND "source" = 'songs'
+  AND "interval_key" = '20181101'
+  AND "status" = 'staged';
+-- with the objects values bound by the runner:
+INSERT INTO "ledger"."objects" ("spec", "source", "table_name", "url", "version", "interval_key", "status", "recorded_at") VALUES ($spec, $source, $table_name, $url, $version, $interval_key, $status, $recorded_at);
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
 
 -- step stage_accounts (stage) after setup
 -- extract from app_db to s3://sparkify-warehouse/staging/sparkify/extracts/accounts/20181101/part-NNNN.json.gz: SELECT CAST(ROW_TO_JSON("extracted") AS TEXT) AS "line" FROM (SELECT CAST("account_id" AS INT) AS "account_id", CAST("user_id" AS INT) AS "user_id", CAST("plan" AS VARCHAR(16)) AS "plan", CAST("country" AS CHAR(2)) AS "country", CAST("created_at" AS TIMESTAMP) AS "created_at", CAST("updated_at" AS TIMESTAMP) AS "updated_at" FROM "public"."accounts" WHERE "updated_at" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP) AND "updated_at" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)) AS "extracted"
@@ -321,12 +363,19 @@ SELECT
   CAST(NULLIF("created_at", '') AS TIMESTAMP) AS "created_at",
   CAST(NULLIF("updated_at", '') AS TIMESTAMP) AS "updated_at"
 FROM READ_JSON(
-  [
-    's3://sparkify-warehouse/staging/sparkify/extracts/accounts/20181101/part-0000.json.gz'
-  ],
+  ['/tmp/warehouse/sparkify/20181101/accounts/000000-part-0000.json.gz'],
   format => 'newline_delimited',
   columns => {'account_id': 'VARCHAR', 'user_id': 'VARCHAR', 'plan': 'VARCHAR', 'country': 'VARCHAR', 'created_at': 'VARCHAR', 'updated_at': 'VARCHAR'}
 );
+DELETE FROM "ledger"."rejects"
+WHERE
+  "spec" = 'sparkify'
+  AND "source" = 'accounts'
+  AND "interval_start" = CAST('2018-11-01 00:00:00' AS TIMESTAMP);
+-- with the rejects values bound by the runner:
+INSERT INTO "ledger"."rejects" ("spec", "interval_start", "interval_end", "source", "url", "line", "reason", "raw", "recorded_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $source, $url, $line, $reason, $raw, $recorded_at, $run_id);
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
 
 -- step load_users (dimensions) after stage_events
 CREATE TEMPORARY TABLE "users__batch" AS
@@ -408,6 +457,8 @@ WHEN NOT MATCHED THEN INSERT ("user_id", "first_name", "last_name", "gender", "l
   "batch"."updated_at"
 );
 DROP TABLE IF EXISTS "users__batch";
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
 
 -- step load_songs (dimensions) after stage_songs
 CREATE TEMPORARY TABLE "songs__batch" AS
@@ -475,6 +526,8 @@ WHEN NOT MATCHED THEN INSERT ("song_id", "title", "artist_id", "year", "duration
   "batch"."duration"
 );
 DROP TABLE IF EXISTS "songs__batch";
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
 
 -- step load_artists (dimensions) after stage_songs
 CREATE TEMPORARY TABLE "artists__batch" AS
@@ -542,6 +595,8 @@ WHEN NOT MATCHED THEN INSERT ("artist_id", "name", "location", "latitude", "long
   "batch"."longitude"
 );
 DROP TABLE IF EXISTS "artists__batch";
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
 
 -- step load_time (dimensions) after stage_events
 CREATE TEMPORARY TABLE "time__batch" AS
@@ -621,6 +676,8 @@ WHEN NOT MATCHED THEN INSERT ("start_time", "hour", "day", "week", "month", "yea
   "batch"."weekday"
 );
 DROP TABLE IF EXISTS "time__batch";
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
 
 -- step load_accounts (dimensions) after stage_accounts
 CREATE TEMPORARY TABLE "accounts__batch" AS
@@ -700,6 +757,8 @@ WHEN NOT MATCHED THEN INSERT ("account_id", "user_id", "plan", "country", "creat
   "batch"."updated_at"
 );
 DROP TABLE IF EXISTS "accounts__batch";
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
 
 -- step load_songplays (facts) after stage_events, load_songs, load_artists
 CREATE TEMPORARY TABLE "songplays__batch" AS
@@ -873,95 +932,330 @@ FROM (
 WHERE
   "ranked"."_row" = 1;
 DROP TABLE IF EXISTS "songplays__batch";
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
 
 -- step check_users (checks) after load_users
 -- check 1: not_null(user_id, level)
 -- check 2: unique(user_id)
 -- check 3: accepted_values(level in 2 value(s))
 SELECT
-  "user_id",
-  "level"
-FROM "users"
-WHERE
-  "user_id" IS NULL OR "level" IS NULL;
+  0 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "user_id",
+    "level"
+  FROM "users"
+  WHERE
+    "user_id" IS NULL OR "level" IS NULL
+) AS "failing"
+UNION ALL
 SELECT
-  "user_id",
-  COUNT(*) AS "rows"
-FROM "users"
-GROUP BY
-  "user_id"
-HAVING
-  COUNT(*) > 1;
+  1 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "user_id",
+    COUNT(*) AS "rows"
+  FROM "users"
+  GROUP BY
+    "user_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+UNION ALL
 SELECT
-  "user_id",
-  "level"
-FROM "users"
-WHERE
-  NOT "level" IS NULL AND NOT "level" IN ('free', 'paid');
+  2 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "user_id",
+    "level"
+  FROM "users"
+  WHERE
+    NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+) AS "failing";
+-- only when failed 0:
+SELECT
+  *
+FROM (
+  SELECT
+    "user_id",
+    "level"
+  FROM "users"
+  WHERE
+    "user_id" IS NULL OR "level" IS NULL
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 1:
+SELECT
+  *
+FROM (
+  SELECT
+    "user_id",
+    COUNT(*) AS "rows"
+  FROM "users"
+  GROUP BY
+    "user_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 2:
+SELECT
+  *
+FROM (
+  SELECT
+    "user_id",
+    "level"
+  FROM "users"
+  WHERE
+    NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- with the checks values bound by the runner:
+INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
 
 -- step check_songs (checks) after load_songs
 -- check 1: not_null(song_id)
 -- check 2: unique(song_id)
 SELECT
-  "song_id"
-FROM "songs"
-WHERE
-  "song_id" IS NULL;
+  0 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "song_id"
+  FROM "songs"
+  WHERE
+    "song_id" IS NULL
+) AS "failing"
+UNION ALL
 SELECT
-  "song_id",
-  COUNT(*) AS "rows"
-FROM "songs"
-GROUP BY
-  "song_id"
-HAVING
-  COUNT(*) > 1;
+  1 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "song_id",
+    COUNT(*) AS "rows"
+  FROM "songs"
+  GROUP BY
+    "song_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing";
+-- only when failed 0:
+SELECT
+  *
+FROM (
+  SELECT
+    "song_id"
+  FROM "songs"
+  WHERE
+    "song_id" IS NULL
+) AS "failing"
+ORDER BY
+  1
+LIMIT 5;
+-- only when failed 1:
+SELECT
+  *
+FROM (
+  SELECT
+    "song_id",
+    COUNT(*) AS "rows"
+  FROM "songs"
+  GROUP BY
+    "song_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- with the checks values bound by the runner:
+INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
 
 -- step check_artists (checks) after load_artists
 -- check 1: unique(artist_id)
 SELECT
-  "artist_id",
-  COUNT(*) AS "rows"
-FROM "artists"
-GROUP BY
-  "artist_id"
-HAVING
-  COUNT(*) > 1;
+  0 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "artist_id",
+    COUNT(*) AS "rows"
+  FROM "artists"
+  GROUP BY
+    "artist_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing";
+-- only when failed 0:
+SELECT
+  *
+FROM (
+  SELECT
+    "artist_id",
+    COUNT(*) AS "rows"
+  FROM "artists"
+  GROUP BY
+    "artist_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- with the checks values bound by the runner:
+INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
 
 -- step check_time (checks) after load_time
 -- check 1: unique(start_time)
 SELECT
-  "start_time",
-  COUNT(*) AS "rows"
-FROM "time"
-GROUP BY
-  "start_time"
-HAVING
-  COUNT(*) > 1;
+  0 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "start_time",
+    COUNT(*) AS "rows"
+  FROM "time"
+  GROUP BY
+    "start_time"
+  HAVING
+    COUNT(*) > 1
+) AS "failing";
+-- only when failed 0:
+SELECT
+  *
+FROM (
+  SELECT
+    "start_time",
+    COUNT(*) AS "rows"
+  FROM "time"
+  GROUP BY
+    "start_time"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- with the checks values bound by the runner:
+INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
 
 -- step check_accounts (checks) after load_accounts
 -- check 1: not_null(account_id, plan)
 -- check 2: unique(account_id)
 -- check 3: accepted_values(plan in 3 value(s))
 SELECT
-  "account_id",
-  "plan"
-FROM "accounts"
-WHERE
-  "account_id" IS NULL OR "plan" IS NULL;
+  0 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "account_id",
+    "plan"
+  FROM "accounts"
+  WHERE
+    "account_id" IS NULL OR "plan" IS NULL
+) AS "failing"
+UNION ALL
 SELECT
-  "account_id",
-  COUNT(*) AS "rows"
-FROM "accounts"
-GROUP BY
-  "account_id"
-HAVING
-  COUNT(*) > 1;
+  1 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "account_id",
+    COUNT(*) AS "rows"
+  FROM "accounts"
+  GROUP BY
+    "account_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+UNION ALL
 SELECT
-  "account_id",
-  "plan"
-FROM "accounts"
-WHERE
-  NOT "plan" IS NULL AND NOT "plan" IN ('basic', 'premium', 'family');
+  2 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "account_id",
+    "plan"
+  FROM "accounts"
+  WHERE
+    NOT "plan" IS NULL AND NOT "plan" IN ('basic', 'premium', 'family')
+) AS "failing";
+-- only when failed 0:
+SELECT
+  *
+FROM (
+  SELECT
+    "account_id",
+    "plan"
+  FROM "accounts"
+  WHERE
+    "account_id" IS NULL OR "plan" IS NULL
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 1:
+SELECT
+  *
+FROM (
+  SELECT
+    "account_id",
+    COUNT(*) AS "rows"
+  FROM "accounts"
+  GROUP BY
+    "account_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 2:
+SELECT
+  *
+FROM (
+  SELECT
+    "account_id",
+    "plan"
+  FROM "accounts"
+  WHERE
+    NOT "plan" IS NULL AND NOT "plan" IN ('basic', 'premium', 'family')
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- with the checks values bound by the runner:
+INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
 
 -- step check_songplays (checks) after load_songplays, load_users, load_songs, load_artists
 -- check 1: row_count(min=1)
@@ -975,165 +1269,486 @@ WHERE
 -- check 9: freshness(start_time within 1d)
 -- check 10: sql(plays_match_song_and_artist)
 SELECT
-  "counted"."rows"
+  table_name
+FROM information_schema.tables
+WHERE
+  table_schema = 'staging' AND table_name IN ('events_20181101');
+SELECT
+  0 AS "check",
+  COUNT(*) AS "failures"
 FROM (
   SELECT
+    "counted"."rows"
+  FROM (
+    SELECT
+      COUNT(*) AS "rows"
+    FROM "songplays"
+    WHERE
+      "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+  ) AS "counted"
+  WHERE
+    "counted"."rows" < 1
+) AS "failing"
+UNION ALL
+SELECT
+  2 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "songplay_id",
+    "start_time",
+    "user_id",
+    "level",
+    "session_id"
+  FROM "songplays"
+  WHERE
+    (
+      "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+    )
+    AND (
+      "songplay_id" IS NULL
+      OR "start_time" IS NULL
+      OR "user_id" IS NULL
+      OR "level" IS NULL
+      OR "session_id" IS NULL
+    )
+) AS "failing"
+UNION ALL
+SELECT
+  3 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "songplay_id",
     COUNT(*) AS "rows"
   FROM "songplays"
   WHERE
     "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
     AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-) AS "counted"
-WHERE
-  "counted"."rows" < 1;
+  GROUP BY
+    "songplay_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+UNION ALL
 SELECT
-  "counted"."rows",
-  "staged"."rows" AS "staged"
+  4 AS "check",
+  COUNT(*) AS "failures"
 FROM (
   SELECT
+    "checked"."songplay_id",
+    "checked"."user_id"
+  FROM "songplays" AS "checked"
+  WHERE
+    (
+      (
+        "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+        AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+      )
+      AND NOT "checked"."user_id" IS NULL
+    )
+    AND NOT EXISTS(
+      SELECT
+        1
+      FROM "users" AS "referenced"
+      WHERE
+        "referenced"."user_id" = "checked"."user_id"
+    )
+) AS "failing"
+UNION ALL
+SELECT
+  5 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "checked"."songplay_id",
+    "checked"."song_id"
+  FROM "songplays" AS "checked"
+  WHERE
+    (
+      (
+        "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+        AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+      )
+      AND NOT "checked"."song_id" IS NULL
+    )
+    AND NOT EXISTS(
+      SELECT
+        1
+      FROM "songs" AS "referenced"
+      WHERE
+        "referenced"."song_id" = "checked"."song_id"
+    )
+) AS "failing"
+UNION ALL
+SELECT
+  6 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "checked"."songplay_id",
+    "checked"."artist_id"
+  FROM "songplays" AS "checked"
+  WHERE
+    (
+      (
+        "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+        AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+      )
+      AND NOT "checked"."artist_id" IS NULL
+    )
+    AND NOT EXISTS(
+      SELECT
+        1
+      FROM "artists" AS "referenced"
+      WHERE
+        "referenced"."artist_id" = "checked"."artist_id"
+    )
+) AS "failing"
+UNION ALL
+SELECT
+  7 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "songplay_id",
+    "level"
+  FROM "songplays"
+  WHERE
+    (
+      "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+    )
+    AND (
+      NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+    )
+) AS "failing"
+UNION ALL
+SELECT
+  8 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "latest"."newest",
+    CAST('2018-11-01 00:00:00' AS TIMESTAMP) AS "bound"
+  FROM (
+    SELECT
+      MAX("start_time") AS "newest"
+    FROM "songplays"
+    WHERE
+      "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+  ) AS "latest"
+  WHERE
+    "latest"."newest" IS NULL
+    OR "latest"."newest" < CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+) AS "failing"
+UNION ALL
+SELECT
+  9 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "sp"."songplay_id",
+    "sp"."song_id",
+    "sp"."artist_id"
+  FROM "songplays" AS "sp"
+  WHERE
+    "sp"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+    AND "sp"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+    AND (
+      "sp"."song_id" IS NULL
+    ) <> (
+      "sp"."artist_id" IS NULL
+    )
+) AS "failing";
+-- only when present events_20181101:
+SELECT
+  1 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "counted"."rows",
+    "staged"."rows" AS "staged"
+  FROM (
+    SELECT
+      COUNT(*) AS "rows"
+    FROM "songplays"
+    WHERE
+      "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+  ) AS "counted"
+  CROSS JOIN (
+    SELECT
+      COUNT(*) AS "rows"
+    FROM "staging"."events_20181101"
+    WHERE
+      "page" = 'NextSong'
+  ) AS "staged"
+  WHERE
+    ABS("counted"."rows" - "staged"."rows") > (
+      "staged"."rows" * 0.0
+    )
+) AS "failing";
+-- only when failed 0:
+SELECT
+  *
+FROM (
+  SELECT
+    "counted"."rows"
+  FROM (
+    SELECT
+      COUNT(*) AS "rows"
+    FROM "songplays"
+    WHERE
+      "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+  ) AS "counted"
+  WHERE
+    "counted"."rows" < 1
+) AS "failing"
+ORDER BY
+  1
+LIMIT 5;
+-- only when failed 1:
+SELECT
+  *
+FROM (
+  SELECT
+    "counted"."rows",
+    "staged"."rows" AS "staged"
+  FROM (
+    SELECT
+      COUNT(*) AS "rows"
+    FROM "songplays"
+    WHERE
+      "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+  ) AS "counted"
+  CROSS JOIN (
+    SELECT
+      COUNT(*) AS "rows"
+    FROM "staging"."events_20181101"
+    WHERE
+      "page" = 'NextSong'
+  ) AS "staged"
+  WHERE
+    ABS("counted"."rows" - "staged"."rows") > (
+      "staged"."rows" * 0.0
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 2:
+SELECT
+  *
+FROM (
+  SELECT
+    "songplay_id",
+    "start_time",
+    "user_id",
+    "level",
+    "session_id"
+  FROM "songplays"
+  WHERE
+    (
+      "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+    )
+    AND (
+      "songplay_id" IS NULL
+      OR "start_time" IS NULL
+      OR "user_id" IS NULL
+      OR "level" IS NULL
+      OR "session_id" IS NULL
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2,
+  3,
+  4,
+  5
+LIMIT 5;
+-- only when failed 3:
+SELECT
+  *
+FROM (
+  SELECT
+    "songplay_id",
     COUNT(*) AS "rows"
   FROM "songplays"
   WHERE
     "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
     AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-) AS "counted"
-CROSS JOIN (
-  SELECT
-    COUNT(*) AS "rows"
-  FROM "staging"."events_20181101"
-  WHERE
-    "page" = 'NextSong'
-) AS "staged"
-WHERE
-  ABS("counted"."rows" - "staged"."rows") > (
-    "staged"."rows" * 0.0
-  );
+  GROUP BY
+    "songplay_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 4:
 SELECT
-  "songplay_id",
-  "start_time",
-  "user_id",
-  "level",
-  "session_id"
-FROM "songplays"
-WHERE
-  (
-    "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-    AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-  )
-  AND (
-    "songplay_id" IS NULL
-    OR "start_time" IS NULL
-    OR "user_id" IS NULL
-    OR "level" IS NULL
-    OR "session_id" IS NULL
-  );
-SELECT
-  "songplay_id",
-  COUNT(*) AS "rows"
-FROM "songplays"
-WHERE
-  "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-  AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-GROUP BY
-  "songplay_id"
-HAVING
-  COUNT(*) > 1;
-SELECT
-  "checked"."songplay_id",
-  "checked"."user_id"
-FROM "songplays" AS "checked"
-WHERE
-  (
-    (
-      "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-      AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-    )
-    AND NOT "checked"."user_id" IS NULL
-  )
-  AND NOT EXISTS(
-    SELECT
-      1
-    FROM "users" AS "referenced"
-    WHERE
-      "referenced"."user_id" = "checked"."user_id"
-  );
-SELECT
-  "checked"."songplay_id",
-  "checked"."song_id"
-FROM "songplays" AS "checked"
-WHERE
-  (
-    (
-      "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-      AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-    )
-    AND NOT "checked"."song_id" IS NULL
-  )
-  AND NOT EXISTS(
-    SELECT
-      1
-    FROM "songs" AS "referenced"
-    WHERE
-      "referenced"."song_id" = "checked"."song_id"
-  );
-SELECT
-  "checked"."songplay_id",
-  "checked"."artist_id"
-FROM "songplays" AS "checked"
-WHERE
-  (
-    (
-      "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-      AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-    )
-    AND NOT "checked"."artist_id" IS NULL
-  )
-  AND NOT EXISTS(
-    SELECT
-      1
-    FROM "artists" AS "referenced"
-    WHERE
-      "referenced"."artist_id" = "checked"."artist_id"
-  );
-SELECT
-  "songplay_id",
-  "level"
-FROM "songplays"
-WHERE
-  (
-    "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-    AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-  )
-  AND (
-    NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
-  );
-SELECT
-  "latest"."newest",
-  CAST('2018-11-01 00:00:00' AS TIMESTAMP) AS "bound"
+  *
 FROM (
   SELECT
-    MAX("start_time") AS "newest"
+    "checked"."songplay_id",
+    "checked"."user_id"
+  FROM "songplays" AS "checked"
+  WHERE
+    (
+      (
+        "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+        AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+      )
+      AND NOT "checked"."user_id" IS NULL
+    )
+    AND NOT EXISTS(
+      SELECT
+        1
+      FROM "users" AS "referenced"
+      WHERE
+        "referenced"."user_id" = "checked"."user_id"
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 5:
+SELECT
+  *
+FROM (
+  SELECT
+    "checked"."songplay_id",
+    "checked"."song_id"
+  FROM "songplays" AS "checked"
+  WHERE
+    (
+      (
+        "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+        AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+      )
+      AND NOT "checked"."song_id" IS NULL
+    )
+    AND NOT EXISTS(
+      SELECT
+        1
+      FROM "songs" AS "referenced"
+      WHERE
+        "referenced"."song_id" = "checked"."song_id"
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 6:
+SELECT
+  *
+FROM (
+  SELECT
+    "checked"."songplay_id",
+    "checked"."artist_id"
+  FROM "songplays" AS "checked"
+  WHERE
+    (
+      (
+        "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+        AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+      )
+      AND NOT "checked"."artist_id" IS NULL
+    )
+    AND NOT EXISTS(
+      SELECT
+        1
+      FROM "artists" AS "referenced"
+      WHERE
+        "referenced"."artist_id" = "checked"."artist_id"
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 7:
+SELECT
+  *
+FROM (
+  SELECT
+    "songplay_id",
+    "level"
   FROM "songplays"
   WHERE
-    "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-    AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-) AS "latest"
-WHERE
-  "latest"."newest" IS NULL
-  OR "latest"."newest" < CAST('2018-11-01 00:00:00' AS TIMESTAMP);
+    (
+      "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+    )
+    AND (
+      NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 8:
 SELECT
-  "sp"."songplay_id",
-  "sp"."song_id",
-  "sp"."artist_id"
-FROM "songplays" AS "sp"
-WHERE
-  "sp"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-  AND "sp"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-  AND (
-    "sp"."song_id" IS NULL
-  ) <> (
-    "sp"."artist_id" IS NULL
-  );
+  *
+FROM (
+  SELECT
+    "latest"."newest",
+    CAST('2018-11-01 00:00:00' AS TIMESTAMP) AS "bound"
+  FROM (
+    SELECT
+      MAX("start_time") AS "newest"
+    FROM "songplays"
+    WHERE
+      "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+  ) AS "latest"
+  WHERE
+    "latest"."newest" IS NULL
+    OR "latest"."newest" < CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 9:
+SELECT
+  *
+FROM (
+  SELECT
+    "sp"."songplay_id",
+    "sp"."song_id",
+    "sp"."artist_id"
+  FROM "songplays" AS "sp"
+  WHERE
+    "sp"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+    AND "sp"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+    AND (
+      "sp"."song_id" IS NULL
+    ) <> (
+      "sp"."artist_id" IS NULL
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2,
+  3
+LIMIT 5;
+-- with the checks values bound by the runner:
+INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
 
 -- step finish (finish) after check_users, check_songs, check_artists, check_time, check_accounts, check_songplays
 UPDATE "ledger"."objects" SET status = 'loaded'
@@ -1142,3 +1757,5 @@ WHERE
 DROP TABLE IF EXISTS "staging"."events_20181101";
 DROP TABLE IF EXISTS "staging"."songs_20181101";
 DROP TABLE IF EXISTS "staging"."accounts_20181101";
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);

@@ -114,6 +114,8 @@ CREATE TABLE IF NOT EXISTS "songplays" (
 );
 CREATE INDEX IF NOT EXISTS "songplays__key" ON "songplays"("songplay_id");
 CREATE INDEX IF NOT EXISTS "songplays__time" ON "songplays"("start_time");
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
 
 -- step stage_events (stage) after setup
 -- 1 object(s)
@@ -139,6 +141,75 @@ CREATE UNLOGGED TABLE "staging"."events_20181101" (
   "useragent" VARCHAR(512),
   "userid" INT
 );
+-- fed with the rows of this query, run by an in-process DuckDB:
+--   SELECT
+--     CASE
+--       WHEN STRLEN("artist") > 512
+--       THEN ERROR('artist: longer than its 512 bytes')
+--       ELSE "artist"
+--     END AS "artist",
+--     CASE
+--       WHEN STRLEN("auth") > 32
+--       THEN ERROR('auth: longer than its 32 bytes')
+--       ELSE "auth"
+--     END AS "auth",
+--     CASE
+--       WHEN STRLEN("firstName") > 128
+--       THEN ERROR('firstname: longer than its 128 bytes')
+--       ELSE "firstName"
+--     END AS "firstname",
+--     CASE
+--       WHEN STRLEN("gender") > 16
+--       THEN ERROR('gender: longer than its 16 bytes')
+--       ELSE "gender"
+--     END AS "gender",
+--     CAST(NULLIF("itemInSession", '') AS INT) AS "iteminsession",
+--     CASE
+--       WHEN STRLEN("lastName") > 128
+--       THEN ERROR('lastname: longer than its 128 bytes')
+--       ELSE "lastName"
+--     END AS "lastname",
+--     CAST(NULLIF("length", '') AS DOUBLE) AS "length",
+--     CASE
+--       WHEN STRLEN("level") > 16
+--       THEN ERROR('level: longer than its 16 bytes')
+--       ELSE "level"
+--     END AS "level",
+--     CASE
+--       WHEN STRLEN("location") > 256
+--       THEN ERROR('location: longer than its 256 bytes')
+--       ELSE "location"
+--     END AS "location",
+--     CASE
+--       WHEN STRLEN("method") > 8
+--       THEN ERROR('method: longer than its 8 bytes')
+--       ELSE "method"
+--     END AS "method",
+--     CASE
+--       WHEN STRLEN("page") > 32
+--       THEN ERROR('page: longer than its 32 bytes')
+--       ELSE "page"
+--     END AS "page",
+--     CAST(NULLIF("registration", '') AS DOUBLE) AS "registration",
+--     CAST(NULLIF("sessionId", '') AS INT) AS "sessionid",
+--     CASE
+--       WHEN STRLEN("song") > 512
+--       THEN ERROR('song: longer than its 512 bytes')
+--       ELSE "song"
+--     END AS "song",
+--     CAST(NULLIF("status", '') AS INT) AS "status",
+--     MAKE_TIMESTAMP(CAST(NULLIF("ts", '') AS BIGINT) * 1000) AS "ts",
+--     CASE
+--       WHEN STRLEN("userAgent") > 512
+--       THEN ERROR('useragent: longer than its 512 bytes')
+--       ELSE "userAgent"
+--     END AS "useragent",
+--     CAST(NULLIF("userId", '') AS INT) AS "userid"
+--   FROM READ_JSON(
+--     ['tests/fixtures/golden/log_data/2018/11/2018-11-01-events.json'],
+--     format => 'newline_delimited',
+--     columns => {'artist': 'VARCHAR', 'auth': 'VARCHAR', 'firstName': 'VARCHAR', 'gender': 'VARCHAR', 'itemInSession': 'VARCHAR', 'lastName': 'VARCHAR', 'length': 'VARCHAR', 'level': 'VARCHAR', 'location': 'VARCHAR', 'method': 'VARCHAR', 'page': 'VARCHAR', 'registration': 'VARCHAR', 'sessionId': 'VARCHAR', 'song': 'VARCHAR', 'status': 'VARCHAR', 'ts': 'VARCHAR', 'userAgent': 'VARCHAR', 'userId': 'VARCHAR'}
+--   )
 COPY "staging"."events_20181101" (
   "artist",
   "auth",
@@ -162,8 +233,31 @@ COPY "staging"."events_20181101" (
 FROM STDIN WITH (
   FORMAT csv
 );
+DELETE FROM "ledger"."rejects"
+WHERE
+  "spec" = 'sparkify'
+  AND "source" = 'events'
+  AND "interval_start" = CAST('2018-11-01 00:00:00' AS TIMESTAMP);
+-- with the rejects values bound by the runner:
+INSERT INTO "ledger"."rejects" ("spec", "interval_start", "interval_end", "source", "url", "line", "reason", "raw", "recorded_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(source)s, %(url)s, %(line)s, %(reason)s, %(raw)s, %(recorded_at)s, %(run_id)s);
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
 
 -- step stage_songs (stage) after setup
+SELECT
+  "url",
+  "version"
+FROM "ledger"."objects"
+WHERE
+  "spec" = 'sparkify'
+  AND "source" = 'songs'
+  AND "status" = 'loaded'
+  AND "table_name" IN ('songs', 'artists')
+GROUP BY
+  "url",
+  "version"
+HAVING
+  COUNT(DISTINCT "table_name") = 2;
 -- 1 object(s)
 --   tests/fixtures/golden/song_data/A/A/A/TRAAAAW128F429D538.json
 DROP TABLE IF EXISTS "staging"."songs_20181101";
@@ -179,6 +273,43 @@ CREATE UNLOGGED TABLE "staging"."songs_20181101" (
   "duration" DOUBLE PRECISION,
   "year" INT
 );
+-- fed with the rows of this query, run by an in-process DuckDB:
+--   SELECT
+--     CAST(NULLIF("num_songs", '') AS INT) AS "num_songs",
+--     CASE
+--       WHEN STRLEN("artist_id") > 32
+--       THEN ERROR('artist_id: longer than its 32 bytes')
+--       ELSE "artist_id"
+--     END AS "artist_id",
+--     CAST(NULLIF("artist_latitude", '') AS DOUBLE) AS "artist_latitude",
+--     CAST(NULLIF("artist_longitude", '') AS DOUBLE) AS "artist_longitude",
+--     CASE
+--       WHEN STRLEN("artist_location") > 512
+--       THEN ERROR('artist_location: longer than its 512 bytes')
+--       ELSE "artist_location"
+--     END AS "artist_location",
+--     CASE
+--       WHEN STRLEN("artist_name") > 512
+--       THEN ERROR('artist_name: longer than its 512 bytes')
+--       ELSE "artist_name"
+--     END AS "artist_name",
+--     CASE
+--       WHEN STRLEN("song_id") > 32
+--       THEN ERROR('song_id: longer than its 32 bytes')
+--       ELSE "song_id"
+--     END AS "song_id",
+--     CASE
+--       WHEN STRLEN("title") > 512
+--       THEN ERROR('title: longer than its 512 bytes')
+--       ELSE "title"
+--     END AS "title",
+--     CAST(NULLIF("duration", '') AS DOUBLE) AS "duration",
+--     CAST(NULLIF("year", '') AS INT) AS "year"
+--   FROM READ_JSON(
+--     ['tests/fixtures/golden/song_data/A/A/A/TRAAAAW128F429D538.json'],
+--     format => 'newline_delimited',
+--     columns => {'num_songs': 'VARCHAR', 'artist_id': 'VARCHAR', 'artist_latitude': 'VARCHAR', 'artist_longitude': 'VARCHAR', 'artist_location': 'VARCHAR', 'artist_name': 'VARCHAR', 'song_id': 'VARCHAR', 'title': 'VARCHAR', 'duration': 'VARCHAR', 'year': 'VARCHAR'}
+--   )
 COPY "staging"."songs_20181101" (
   "num_songs",
   "artist_id",
@@ -194,6 +325,23 @@ COPY "staging"."songs_20181101" (
 FROM STDIN WITH (
   FORMAT csv
 );
+DELETE FROM "ledger"."rejects"
+WHERE
+  "spec" = 'sparkify'
+  AND "source" = 'songs'
+  AND "interval_start" = CAST('2018-11-01 00:00:00' AS TIMESTAMP);
+-- with the rejects values bound by the runner:
+INSERT INTO "ledger"."rejects" ("spec", "interval_start", "interval_end", "source", "url", "line", "reason", "raw", "recorded_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(source)s, %(url)s, %(line)s, %(reason)s, %(raw)s, %(recorded_at)s, %(run_id)s);
+DELETE FROM "ledger"."objects"
+WHERE
+  "spec" = 'sparkify'
+  AND "source" = 'songs'
+  AND "interval_key" = '20181101'
+  AND "status" = 'staged';
+-- with the objects values bound by the runner:
+INSERT INTO "ledger"."objects" ("spec", "source", "table_name", "url", "version", "interval_key", "status", "recorded_at") VALUES (%(spec)s, %(source)s, %(table_name)s, %(url)s, %(version)s, %(interval_key)s, %(status)s, %(recorded_at)s);
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
 
 -- step stage_accounts (stage) after setup
 -- extract from app_db to s3://sparkify-warehouse/staging/sparkify/extracts/accounts/20181101/part-NNNN.json.gz: SELECT CAST(ROW_TO_JSON("extracted") AS TEXT) AS "line" FROM (SELECT CAST("account_id" AS INT) AS "account_id", CAST("user_id" AS INT) AS "user_id", CAST("plan" AS VARCHAR(16)) AS "plan", CAST("country" AS CHAR(2)) AS "country", CAST("created_at" AS TIMESTAMP) AS "created_at", CAST("updated_at" AS TIMESTAMP) AS "updated_at" FROM "public"."accounts" WHERE "updated_at" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP) AND "updated_at" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)) AS "extracted"
@@ -206,6 +354,27 @@ CREATE UNLOGGED TABLE "staging"."accounts_20181101" (
   "created_at" TIMESTAMP,
   "updated_at" TIMESTAMP
 );
+-- fed with the rows of this query, run by an in-process DuckDB:
+--   SELECT
+--     CAST(NULLIF("account_id", '') AS INT) AS "account_id",
+--     CAST(NULLIF("user_id", '') AS INT) AS "user_id",
+--     CASE
+--       WHEN STRLEN("plan") > 16
+--       THEN ERROR('plan: longer than its 16 bytes')
+--       ELSE "plan"
+--     END AS "plan",
+--     CASE
+--       WHEN STRLEN("country") > 2
+--       THEN ERROR('country: longer than its 2 bytes')
+--       ELSE "country"
+--     END AS "country",
+--     CAST(NULLIF("created_at", '') AS TIMESTAMP) AS "created_at",
+--     CAST(NULLIF("updated_at", '') AS TIMESTAMP) AS "updated_at"
+--   FROM READ_JSON(
+--     ['/tmp/warehouse/sparkify/20181101/accounts/000000-part-0000.json.gz'],
+--     format => 'newline_delimited',
+--     columns => {'account_id': 'VARCHAR', 'user_id': 'VARCHAR', 'plan': 'VARCHAR', 'country': 'VARCHAR', 'created_at': 'VARCHAR', 'updated_at': 'VARCHAR'}
+--   )
 COPY "staging"."accounts_20181101" (
   "account_id",
   "user_id",
@@ -217,6 +386,15 @@ COPY "staging"."accounts_20181101" (
 FROM STDIN WITH (
   FORMAT csv
 );
+DELETE FROM "ledger"."rejects"
+WHERE
+  "spec" = 'sparkify'
+  AND "source" = 'accounts'
+  AND "interval_start" = CAST('2018-11-01 00:00:00' AS TIMESTAMP);
+-- with the rejects values bound by the runner:
+INSERT INTO "ledger"."rejects" ("spec", "interval_start", "interval_end", "source", "url", "line", "reason", "raw", "recorded_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(source)s, %(url)s, %(line)s, %(reason)s, %(raw)s, %(recorded_at)s, %(run_id)s);
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
 
 -- step load_users (dimensions) after stage_events
 LOCK TABLE "users" IN SHARE ROW EXCLUSIVE MODE;
@@ -297,6 +475,8 @@ WHEN NOT MATCHED THEN INSERT ("user_id", "first_name", "last_name", "gender", "l
   "batch"."updated_at"
 );
 DROP TABLE IF EXISTS "users__batch";
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
 
 -- step load_songs (dimensions) after stage_songs
 LOCK TABLE "songs" IN SHARE ROW EXCLUSIVE MODE;
@@ -363,6 +543,8 @@ WHEN NOT MATCHED THEN INSERT ("song_id", "title", "artist_id", "year", "duration
   "batch"."duration"
 );
 DROP TABLE IF EXISTS "songs__batch";
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
 
 -- step load_artists (dimensions) after stage_songs
 LOCK TABLE "artists" IN SHARE ROW EXCLUSIVE MODE;
@@ -429,6 +611,8 @@ WHEN NOT MATCHED THEN INSERT ("artist_id", "name", "location", "latitude", "long
   "batch"."longitude"
 );
 DROP TABLE IF EXISTS "artists__batch";
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
 
 -- step load_time (dimensions) after stage_events
 LOCK TABLE "time" IN SHARE ROW EXCLUSIVE MODE;
@@ -507,6 +691,8 @@ WHEN NOT MATCHED THEN INSERT ("start_time", "hour", "day", "week", "month", "yea
   "batch"."weekday"
 );
 DROP TABLE IF EXISTS "time__batch";
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
 
 -- step load_accounts (dimensions) after stage_accounts
 LOCK TABLE "accounts" IN SHARE ROW EXCLUSIVE MODE;
@@ -585,6 +771,8 @@ WHEN NOT MATCHED THEN INSERT ("account_id", "user_id", "plan", "country", "creat
   "batch"."updated_at"
 );
 DROP TABLE IF EXISTS "accounts__batch";
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
 
 -- step load_songplays (facts) after stage_events, load_songs, load_artists
 LOCK TABLE "songplays" IN SHARE ROW EXCLUSIVE MODE;
@@ -757,95 +945,330 @@ FROM (
 WHERE
   "ranked"."_row" = 1;
 DROP TABLE IF EXISTS "songplays__batch";
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
 
 -- step check_users (checks) after load_users
 -- check 1: not_null(user_id, level)
 -- check 2: unique(user_id)
 -- check 3: accepted_values(level in 2 value(s))
 SELECT
-  "user_id",
-  "level"
-FROM "users"
-WHERE
-  "user_id" IS NULL OR "level" IS NULL;
+  0 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "user_id",
+    "level"
+  FROM "users"
+  WHERE
+    "user_id" IS NULL OR "level" IS NULL
+) AS "failing"
+UNION ALL
 SELECT
-  "user_id",
-  COUNT(*) AS "rows"
-FROM "users"
-GROUP BY
-  "user_id"
-HAVING
-  COUNT(*) > 1;
+  1 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "user_id",
+    COUNT(*) AS "rows"
+  FROM "users"
+  GROUP BY
+    "user_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+UNION ALL
 SELECT
-  "user_id",
-  "level"
-FROM "users"
-WHERE
-  NOT "level" IS NULL AND NOT "level" IN ('free', 'paid');
+  2 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "user_id",
+    "level"
+  FROM "users"
+  WHERE
+    NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+) AS "failing";
+-- only when failed 0:
+SELECT
+  *
+FROM (
+  SELECT
+    "user_id",
+    "level"
+  FROM "users"
+  WHERE
+    "user_id" IS NULL OR "level" IS NULL
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 1:
+SELECT
+  *
+FROM (
+  SELECT
+    "user_id",
+    COUNT(*) AS "rows"
+  FROM "users"
+  GROUP BY
+    "user_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 2:
+SELECT
+  *
+FROM (
+  SELECT
+    "user_id",
+    "level"
+  FROM "users"
+  WHERE
+    NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- with the checks values bound by the runner:
+INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(table_name)s, %(check_name)s, %(severity)s, %(status)s, %(failures)s, %(sample)s, %(checked_at)s, %(run_id)s);
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
 
 -- step check_songs (checks) after load_songs
 -- check 1: not_null(song_id)
 -- check 2: unique(song_id)
 SELECT
-  "song_id"
-FROM "songs"
-WHERE
-  "song_id" IS NULL;
+  0 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "song_id"
+  FROM "songs"
+  WHERE
+    "song_id" IS NULL
+) AS "failing"
+UNION ALL
 SELECT
-  "song_id",
-  COUNT(*) AS "rows"
-FROM "songs"
-GROUP BY
-  "song_id"
-HAVING
-  COUNT(*) > 1;
+  1 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "song_id",
+    COUNT(*) AS "rows"
+  FROM "songs"
+  GROUP BY
+    "song_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing";
+-- only when failed 0:
+SELECT
+  *
+FROM (
+  SELECT
+    "song_id"
+  FROM "songs"
+  WHERE
+    "song_id" IS NULL
+) AS "failing"
+ORDER BY
+  1
+LIMIT 5;
+-- only when failed 1:
+SELECT
+  *
+FROM (
+  SELECT
+    "song_id",
+    COUNT(*) AS "rows"
+  FROM "songs"
+  GROUP BY
+    "song_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- with the checks values bound by the runner:
+INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(table_name)s, %(check_name)s, %(severity)s, %(status)s, %(failures)s, %(sample)s, %(checked_at)s, %(run_id)s);
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
 
 -- step check_artists (checks) after load_artists
 -- check 1: unique(artist_id)
 SELECT
-  "artist_id",
-  COUNT(*) AS "rows"
-FROM "artists"
-GROUP BY
-  "artist_id"
-HAVING
-  COUNT(*) > 1;
+  0 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "artist_id",
+    COUNT(*) AS "rows"
+  FROM "artists"
+  GROUP BY
+    "artist_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing";
+-- only when failed 0:
+SELECT
+  *
+FROM (
+  SELECT
+    "artist_id",
+    COUNT(*) AS "rows"
+  FROM "artists"
+  GROUP BY
+    "artist_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- with the checks values bound by the runner:
+INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(table_name)s, %(check_name)s, %(severity)s, %(status)s, %(failures)s, %(sample)s, %(checked_at)s, %(run_id)s);
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
 
 -- step check_time (checks) after load_time
 -- check 1: unique(start_time)
 SELECT
-  "start_time",
-  COUNT(*) AS "rows"
-FROM "time"
-GROUP BY
-  "start_time"
-HAVING
-  COUNT(*) > 1;
+  0 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "start_time",
+    COUNT(*) AS "rows"
+  FROM "time"
+  GROUP BY
+    "start_time"
+  HAVING
+    COUNT(*) > 1
+) AS "failing";
+-- only when failed 0:
+SELECT
+  *
+FROM (
+  SELECT
+    "start_time",
+    COUNT(*) AS "rows"
+  FROM "time"
+  GROUP BY
+    "start_time"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- with the checks values bound by the runner:
+INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(table_name)s, %(check_name)s, %(severity)s, %(status)s, %(failures)s, %(sample)s, %(checked_at)s, %(run_id)s);
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
 
 -- step check_accounts (checks) after load_accounts
 -- check 1: not_null(account_id, plan)
 -- check 2: unique(account_id)
 -- check 3: accepted_values(plan in 3 value(s))
 SELECT
-  "account_id",
-  "plan"
-FROM "accounts"
-WHERE
-  "account_id" IS NULL OR "plan" IS NULL;
+  0 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "account_id",
+    "plan"
+  FROM "accounts"
+  WHERE
+    "account_id" IS NULL OR "plan" IS NULL
+) AS "failing"
+UNION ALL
 SELECT
-  "account_id",
-  COUNT(*) AS "rows"
-FROM "accounts"
-GROUP BY
-  "account_id"
-HAVING
-  COUNT(*) > 1;
+  1 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "account_id",
+    COUNT(*) AS "rows"
+  FROM "accounts"
+  GROUP BY
+    "account_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+UNION ALL
 SELECT
-  "account_id",
-  "plan"
-FROM "accounts"
-WHERE
-  NOT "plan" IS NULL AND NOT "plan" IN ('basic', 'premium', 'family');
+  2 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "account_id",
+    "plan"
+  FROM "accounts"
+  WHERE
+    NOT "plan" IS NULL AND NOT "plan" IN ('basic', 'premium', 'family')
+) AS "failing";
+-- only when failed 0:
+SELECT
+  *
+FROM (
+  SELECT
+    "account_id",
+    "plan"
+  FROM "accounts"
+  WHERE
+    "account_id" IS NULL OR "plan" IS NULL
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 1:
+SELECT
+  *
+FROM (
+  SELECT
+    "account_id",
+    COUNT(*) AS "rows"
+  FROM "accounts"
+  GROUP BY
+    "account_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 2:
+SELECT
+  *
+FROM (
+  SELECT
+    "account_id",
+    "plan"
+  FROM "accounts"
+  WHERE
+    NOT "plan" IS NULL AND NOT "plan" IN ('basic', 'premium', 'family')
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- with the checks values bound by the runner:
+INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(table_name)s, %(check_name)s, %(severity)s, %(status)s, %(failures)s, %(sample)s, %(checked_at)s, %(run_id)s);
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
 
 -- step check_songplays (checks) after load_songplays, load_users, load_songs, load_artists
 -- check 1: row_count(min=1)
@@ -859,165 +1282,486 @@ WHERE
 -- check 9: freshness(start_time within 1d)
 -- check 10: sql(plays_match_song_and_artist)
 SELECT
-  "counted"."rows"
+  table_name
+FROM information_schema.tables
+WHERE
+  table_schema = 'staging' AND table_name IN ('events_20181101');
+SELECT
+  0 AS "check",
+  COUNT(*) AS "failures"
 FROM (
   SELECT
+    "counted"."rows"
+  FROM (
+    SELECT
+      COUNT(*) AS "rows"
+    FROM "songplays"
+    WHERE
+      "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+  ) AS "counted"
+  WHERE
+    "counted"."rows" < 1
+) AS "failing"
+UNION ALL
+SELECT
+  2 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "songplay_id",
+    "start_time",
+    "user_id",
+    "level",
+    "session_id"
+  FROM "songplays"
+  WHERE
+    (
+      "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+    )
+    AND (
+      "songplay_id" IS NULL
+      OR "start_time" IS NULL
+      OR "user_id" IS NULL
+      OR "level" IS NULL
+      OR "session_id" IS NULL
+    )
+) AS "failing"
+UNION ALL
+SELECT
+  3 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "songplay_id",
     COUNT(*) AS "rows"
   FROM "songplays"
   WHERE
     "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
     AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-) AS "counted"
-WHERE
-  "counted"."rows" < 1;
+  GROUP BY
+    "songplay_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+UNION ALL
 SELECT
-  "counted"."rows",
-  "staged"."rows" AS "staged"
+  4 AS "check",
+  COUNT(*) AS "failures"
 FROM (
   SELECT
+    "checked"."songplay_id",
+    "checked"."user_id"
+  FROM "songplays" AS "checked"
+  WHERE
+    (
+      (
+        "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+        AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+      )
+      AND NOT "checked"."user_id" IS NULL
+    )
+    AND NOT EXISTS(
+      SELECT
+        1
+      FROM "users" AS "referenced"
+      WHERE
+        "referenced"."user_id" = "checked"."user_id"
+    )
+) AS "failing"
+UNION ALL
+SELECT
+  5 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "checked"."songplay_id",
+    "checked"."song_id"
+  FROM "songplays" AS "checked"
+  WHERE
+    (
+      (
+        "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+        AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+      )
+      AND NOT "checked"."song_id" IS NULL
+    )
+    AND NOT EXISTS(
+      SELECT
+        1
+      FROM "songs" AS "referenced"
+      WHERE
+        "referenced"."song_id" = "checked"."song_id"
+    )
+) AS "failing"
+UNION ALL
+SELECT
+  6 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "checked"."songplay_id",
+    "checked"."artist_id"
+  FROM "songplays" AS "checked"
+  WHERE
+    (
+      (
+        "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+        AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+      )
+      AND NOT "checked"."artist_id" IS NULL
+    )
+    AND NOT EXISTS(
+      SELECT
+        1
+      FROM "artists" AS "referenced"
+      WHERE
+        "referenced"."artist_id" = "checked"."artist_id"
+    )
+) AS "failing"
+UNION ALL
+SELECT
+  7 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "songplay_id",
+    "level"
+  FROM "songplays"
+  WHERE
+    (
+      "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+    )
+    AND (
+      NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+    )
+) AS "failing"
+UNION ALL
+SELECT
+  8 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "latest"."newest",
+    CAST('2018-11-01 00:00:00' AS TIMESTAMP) AS "bound"
+  FROM (
+    SELECT
+      MAX("start_time") AS "newest"
+    FROM "songplays"
+    WHERE
+      "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+  ) AS "latest"
+  WHERE
+    "latest"."newest" IS NULL
+    OR "latest"."newest" < CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+) AS "failing"
+UNION ALL
+SELECT
+  9 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "sp"."songplay_id",
+    "sp"."song_id",
+    "sp"."artist_id"
+  FROM "songplays" AS "sp"
+  WHERE
+    "sp"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+    AND "sp"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+    AND (
+      "sp"."song_id" IS NULL
+    ) <> (
+      "sp"."artist_id" IS NULL
+    )
+) AS "failing";
+-- only when present events_20181101:
+SELECT
+  1 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "counted"."rows",
+    "staged"."rows" AS "staged"
+  FROM (
+    SELECT
+      COUNT(*) AS "rows"
+    FROM "songplays"
+    WHERE
+      "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+  ) AS "counted"
+  CROSS JOIN (
+    SELECT
+      COUNT(*) AS "rows"
+    FROM "staging"."events_20181101"
+    WHERE
+      "page" = 'NextSong'
+  ) AS "staged"
+  WHERE
+    ABS("counted"."rows" - "staged"."rows") > (
+      "staged"."rows" * 0.0
+    )
+) AS "failing";
+-- only when failed 0:
+SELECT
+  *
+FROM (
+  SELECT
+    "counted"."rows"
+  FROM (
+    SELECT
+      COUNT(*) AS "rows"
+    FROM "songplays"
+    WHERE
+      "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+  ) AS "counted"
+  WHERE
+    "counted"."rows" < 1
+) AS "failing"
+ORDER BY
+  1
+LIMIT 5;
+-- only when failed 1:
+SELECT
+  *
+FROM (
+  SELECT
+    "counted"."rows",
+    "staged"."rows" AS "staged"
+  FROM (
+    SELECT
+      COUNT(*) AS "rows"
+    FROM "songplays"
+    WHERE
+      "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+  ) AS "counted"
+  CROSS JOIN (
+    SELECT
+      COUNT(*) AS "rows"
+    FROM "staging"."events_20181101"
+    WHERE
+      "page" = 'NextSong'
+  ) AS "staged"
+  WHERE
+    ABS("counted"."rows" - "staged"."rows") > (
+      "staged"."rows" * 0.0
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 2:
+SELECT
+  *
+FROM (
+  SELECT
+    "songplay_id",
+    "start_time",
+    "user_id",
+    "level",
+    "session_id"
+  FROM "songplays"
+  WHERE
+    (
+      "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+    )
+    AND (
+      "songplay_id" IS NULL
+      OR "start_time" IS NULL
+      OR "user_id" IS NULL
+      OR "level" IS NULL
+      OR "session_id" IS NULL
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2,
+  3,
+  4,
+  5
+LIMIT 5;
+-- only when failed 3:
+SELECT
+  *
+FROM (
+  SELECT
+    "songplay_id",
     COUNT(*) AS "rows"
   FROM "songplays"
   WHERE
     "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
     AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-) AS "counted"
-CROSS JOIN (
-  SELECT
-    COUNT(*) AS "rows"
-  FROM "staging"."events_20181101"
-  WHERE
-    "page" = 'NextSong'
-) AS "staged"
-WHERE
-  ABS("counted"."rows" - "staged"."rows") > (
-    "staged"."rows" * 0.0
-  );
+  GROUP BY
+    "songplay_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 4:
 SELECT
-  "songplay_id",
-  "start_time",
-  "user_id",
-  "level",
-  "session_id"
-FROM "songplays"
-WHERE
-  (
-    "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-    AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-  )
-  AND (
-    "songplay_id" IS NULL
-    OR "start_time" IS NULL
-    OR "user_id" IS NULL
-    OR "level" IS NULL
-    OR "session_id" IS NULL
-  );
-SELECT
-  "songplay_id",
-  COUNT(*) AS "rows"
-FROM "songplays"
-WHERE
-  "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-  AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-GROUP BY
-  "songplay_id"
-HAVING
-  COUNT(*) > 1;
-SELECT
-  "checked"."songplay_id",
-  "checked"."user_id"
-FROM "songplays" AS "checked"
-WHERE
-  (
-    (
-      "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-      AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-    )
-    AND NOT "checked"."user_id" IS NULL
-  )
-  AND NOT EXISTS(
-    SELECT
-      1
-    FROM "users" AS "referenced"
-    WHERE
-      "referenced"."user_id" = "checked"."user_id"
-  );
-SELECT
-  "checked"."songplay_id",
-  "checked"."song_id"
-FROM "songplays" AS "checked"
-WHERE
-  (
-    (
-      "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-      AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-    )
-    AND NOT "checked"."song_id" IS NULL
-  )
-  AND NOT EXISTS(
-    SELECT
-      1
-    FROM "songs" AS "referenced"
-    WHERE
-      "referenced"."song_id" = "checked"."song_id"
-  );
-SELECT
-  "checked"."songplay_id",
-  "checked"."artist_id"
-FROM "songplays" AS "checked"
-WHERE
-  (
-    (
-      "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-      AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-    )
-    AND NOT "checked"."artist_id" IS NULL
-  )
-  AND NOT EXISTS(
-    SELECT
-      1
-    FROM "artists" AS "referenced"
-    WHERE
-      "referenced"."artist_id" = "checked"."artist_id"
-  );
-SELECT
-  "songplay_id",
-  "level"
-FROM "songplays"
-WHERE
-  (
-    "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-    AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-  )
-  AND (
-    NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
-  );
-SELECT
-  "latest"."newest",
-  CAST('2018-11-01 00:00:00' AS TIMESTAMP) AS "bound"
+  *
 FROM (
   SELECT
-    MAX("start_time") AS "newest"
+    "checked"."songplay_id",
+    "checked"."user_id"
+  FROM "songplays" AS "checked"
+  WHERE
+    (
+      (
+        "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+        AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+      )
+      AND NOT "checked"."user_id" IS NULL
+    )
+    AND NOT EXISTS(
+      SELECT
+        1
+      FROM "users" AS "referenced"
+      WHERE
+        "referenced"."user_id" = "checked"."user_id"
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 5:
+SELECT
+  *
+FROM (
+  SELECT
+    "checked"."songplay_id",
+    "checked"."song_id"
+  FROM "songplays" AS "checked"
+  WHERE
+    (
+      (
+        "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+        AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+      )
+      AND NOT "checked"."song_id" IS NULL
+    )
+    AND NOT EXISTS(
+      SELECT
+        1
+      FROM "songs" AS "referenced"
+      WHERE
+        "referenced"."song_id" = "checked"."song_id"
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 6:
+SELECT
+  *
+FROM (
+  SELECT
+    "checked"."songplay_id",
+    "checked"."artist_id"
+  FROM "songplays" AS "checked"
+  WHERE
+    (
+      (
+        "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+        AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+      )
+      AND NOT "checked"."artist_id" IS NULL
+    )
+    AND NOT EXISTS(
+      SELECT
+        1
+      FROM "artists" AS "referenced"
+      WHERE
+        "referenced"."artist_id" = "checked"."artist_id"
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 7:
+SELECT
+  *
+FROM (
+  SELECT
+    "songplay_id",
+    "level"
   FROM "songplays"
   WHERE
-    "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-    AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-) AS "latest"
-WHERE
-  "latest"."newest" IS NULL
-  OR "latest"."newest" < CAST('2018-11-01 00:00:00' AS TIMESTAMP);
+    (
+      "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+    )
+    AND (
+      NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 8:
 SELECT
-  "sp"."songplay_id",
-  "sp"."song_id",
-  "sp"."artist_id"
-FROM "songplays" AS "sp"
-WHERE
-  "sp"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-  AND "sp"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-  AND (
-    "sp"."song_id" IS NULL
-  ) <> (
-    "sp"."artist_id" IS NULL
-  );
+  *
+FROM (
+  SELECT
+    "latest"."newest",
+    CAST('2018-11-01 00:00:00' AS TIMESTAMP) AS "bound"
+  FROM (
+    SELECT
+      MAX("start_time") AS "newest"
+    FROM "songplays"
+    WHERE
+      "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+  ) AS "latest"
+  WHERE
+    "latest"."newest" IS NULL
+    OR "latest"."newest" < CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 9:
+SELECT
+  *
+FROM (
+  SELECT
+    "sp"."songplay_id",
+    "sp"."song_id",
+    "sp"."artist_id"
+  FROM "songplays" AS "sp"
+  WHERE
+    "sp"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+    AND "sp"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+    AND (
+      "sp"."song_id" IS NULL
+    ) <> (
+      "sp"."artist_id" IS NULL
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2,
+  3
+LIMIT 5;
+-- with the checks values bound by the runner:
+INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(table_name)s, %(check_name)s, %(severity)s, %(status)s, %(failures)s, %(sample)s, %(checked_at)s, %(run_id)s);
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
 
 -- step finish (finish) after check_users, check_songs, check_artists, check_time, check_accounts, check_songplays
 UPDATE "ledger"."objects" SET status = 'loaded'
@@ -1026,3 +1770,5 @@ WHERE
 DROP TABLE IF EXISTS "staging"."events_20181101";
 DROP TABLE IF EXISTS "staging"."songs_20181101";
 DROP TABLE IF EXISTS "staging"."accounts_20181101";
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);

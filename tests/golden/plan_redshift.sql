@@ -126,6 +126,8 @@ CREATE TABLE IF NOT EXISTS "songplays" (
 DISTSTYLE KEY
 DISTKEY("user_id")
 COMPOUND SORTKEY("start_time");
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
 
 -- step stage_events (stage) after setup
 -- 1 object(s)
@@ -151,6 +153,15 @@ CREATE TABLE "staging"."events_20181101" (
   "useragent" VARCHAR(512),
   "userid" INTEGER
 );
+-- write s3://sparkify-staging/runs/sparkify/manifests/events/20181101.manifest:
+--   {
+--    "entries": [
+--     {
+--      "url": "s3://sparkify-raw/log_data/2018/11/2018-11-01-events.json",
+--      "mandatory": true
+--     }
+--    ]
+--   }
 COPY "staging"."events_20181101" (
   "artist",
   "auth",
@@ -178,8 +189,33 @@ TIMEFORMAT 'epochmillisecs'
 COMPUPDATE OFF
 STATUPDATE OFF
 MANIFEST;
+SELECT
+  PG_LAST_COPY_COUNT() AS "staged";
+DELETE FROM "ledger"."rejects"
+WHERE
+  "spec" = 'sparkify'
+  AND "source" = 'events'
+  AND "interval_start" = CAST('2018-11-01 00:00:00' AS TIMESTAMP);
+-- with the rejects values bound by the runner:
+INSERT INTO "ledger"."rejects" ("spec", "interval_start", "interval_end", "source", "url", "line", "reason", "raw", "recorded_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(source)s, %(url)s, %(line)s, %(reason)s, %(raw)s, %(recorded_at)s, %(run_id)s);
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
 
 -- step stage_songs (stage) after setup
+SELECT
+  "url",
+  "version"
+FROM "ledger"."objects"
+WHERE
+  "spec" = 'sparkify'
+  AND "source" = 'songs'
+  AND "status" = 'loaded'
+  AND "table_name" IN ('songs', 'artists')
+GROUP BY
+  "url",
+  "version"
+HAVING
+  COUNT(DISTINCT "table_name") = 2;
 -- 1 object(s)
 --   s3://sparkify-raw/song_data/A/A/A/TRAAAAW128F429D538.json
 DROP TABLE IF EXISTS "staging"."songs_20181101";
@@ -195,6 +231,15 @@ CREATE TABLE "staging"."songs_20181101" (
   "duration" DOUBLE PRECISION,
   "year" INTEGER
 );
+-- write s3://sparkify-staging/runs/sparkify/manifests/songs/20181101.manifest:
+--   {
+--    "entries": [
+--     {
+--      "url": "s3://sparkify-raw/song_data/A/A/A/TRAAAAW128F429D538.json",
+--      "mandatory": true
+--     }
+--    ]
+--   }
 COPY "staging"."songs_20181101" (
   "num_songs",
   "artist_id",
@@ -214,6 +259,25 @@ TIMEFORMAT 'auto'
 COMPUPDATE OFF
 STATUPDATE OFF
 MANIFEST;
+SELECT
+  PG_LAST_COPY_COUNT() AS "staged";
+DELETE FROM "ledger"."rejects"
+WHERE
+  "spec" = 'sparkify'
+  AND "source" = 'songs'
+  AND "interval_start" = CAST('2018-11-01 00:00:00' AS TIMESTAMP);
+-- with the rejects values bound by the runner:
+INSERT INTO "ledger"."rejects" ("spec", "interval_start", "interval_end", "source", "url", "line", "reason", "raw", "recorded_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(source)s, %(url)s, %(line)s, %(reason)s, %(raw)s, %(recorded_at)s, %(run_id)s);
+DELETE FROM "ledger"."objects"
+WHERE
+  "spec" = 'sparkify'
+  AND "source" = 'songs'
+  AND "interval_key" = '20181101'
+  AND "status" = 'staged';
+-- with the objects values bound by the runner:
+INSERT INTO "ledger"."objects" ("spec", "source", "table_name", "url", "version", "interval_key", "status", "recorded_at") VALUES (%(spec)s, %(source)s, %(table_name)s, %(url)s, %(version)s, %(interval_key)s, %(status)s, %(recorded_at)s);
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
 
 -- step load_users (dimensions) after stage_events
 LOCK "users";
@@ -294,6 +358,8 @@ WHEN NOT MATCHED THEN INSERT ("user_id", "first_name", "last_name", "gender", "l
   "batch"."updated_at"
 );
 DROP TABLE IF EXISTS "users__batch";
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
 
 -- step load_songs (dimensions) after stage_songs
 LOCK "songs";
@@ -360,6 +426,8 @@ WHEN NOT MATCHED THEN INSERT ("song_id", "title", "artist_id", "year", "duration
   "batch"."duration"
 );
 DROP TABLE IF EXISTS "songs__batch";
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
 
 -- step load_artists (dimensions) after stage_songs
 LOCK "artists";
@@ -426,6 +494,8 @@ WHEN NOT MATCHED THEN INSERT ("artist_id", "name", "location", "latitude", "long
   "batch"."longitude"
 );
 DROP TABLE IF EXISTS "artists__batch";
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
 
 -- step load_time (dimensions) after stage_events
 LOCK "time";
@@ -504,6 +574,8 @@ WHEN NOT MATCHED THEN INSERT ("start_time", "hour", "day", "week", "month", "yea
   "batch"."weekday"
 );
 DROP TABLE IF EXISTS "time__batch";
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
 
 -- step load_songplays (facts) after stage_events, load_songs, load_artists
 LOCK "songplays";
@@ -676,70 +748,237 @@ FROM (
 WHERE
   "ranked"."_row" = 1;
 DROP TABLE IF EXISTS "songplays__batch";
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
 
 -- step check_users (checks) after load_users
 -- check 1: not_null(user_id, level)
 -- check 2: unique(user_id)
 -- check 3: accepted_values(level in 2 value(s))
 SELECT
-  "user_id",
-  "level"
-FROM "users"
-WHERE
-  "user_id" IS NULL OR "level" IS NULL;
+  0 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "user_id",
+    "level"
+  FROM "users"
+  WHERE
+    "user_id" IS NULL OR "level" IS NULL
+) AS "failing"
+UNION ALL
 SELECT
-  "user_id",
-  COUNT(*) AS "rows"
-FROM "users"
-GROUP BY
-  "user_id"
-HAVING
-  COUNT(*) > 1;
+  1 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "user_id",
+    COUNT(*) AS "rows"
+  FROM "users"
+  GROUP BY
+    "user_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+UNION ALL
 SELECT
-  "user_id",
-  "level"
-FROM "users"
-WHERE
-  NOT "level" IS NULL AND NOT "level" IN ('free', 'paid');
+  2 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "user_id",
+    "level"
+  FROM "users"
+  WHERE
+    NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+) AS "failing";
+-- only when failed 0:
+SELECT
+  *
+FROM (
+  SELECT
+    "user_id",
+    "level"
+  FROM "users"
+  WHERE
+    "user_id" IS NULL OR "level" IS NULL
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 1:
+SELECT
+  *
+FROM (
+  SELECT
+    "user_id",
+    COUNT(*) AS "rows"
+  FROM "users"
+  GROUP BY
+    "user_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 2:
+SELECT
+  *
+FROM (
+  SELECT
+    "user_id",
+    "level"
+  FROM "users"
+  WHERE
+    NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- with the checks values bound by the runner:
+INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(table_name)s, %(check_name)s, %(severity)s, %(status)s, %(failures)s, %(sample)s, %(checked_at)s, %(run_id)s);
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
 
 -- step check_songs (checks) after load_songs
 -- check 1: not_null(song_id)
 -- check 2: unique(song_id)
 SELECT
-  "song_id"
-FROM "songs"
-WHERE
-  "song_id" IS NULL;
+  0 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "song_id"
+  FROM "songs"
+  WHERE
+    "song_id" IS NULL
+) AS "failing"
+UNION ALL
 SELECT
-  "song_id",
-  COUNT(*) AS "rows"
-FROM "songs"
-GROUP BY
-  "song_id"
-HAVING
-  COUNT(*) > 1;
+  1 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "song_id",
+    COUNT(*) AS "rows"
+  FROM "songs"
+  GROUP BY
+    "song_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing";
+-- only when failed 0:
+SELECT
+  *
+FROM (
+  SELECT
+    "song_id"
+  FROM "songs"
+  WHERE
+    "song_id" IS NULL
+) AS "failing"
+ORDER BY
+  1
+LIMIT 5;
+-- only when failed 1:
+SELECT
+  *
+FROM (
+  SELECT
+    "song_id",
+    COUNT(*) AS "rows"
+  FROM "songs"
+  GROUP BY
+    "song_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- with the checks values bound by the runner:
+INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(table_name)s, %(check_name)s, %(severity)s, %(status)s, %(failures)s, %(sample)s, %(checked_at)s, %(run_id)s);
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
 
 -- step check_artists (checks) after load_artists
 -- check 1: unique(artist_id)
 SELECT
-  "artist_id",
-  COUNT(*) AS "rows"
-FROM "artists"
-GROUP BY
-  "artist_id"
-HAVING
-  COUNT(*) > 1;
+  0 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "artist_id",
+    COUNT(*) AS "rows"
+  FROM "artists"
+  GROUP BY
+    "artist_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing";
+-- only when failed 0:
+SELECT
+  *
+FROM (
+  SELECT
+    "artist_id",
+    COUNT(*) AS "rows"
+  FROM "artists"
+  GROUP BY
+    "artist_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- with the checks values bound by the runner:
+INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(table_name)s, %(check_name)s, %(severity)s, %(status)s, %(failures)s, %(sample)s, %(checked_at)s, %(run_id)s);
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
 
 -- step check_time (checks) after load_time
 -- check 1: unique(start_time)
 SELECT
-  "start_time",
-  COUNT(*) AS "rows"
-FROM "time"
-GROUP BY
-  "start_time"
-HAVING
-  COUNT(*) > 1;
+  0 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "start_time",
+    COUNT(*) AS "rows"
+  FROM "time"
+  GROUP BY
+    "start_time"
+  HAVING
+    COUNT(*) > 1
+) AS "failing";
+-- only when failed 0:
+SELECT
+  *
+FROM (
+  SELECT
+    "start_time",
+    COUNT(*) AS "rows"
+  FROM "time"
+  GROUP BY
+    "start_time"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- with the checks values bound by the runner:
+INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(table_name)s, %(check_name)s, %(severity)s, %(status)s, %(failures)s, %(sample)s, %(checked_at)s, %(run_id)s);
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
 
 -- step check_songplays (checks) after load_songplays, load_users, load_songs, load_artists
 -- check 1: row_count(min=1)
@@ -753,165 +992,486 @@ HAVING
 -- check 9: freshness(start_time within 1d)
 -- check 10: sql(plays_match_song_and_artist)
 SELECT
-  "counted"."rows"
+  table_name
+FROM information_schema.tables
+WHERE
+  table_schema = 'staging' AND table_name IN ('events_20181101');
+SELECT
+  0 AS "check",
+  COUNT(*) AS "failures"
 FROM (
   SELECT
+    "counted"."rows"
+  FROM (
+    SELECT
+      COUNT(*) AS "rows"
+    FROM "songplays"
+    WHERE
+      "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+  ) AS "counted"
+  WHERE
+    "counted"."rows" < 1
+) AS "failing"
+UNION ALL
+SELECT
+  2 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "songplay_id",
+    "start_time",
+    "user_id",
+    "level",
+    "session_id"
+  FROM "songplays"
+  WHERE
+    (
+      "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+    )
+    AND (
+      "songplay_id" IS NULL
+      OR "start_time" IS NULL
+      OR "user_id" IS NULL
+      OR "level" IS NULL
+      OR "session_id" IS NULL
+    )
+) AS "failing"
+UNION ALL
+SELECT
+  3 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "songplay_id",
     COUNT(*) AS "rows"
   FROM "songplays"
   WHERE
     "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
     AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-) AS "counted"
-WHERE
-  "counted"."rows" < 1;
+  GROUP BY
+    "songplay_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+UNION ALL
 SELECT
-  "counted"."rows",
-  "staged"."rows" AS "staged"
+  4 AS "check",
+  COUNT(*) AS "failures"
 FROM (
   SELECT
+    "checked"."songplay_id",
+    "checked"."user_id"
+  FROM "songplays" AS "checked"
+  WHERE
+    (
+      (
+        "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+        AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+      )
+      AND NOT "checked"."user_id" IS NULL
+    )
+    AND NOT EXISTS(
+      SELECT
+        1
+      FROM "users" AS "referenced"
+      WHERE
+        "referenced"."user_id" = "checked"."user_id"
+    )
+) AS "failing"
+UNION ALL
+SELECT
+  5 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "checked"."songplay_id",
+    "checked"."song_id"
+  FROM "songplays" AS "checked"
+  WHERE
+    (
+      (
+        "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+        AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+      )
+      AND NOT "checked"."song_id" IS NULL
+    )
+    AND NOT EXISTS(
+      SELECT
+        1
+      FROM "songs" AS "referenced"
+      WHERE
+        "referenced"."song_id" = "checked"."song_id"
+    )
+) AS "failing"
+UNION ALL
+SELECT
+  6 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "checked"."songplay_id",
+    "checked"."artist_id"
+  FROM "songplays" AS "checked"
+  WHERE
+    (
+      (
+        "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+        AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+      )
+      AND NOT "checked"."artist_id" IS NULL
+    )
+    AND NOT EXISTS(
+      SELECT
+        1
+      FROM "artists" AS "referenced"
+      WHERE
+        "referenced"."artist_id" = "checked"."artist_id"
+    )
+) AS "failing"
+UNION ALL
+SELECT
+  7 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "songplay_id",
+    "level"
+  FROM "songplays"
+  WHERE
+    (
+      "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+    )
+    AND (
+      NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+    )
+) AS "failing"
+UNION ALL
+SELECT
+  8 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "latest"."newest",
+    CAST('2018-11-01 00:00:00' AS TIMESTAMP) AS "bound"
+  FROM (
+    SELECT
+      MAX("start_time") AS "newest"
+    FROM "songplays"
+    WHERE
+      "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+  ) AS "latest"
+  WHERE
+    "latest"."newest" IS NULL
+    OR "latest"."newest" < CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+) AS "failing"
+UNION ALL
+SELECT
+  9 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "sp"."songplay_id",
+    "sp"."song_id",
+    "sp"."artist_id"
+  FROM "songplays" AS "sp"
+  WHERE
+    "sp"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+    AND "sp"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+    AND (
+      "sp"."song_id" IS NULL
+    ) <> (
+      "sp"."artist_id" IS NULL
+    )
+) AS "failing";
+-- only when present events_20181101:
+SELECT
+  1 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "counted"."rows",
+    "staged"."rows" AS "staged"
+  FROM (
+    SELECT
+      COUNT(*) AS "rows"
+    FROM "songplays"
+    WHERE
+      "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+  ) AS "counted"
+  CROSS JOIN (
+    SELECT
+      COUNT(*) AS "rows"
+    FROM "staging"."events_20181101"
+    WHERE
+      "page" = 'NextSong'
+  ) AS "staged"
+  WHERE
+    ABS("counted"."rows" - "staged"."rows") > (
+      "staged"."rows" * 0.0
+    )
+) AS "failing";
+-- only when failed 0:
+SELECT
+  *
+FROM (
+  SELECT
+    "counted"."rows"
+  FROM (
+    SELECT
+      COUNT(*) AS "rows"
+    FROM "songplays"
+    WHERE
+      "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+  ) AS "counted"
+  WHERE
+    "counted"."rows" < 1
+) AS "failing"
+ORDER BY
+  1
+LIMIT 5;
+-- only when failed 1:
+SELECT
+  *
+FROM (
+  SELECT
+    "counted"."rows",
+    "staged"."rows" AS "staged"
+  FROM (
+    SELECT
+      COUNT(*) AS "rows"
+    FROM "songplays"
+    WHERE
+      "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+  ) AS "counted"
+  CROSS JOIN (
+    SELECT
+      COUNT(*) AS "rows"
+    FROM "staging"."events_20181101"
+    WHERE
+      "page" = 'NextSong'
+  ) AS "staged"
+  WHERE
+    ABS("counted"."rows" - "staged"."rows") > (
+      "staged"."rows" * 0.0
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 2:
+SELECT
+  *
+FROM (
+  SELECT
+    "songplay_id",
+    "start_time",
+    "user_id",
+    "level",
+    "session_id"
+  FROM "songplays"
+  WHERE
+    (
+      "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+    )
+    AND (
+      "songplay_id" IS NULL
+      OR "start_time" IS NULL
+      OR "user_id" IS NULL
+      OR "level" IS NULL
+      OR "session_id" IS NULL
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2,
+  3,
+  4,
+  5
+LIMIT 5;
+-- only when failed 3:
+SELECT
+  *
+FROM (
+  SELECT
+    "songplay_id",
     COUNT(*) AS "rows"
   FROM "songplays"
   WHERE
     "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
     AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-) AS "counted"
-CROSS JOIN (
-  SELECT
-    COUNT(*) AS "rows"
-  FROM "staging"."events_20181101"
-  WHERE
-    "page" = 'NextSong'
-) AS "staged"
-WHERE
-  ABS("counted"."rows" - "staged"."rows") > (
-    "staged"."rows" * 0.0
-  );
+  GROUP BY
+    "songplay_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 4:
 SELECT
-  "songplay_id",
-  "start_time",
-  "user_id",
-  "level",
-  "session_id"
-FROM "songplays"
-WHERE
-  (
-    "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-    AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-  )
-  AND (
-    "songplay_id" IS NULL
-    OR "start_time" IS NULL
-    OR "user_id" IS NULL
-    OR "level" IS NULL
-    OR "session_id" IS NULL
-  );
-SELECT
-  "songplay_id",
-  COUNT(*) AS "rows"
-FROM "songplays"
-WHERE
-  "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-  AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-GROUP BY
-  "songplay_id"
-HAVING
-  COUNT(*) > 1;
-SELECT
-  "checked"."songplay_id",
-  "checked"."user_id"
-FROM "songplays" AS "checked"
-WHERE
-  (
-    (
-      "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-      AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-    )
-    AND NOT "checked"."user_id" IS NULL
-  )
-  AND NOT EXISTS(
-    SELECT
-      1
-    FROM "users" AS "referenced"
-    WHERE
-      "referenced"."user_id" = "checked"."user_id"
-  );
-SELECT
-  "checked"."songplay_id",
-  "checked"."song_id"
-FROM "songplays" AS "checked"
-WHERE
-  (
-    (
-      "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-      AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-    )
-    AND NOT "checked"."song_id" IS NULL
-  )
-  AND NOT EXISTS(
-    SELECT
-      1
-    FROM "songs" AS "referenced"
-    WHERE
-      "referenced"."song_id" = "checked"."song_id"
-  );
-SELECT
-  "checked"."songplay_id",
-  "checked"."artist_id"
-FROM "songplays" AS "checked"
-WHERE
-  (
-    (
-      "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-      AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-    )
-    AND NOT "checked"."artist_id" IS NULL
-  )
-  AND NOT EXISTS(
-    SELECT
-      1
-    FROM "artists" AS "referenced"
-    WHERE
-      "referenced"."artist_id" = "checked"."artist_id"
-  );
-SELECT
-  "songplay_id",
-  "level"
-FROM "songplays"
-WHERE
-  (
-    "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-    AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-  )
-  AND (
-    NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
-  );
-SELECT
-  "latest"."newest",
-  CAST('2018-11-01 00:00:00' AS TIMESTAMP) AS "bound"
+  *
 FROM (
   SELECT
-    MAX("start_time") AS "newest"
+    "checked"."songplay_id",
+    "checked"."user_id"
+  FROM "songplays" AS "checked"
+  WHERE
+    (
+      (
+        "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+        AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+      )
+      AND NOT "checked"."user_id" IS NULL
+    )
+    AND NOT EXISTS(
+      SELECT
+        1
+      FROM "users" AS "referenced"
+      WHERE
+        "referenced"."user_id" = "checked"."user_id"
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 5:
+SELECT
+  *
+FROM (
+  SELECT
+    "checked"."songplay_id",
+    "checked"."song_id"
+  FROM "songplays" AS "checked"
+  WHERE
+    (
+      (
+        "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+        AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+      )
+      AND NOT "checked"."song_id" IS NULL
+    )
+    AND NOT EXISTS(
+      SELECT
+        1
+      FROM "songs" AS "referenced"
+      WHERE
+        "referenced"."song_id" = "checked"."song_id"
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 6:
+SELECT
+  *
+FROM (
+  SELECT
+    "checked"."songplay_id",
+    "checked"."artist_id"
+  FROM "songplays" AS "checked"
+  WHERE
+    (
+      (
+        "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+        AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+      )
+      AND NOT "checked"."artist_id" IS NULL
+    )
+    AND NOT EXISTS(
+      SELECT
+        1
+      FROM "artists" AS "referenced"
+      WHERE
+        "referenced"."artist_id" = "checked"."artist_id"
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 7:
+SELECT
+  *
+FROM (
+  SELECT
+    "songplay_id",
+    "level"
   FROM "songplays"
   WHERE
-    "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-    AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-) AS "latest"
-WHERE
-  "latest"."newest" IS NULL
-  OR "latest"."newest" < CAST('2018-11-01 00:00:00' AS TIMESTAMP);
+    (
+      "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+    )
+    AND (
+      NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 8:
 SELECT
-  "sp"."songplay_id",
-  "sp"."song_id",
-  "sp"."artist_id"
-FROM "songplays" AS "sp"
-WHERE
-  "sp"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-  AND "sp"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-  AND (
-    "sp"."song_id" IS NULL
-  ) <> (
-    "sp"."artist_id" IS NULL
-  );
+  *
+FROM (
+  SELECT
+    "latest"."newest",
+    CAST('2018-11-01 00:00:00' AS TIMESTAMP) AS "bound"
+  FROM (
+    SELECT
+      MAX("start_time") AS "newest"
+    FROM "songplays"
+    WHERE
+      "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+      AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+  ) AS "latest"
+  WHERE
+    "latest"."newest" IS NULL
+    OR "latest"."newest" < CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 9:
+SELECT
+  *
+FROM (
+  SELECT
+    "sp"."songplay_id",
+    "sp"."song_id",
+    "sp"."artist_id"
+  FROM "songplays" AS "sp"
+  WHERE
+    "sp"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+    AND "sp"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+    AND (
+      "sp"."song_id" IS NULL
+    ) <> (
+      "sp"."artist_id" IS NULL
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2,
+  3
+LIMIT 5;
+-- with the checks values bound by the runner:
+INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(table_name)s, %(check_name)s, %(severity)s, %(status)s, %(failures)s, %(sample)s, %(checked_at)s, %(run_id)s);
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
 
 -- step finish (finish) after check_users, check_songs, check_artists, check_time, check_songplays
 UPDATE "ledger"."objects" SET status = 'loaded'
@@ -919,3 +1479,5 @@ WHERE
   "spec" = 'sparkify' AND "interval_key" = '20181101' AND "status" = 'staged';
 DROP TABLE IF EXISTS "staging"."events_20181101";
 DROP TABLE IF EXISTS "staging"."songs_20181101";
+-- with the step values bound by the runner:
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);

@@ -12,9 +12,7 @@ import gzip
 import itertools
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from sqlglot import exp, parse_one
 
@@ -23,16 +21,14 @@ from warehouse.sources.objects import ObjectStore, SourceObject
 from warehouse.spec import JsonSource, PostgresSource
 from warehouse.sql.load import in_interval
 from warehouse.sql.names import column, ident
-from warehouse.sql.types import for_dialect
+from warehouse.targets import open_target
+from warehouse.targets.engine import Engine
 
 ROWS_PER_PART = 250_000
 FETCH_ROWS = 10_000
 
 
-ROW_TO_JSON = {"postgres": "row_to_json", "duckdb": "to_json"}
-
-
-def extract_query(source: PostgresSource, interval: Interval, dialect: str = "postgres") -> exp.Select:
+def extract_query(source: PostgresSource, interval: Interval, engine: Engine) -> exp.Select:
     """One JSON object per row changed in the interval, made by the database: the declared columns, each cast
     to its declared type (a timestamptz becomes a UTC timestamp: the session runs in UTC)."""
     if source.table:
@@ -41,10 +37,10 @@ def extract_query(source: PostgresSource, interval: Interval, dialect: str = "po
     else:
         origin = parse_one(source.query, read="postgres").subquery(ident("extracted_query"))
     typed = [
-        exp.alias_(exp.cast(column(n), for_dialect(c.datatype, dialect)), ident(n)) for n, c in source.columns.items()
+        exp.alias_(exp.cast(column(n), engine.column_type(c.datatype)), ident(n)) for n, c in source.columns.items()
     ]
     rows = exp.select(*typed).from_(origin).where(in_interval(column(source.incremental_column), interval))
-    as_json = exp.Anonymous(this=ROW_TO_JSON[dialect], expressions=[column("extracted")])
+    as_json = exp.Anonymous(this=engine.row_to_json, expressions=[column("extracted")])
     return exp.select(exp.cast(as_json, "text").as_("line", quoted=True)).from_(rows.subquery(ident("extracted")))
 
 
@@ -58,30 +54,34 @@ def extract(
     source: PostgresSource, url: str, interval: Interval, store: ObjectStore, prefix: str
 ) -> tuple[list[SourceObject], int]:
     """Write the interval's rows under `prefix` (replacing an earlier extract); return the parts and the rows."""
-    scheme = urlsplit(url).scheme
-    dialect = "duckdb" if scheme == "duckdb" else "postgres"
-    query = extract_query(source, interval, dialect).sql(dialect=dialect)
-    written: list[SourceObject] = []
-    total = 0
-    with _rows(url, query) as batches, tempfile.TemporaryDirectory(prefix="warehouse-extract-") as scratch:
-        lines = itertools.chain.from_iterable(batches)
-        while True:
-            path = Path(scratch) / f"part-{len(written):04d}.json.gz"
-            with gzip.open(path, "wt", encoding="utf-8", compresslevel=4) as out:
-                count = 0
-                for (line,) in itertools.islice(lines, ROWS_PER_PART):
-                    out.write(line)
-                    out.write("\n")
-                    count += 1
-            if not count:
-                break
-            total += count
-            written.append(_publish(path, store, prefix))
-    keep = {w.url for w in written}
+    with open_target(url, read_only=True) as database, tempfile.TemporaryDirectory(prefix="warehouse-") as scratch:
+        database.execute(exp.Command(this="SET", expression=exp.Literal.string("TIME ZONE 'UTC'")))  # naive bounds
+        with database.stream(extract_query(source, interval, database.engine), FETCH_ROWS) as batches:
+            written = _write_parts(batches, Path(scratch), store, prefix)
+    keep = {part.url for part, _ in written}
     for stale in store.list(prefix):
         if stale.url not in keep:
             store.delete(stale.url)
-    return written, total
+    return [part for part, _ in written], sum(count for _, count in written)
+
+
+def _write_parts(
+    batches: Iterator[list[tuple]], scratch: Path, store: ObjectStore, prefix: str
+) -> list[tuple[SourceObject, int]]:
+    """Rows as gzipped JSON lines, `ROWS_PER_PART` to a part, each published under `prefix` once written."""
+    written: list[tuple[SourceObject, int]] = []
+    lines = itertools.chain.from_iterable(batches)
+    while True:
+        path = scratch / f"part-{len(written):04d}.json.gz"
+        with gzip.open(path, "wt", encoding="utf-8", compresslevel=4) as out:
+            count = 0
+            for (line,) in itertools.islice(lines, ROWS_PER_PART):
+                out.write(line)
+                out.write("\n")
+                count += 1
+        if not count:
+            return written
+        written.append((_publish(path, store, prefix), count))
 
 
 def _publish(path: Path, store: ObjectStore, prefix: str) -> SourceObject:
@@ -91,29 +91,3 @@ def _publish(path: Path, store: ObjectStore, prefix: str) -> SourceObject:
     if found is None:
         raise FileNotFoundError(f"the extract just written is not at {url}")
     return found
-
-
-@contextmanager
-def _rows(url: str, query: str) -> Iterator[Iterator[list[tuple]]]:
-    """Batches of rows from a server-side cursor (memory stays flat whatever the table's size)."""
-    if urlsplit(url).scheme == "duckdb":
-        import duckdb
-
-        from warehouse.targets import duckdb_path
-
-        connection = duckdb.connect(duckdb_path(url), read_only=True)
-        try:
-            connection.execute("SET TimeZone = 'UTC'")  # naive interval bounds and timestamps are UTC
-            cursor = connection.execute(query)
-            yield iter(lambda: cursor.fetchmany(FETCH_ROWS), [])
-        finally:
-            connection.close()
-        return
-    import psycopg
-
-    with psycopg.connect("postgresql://" + url.split("://", 1)[1]) as connection:
-        connection.execute("SET TIME ZONE 'UTC'")  # naive interval bounds are UTC
-        with connection.cursor(name="warehouse_extract") as cursor:
-            cursor.itersize = FETCH_ROWS
-            cursor.execute(query)
-            yield iter(lambda: cursor.fetchmany(FETCH_ROWS), [])

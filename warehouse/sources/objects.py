@@ -27,7 +27,9 @@ class ObjectStore(Protocol):
 
     def list(self, prefix: str) -> list[SourceObject]: ...
 
-    def local_paths(self, objects: list[SourceObject], scratch: Path) -> list[Path]: ...
+    def local_paths(self, objects: list[SourceObject], scratch: Path, download: bool = True) -> list[Path]:
+        """Where local copies of the objects are (downloaded into `scratch` if they are remote and `download`)."""
+        ...
 
     def write(self, url: str, data: bytes) -> None: ...
 
@@ -74,7 +76,7 @@ class LocalStore:
     def _object(entry: os.DirEntry) -> SourceObject:
         return SourceObject(entry.path, entry.stat().st_size, _md5(Path(entry.path)))
 
-    def local_paths(self, objects: list[SourceObject], scratch: Path) -> list[Path]:
+    def local_paths(self, objects: list[SourceObject], scratch: Path, download: bool = True) -> list[Path]:
         return [Path(o.url) for o in objects]
 
     def write(self, url: str, data: bytes) -> None:
@@ -114,12 +116,14 @@ class S3Store:
                     found.append(SourceObject(url, item["Size"], item["ETag"].strip('"')))
         return sorted(found)
 
-    def local_paths(self, objects: list[SourceObject], scratch: Path) -> list[Path]:
+    def local_paths(self, objects: list[SourceObject], scratch: Path, download: bool = True) -> list[Path]:
         paths = []
         for i, obj in enumerate(objects):
             bucket, key = split_s3_url(obj.url)
             path = scratch / f"{i:06d}-{Path(key).name}"
-            self.client.download_file(bucket, key, str(path))
+            if download:
+                scratch.mkdir(parents=True, exist_ok=True)
+                self.client.download_file(bucket, key, str(path))
             paths.append(path)
         return paths
 

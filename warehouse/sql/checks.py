@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
+from warehouse.compile import Project
 from warehouse.interval import Interval
-from warehouse.spec import Check, Spec, Table
+from warehouse.spec import Check, Table
 from warehouse.sql.load import in_interval, timestamp
 from warehouse.sql.names import Layout, column, columns, ident
 from warehouse.sql.transforms import bind
@@ -20,20 +21,20 @@ SAMPLE = 5
 class Scope:
     """What a table's checks look at in one run: a fact's interval rows, a dimension's whole table."""
 
-    spec: Spec
+    project: Project
     name: str
     layout: Layout
     interval: Interval
 
     @property
     def table(self) -> Table:
-        return self.spec.tables[self.name]
+        return self.project.spec.tables[self.name]
 
     def rows(self, alias: str | None = None, *projections: exp.Expression) -> exp.Select:
         """The rows checked (a fact's: in the interval), as `alias` if given."""
         source = self.layout.table(self.name)
         query = exp.select(*projections).from_(source.as_(alias, quoted=True) if alias else source)
-        if self.name not in self.spec.facts:
+        if self.name not in self.project.spec.facts:
             return query
         return query.where(in_interval(column(self.table.time_column, alias), self.interval))
 
@@ -84,7 +85,7 @@ def _row_count(check: Check, index: int, scope: Scope) -> exp.Select:
         staged_rows = exp.select(exp.Count(this=exp.Star()).as_("rows", quoted=True)).from_(
             scope.layout.staging(options.staged.source)
         )
-        condition = scope.spec.sql.conditions.get((scope.name, index))
+        condition = scope.project.sql.conditions.get((scope.name, index))
         if condition is not None:
             staged_rows = staged_rows.where(condition.copy())
         staged = column("rows", "staged")
@@ -98,7 +99,7 @@ def _row_count(check: Check, index: int, scope: Scope) -> exp.Select:
 
 def _references(check: Check, index: int, scope: Scope) -> exp.Select:
     options = check.options
-    target = scope.spec.tables[options.to]
+    target = scope.project.spec.tables[options.to]
     to_columns = options.to_columns or target.key
     match = exp.and_(
         *(column(t, "referenced").eq(column(c, "checked")) for c, t in zip(options.columns, to_columns, strict=True))
@@ -131,7 +132,7 @@ def _freshness(check: Check, index: int, scope: Scope) -> exp.Select:
 
 def _sql(check: Check, index: int, scope: Scope) -> exp.Select:
     values = {"interval_start": timestamp(scope.interval.start), "interval_end": timestamp(scope.interval.end)}
-    return bind(scope.spec.sql.check_queries[(scope.name, index)], scope.layout, values)
+    return bind(scope.project.sql.check_queries[(scope.name, index)], scope.layout, values)
 
 
 FAILURES: dict[str, Callable[[Check, int, Scope], exp.Select]] = {
@@ -145,11 +146,19 @@ FAILURES: dict[str, Callable[[Check, int, Scope], exp.Select]] = {
 }
 
 
-def count_and_sample(failing: exp.Query) -> tuple[exp.Select, exp.Select]:
-    """How many rows fail, and the first few in a stable order."""
-    total = exp.select(exp.Count(this=exp.Star()).as_("failures", quoted=True)).from_(
-        failing.subquery(ident("failing"))
-    )
+def failure_counts(failing: list[tuple[int, exp.Query]]) -> exp.Query:
+    """One query for several checks: a row per check with its index and how many rows fail it."""
+    counted = [
+        exp.select(
+            exp.Literal.number(index).as_("check", quoted=True),
+            exp.Count(this=exp.Star()).as_("failures", quoted=True),
+        ).from_(query.subquery(ident("failing")))
+        for index, query in failing
+    ]
+    return counted[0] if len(counted) == 1 else exp.union(*counted, distinct=False)
+
+
+def sample(failing: exp.Query) -> exp.Select:
+    """The first few failing rows, in a stable order."""
     order = [exp.Ordered(this=exp.Literal.number(i + 1)) for i in range(len(failing.selects))]
-    sample = exp.select("*").from_(failing.subquery(ident("failing"))).order_by(*order).limit(SAMPLE)
-    return total, sample
+    return exp.select("*").from_(failing.subquery(ident("failing"))).order_by(*order).limit(SAMPLE)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlglot import exp
 
 from warehouse.spec import Column, DistKey, Fact, Table
-from warehouse.sql.dialects import features
 from warehouse.sql.names import ident
 from warehouse.sql.names import table as table_ref
-from warehouse.sql.types import for_dialect
+
+if TYPE_CHECKING:
+    from warehouse.targets.engine import Engine
 
 
 def create_schema(name: str) -> exp.Create:
@@ -18,7 +21,7 @@ def create_schema(name: str) -> exp.Create:
 def create_table(
     name: str,
     columns: dict[str, Column],
-    dialect: str,
+    engine: Engine,
     *,
     schema: str | None = None,
     table: Table | None = None,
@@ -27,12 +30,11 @@ def create_table(
 ) -> exp.Create:
     """CREATE TABLE; with `table`, its key and (on Redshift) distribution, sort key and encodings; a `staging`
     table skips the write-ahead log where the engine allows."""
-    feats = features(dialect)
-    defs: list[exp.Expression] = [_column(n, c, dialect, feats.table_properties) for n, c in columns.items()]
-    properties: list[exp.Expression] = [exp.UnloggedProperty()] if staging and feats.unlogged_staging else []
-    if table is not None and feats.informational_keys:
+    defs: list[exp.Expression] = [_column(n, c, engine) for n, c in columns.items()]
+    properties: list[exp.Expression] = [exp.UnloggedProperty()] if staging and engine.unlogged_staging else []
+    if table is not None and engine.informational_keys:
         defs.append(exp.PrimaryKey(expressions=[ident(k) for k in table.key]))
-    if table is not None and feats.table_properties:
+    if table is not None and engine.table_properties:
         properties += _layout(table)
     return exp.Create(
         this=exp.Schema(this=table_ref(name, schema), expressions=defs),
@@ -42,10 +44,10 @@ def create_table(
     )
 
 
-def create_indexes(name: str, table: Table, dialect: str, schema: str | None = None) -> list[exp.Create]:
+def create_indexes(name: str, table: Table, engine: Engine, schema: str | None = None) -> list[exp.Create]:
     """Plain (not unique) indexes on the key and a fact's time column, where the engine needs them to find the
     rows a load replaces or merges without reading the whole table."""
-    if not features(dialect).indexes:
+    if not engine.indexes:
         return []
     wanted = {"key": table.key}
     if isinstance(table, Fact):
@@ -64,9 +66,9 @@ def create_indexes(name: str, table: Table, dialect: str, schema: str | None = N
     ]
 
 
-def create_temp_like(name: str, like: exp.Table, dialect: str) -> exp.Create:
+def create_temp_like(name: str, like: exp.Table, engine: Engine) -> exp.Create:
     """An empty session table shaped like `like` (on Redshift it inherits distribution and sort keys)."""
-    if features(dialect).create_like:
+    if engine.create_like:
         return exp.Create(
             this=exp.Schema(this=table_ref(name), expressions=[exp.LikeProperty(this=like.copy())]),
             kind="TABLE",
@@ -85,13 +87,19 @@ def drop_table(name: str, schema: str | None = None) -> exp.Drop:
     return exp.Drop(tables=[table_ref(name, schema)], kind="TABLE", exists=True)
 
 
-def _column(name: str, column: Column, dialect: str, encodings: bool) -> exp.ColumnDef:
+def staging_ddl(table: exp.Table, columns: dict[str, Column], engine: Engine) -> list[exp.Expression]:
+    """A fresh staging table for a source: dropped, then created (UNLOGGED where the engine allows)."""
+    create = create_table(table.name, columns, engine, schema=table.db, if_not_exists=False, staging=True)
+    return [drop_table(table.name, table.db), create]
+
+
+def _column(name: str, column: Column, engine: Engine) -> exp.ColumnDef:
     constraints = []
     if not column.nullable:
         constraints.append(exp.ColumnConstraint(kind=exp.NotNullColumnConstraint()))
-    if encodings and column.encode:
+    if engine.table_properties and column.encode:
         constraints.append(exp.ColumnConstraint(kind=exp.EncodeColumnConstraint(this=exp.var(column.encode))))
-    return exp.ColumnDef(this=ident(name), kind=for_dialect(column.datatype, dialect), constraints=constraints)
+    return exp.ColumnDef(this=ident(name), kind=engine.column_type(column.datatype), constraints=constraints)
 
 
 def _layout(table: Table) -> list[exp.Expression]:

@@ -2,28 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from sqlglot import exp
 
 from warehouse.interval import Interval
 from warehouse.spec import Dimension, Fact, Table
 from warehouse.sql.ddl import create_temp_like, drop_table
-from warehouse.sql.dialects import features
 from warehouse.sql.names import Layout, column, columns, ident
 from warehouse.sql.names import table as table_ref
 from warehouse.sql.statement import ROW, Statement
 from warehouse.sql.types import TEXT
 
+if TYPE_CHECKING:
+    from warehouse.targets.engine import Engine
+
 RANK = "_row"
 
 
-def lock(table: exp.Table, dialect: str) -> list[Statement]:
-    """Take the table for this transaction, where concurrent writers would otherwise collide (two MERGEs
-    inserting the same new key; Redshift's serializable isolation errors): writers of a table queue up."""
-    template = features(dialect).lock
-    if template is None:
-        return []
-    head, _, rest = template.format(table.sql(dialect=dialect)).partition(" ")
-    return [Statement(exp.Command(this=head, expression=exp.Literal.string(rest)))]
+@dataclass(frozen=True)
+class Load:
+    """What a load strategy needs: the table, the run's rows (its SELECT, bound), where tables live, the engine."""
+
+    name: str
+    table: Table
+    select: exp.Query
+    layout: Layout
+    interval: Interval
+    engine: Engine
+
+    @property
+    def target(self) -> exp.Table:
+        return self.layout.table(self.name)
 
 
 def timestamp(value: object) -> exp.Cast:
@@ -35,16 +47,15 @@ def in_interval(time_column: exp.Expression, interval: Interval) -> exp.Expressi
     return exp.and_(time_column.copy() >= timestamp(interval.start), time_column.copy() < timestamp(interval.end))
 
 
-def latest_per_key(rows: exp.Query, table: Table, dialect: str) -> exp.Select:
+def latest_per_key(rows: exp.Query, table: Table, engine: Engine) -> exp.Select:
     """One row per key: the newest by `latest_by`, ties broken by every column, text in byte order, so that every
     engine keeps the same row."""
     key, names = table.key, table.column_names
     latest_by = getattr(table, "latest_by", None)
-    collation = features(dialect).byte_order
 
     def by(name: str) -> exp.Expression:
-        text = collation and table.columns[name].datatype.this in TEXT
-        return exp.Collate(this=column(name), expression=ident(collation)) if text else column(name)
+        text = table.columns[name].datatype.this in TEXT
+        return engine.collate_bytes(column(name)) if text else column(name)
 
     order = [exp.Ordered(this=column(latest_by), desc=True, nulls_first=False)] if latest_by else []
     order += [exp.Ordered(this=by(n), desc=False, nulls_first=False) for n in names]
@@ -58,7 +69,7 @@ def latest_per_key(rows: exp.Query, table: Table, dialect: str) -> exp.Select:
     )
 
 
-def one_per_key(rows: exp.Table, table: Table, where: exp.Expression, dialect: str) -> exp.Union:
+def one_per_key(rows: exp.Table, table: Table, where: exp.Expression, engine: Engine) -> exp.Union:
     """`latest_per_key` of the rows matching `where`, ranking only the keys that occur more than once
     (sorting every row by every column costs more than the rare duplicates are worth)."""
     key, names = table.key, table.column_names
@@ -77,7 +88,7 @@ def one_per_key(rows: exp.Table, table: Table, where: exp.Expression, dialect: s
         return query.where(_qualified(where, "rows"))
 
     single = scope("left").where(column(key[0], "repeated").is_(exp.null()), copy=False)
-    ranked = latest_per_key(scope("inner"), table, dialect)
+    ranked = latest_per_key(scope("inner"), table, engine)
     return exp.union(single, ranked, distinct=False)
 
 
@@ -98,10 +109,11 @@ def _matches(key: list[str], left: str, right: str) -> exp.Expression:
     return exp.and_(*(column(k, left).eq(column(k, right)) for k in key))
 
 
-def dimension_upsert(name: str, dim: Dimension, select: exp.Query, layout: Layout, dialect: str) -> list[Statement]:
+def dimension_upsert(load: Load) -> list[Statement]:
     """Merge the run's newest row per key; with `latest_by`, never over a newer row already loaded."""
-    target, batch, names = layout.table(name), f"{name}__batch", dim.column_names
-    rows = latest_per_key(select, dim, dialect)
+    dim, target, batch = load.table, load.target, f"{load.name}__batch"
+    names = dim.column_names
+    rows = latest_per_key(load.select, dim, load.engine)
     if dim.latest_by:
         newer = (
             exp.select("1")
@@ -128,8 +140,8 @@ def dimension_upsert(name: str, dim: Dimension, select: exp.Query, layout: Layou
         )
     )
     return [
-        *lock(target, dialect),
-        Statement(create_temp_like(batch, target, dialect)),
+        *load.engine.lock(target),
+        Statement(create_temp_like(batch, target, load.engine)),
         Statement(insert(table_ref(batch), names, rows)),
         Statement(counts, ROW),
         Statement(_merge(target, table_ref(batch), dim.key, names), "merged"),
@@ -137,23 +149,23 @@ def dimension_upsert(name: str, dim: Dimension, select: exp.Query, layout: Layou
     ]
 
 
-def dimension_replace(name: str, dim: Dimension, select: exp.Query, layout: Layout, dialect: str) -> list[Statement]:
+def dimension_replace(load: Load) -> list[Statement]:
     """Rebuild the whole table from the run's rows (DELETE, not TRUNCATE: Redshift's TRUNCATE commits)."""
-    target, names = layout.table(name), dim.column_names
+    target, names = load.target, load.table.column_names
     return [
-        *lock(target, dialect),
+        *load.engine.lock(target),
         Statement(exp.delete(target.copy()), "deleted"),
-        Statement(insert(target, names, latest_per_key(select, dim, dialect)), "inserted"),
+        Statement(insert(target, names, latest_per_key(load.select, load.table, load.engine)), "inserted"),
     ]
 
 
-def fact_replace(
-    name: str, fact: Fact, select: exp.Query, layout: Layout, interval: Interval, dialect: str
-) -> list[Statement]:
+def fact_replace(load: Load) -> list[Statement]:
     """Replace exactly the interval's rows; rows the SELECT yields outside the interval are counted, not loaded."""
-    target, batch, names = layout.table(name), f"{name}__batch", fact.column_names
-    window = in_interval(column(fact.time_column), interval)
-    raw = exp.select(*columns(names)).from_(select.subquery(ident("source"), copy=False), copy=False)
+    fact, target, batch = load.table, load.target, f"{load.name}__batch"
+    assert isinstance(fact, Fact)
+    names = fact.column_names
+    window = in_interval(column(fact.time_column), load.interval)
+    raw = exp.select(*columns(names)).from_(load.select.subquery(ident("source"), copy=False), copy=False)
     counts = exp.select(
         exp.Count(this=exp.Star()).as_("selected", quoted=True),
         exp.Count(this=exp.Case(ifs=[exp.If(this=window.copy(), true=exp.Literal.number(1))])).as_(
@@ -161,14 +173,26 @@ def fact_replace(
         ),
     ).from_(table_ref(batch))
     return [
-        *lock(target, dialect),
-        Statement(create_temp_like(batch, target, dialect)),
+        *load.engine.lock(target),
+        Statement(create_temp_like(batch, target, load.engine)),
         Statement(insert(table_ref(batch), names, raw)),
         Statement(counts, ROW),
         Statement(exp.delete(target.copy(), where=window.copy()), "deleted"),
-        Statement(insert(target, names, one_per_key(table_ref(batch), fact, window, dialect)), "inserted"),
+        Statement(insert(target, names, one_per_key(table_ref(batch), fact, window, load.engine)), "inserted"),
         Statement(drop_table(batch)),
     ]
+
+
+STRATEGIES: dict[str, Callable[[Load], list[Statement]]] = {  # by `strategy(table)`
+    "upsert": dimension_upsert,
+    "replace": dimension_replace,
+    "fact_by_time": fact_replace,
+}
+
+
+def strategy(table: Table) -> str:
+    """How a table loads: a dimension by its `load`, a fact by time."""
+    return table.load if isinstance(table, Dimension) else "fact_by_time"
 
 
 def _merge(target: exp.Table, batch: exp.Table, key: list[str], names: list[str]) -> exp.Merge:

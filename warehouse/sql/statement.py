@@ -1,4 +1,4 @@
-"""A statement of a step, with what its result means."""
+"""What a step runs: statements (with what their results mean to the runner) and the objects it writes first."""
 
 from __future__ import annotations
 
@@ -6,17 +6,36 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
+ROW = "row"  # `counts=ROW`: the statement's first row, read as named counts
+
 
 @dataclass(frozen=True)
 class Statement:
-    """`counts`: for a SELECT, its first row is read as named counts ("row"); for DML, its row count is
-    added under that name ("inserted", "deleted"...); None: run for its effect."""
+    """One statement of a step.
+
+    - `counts`: ROW reads a SELECT's first row as named counts; another name adds a DML's row count under it
+      ("inserted", "deleted", ...); None runs it for its effect.
+    - `rows`: the runner keeps every row under this name (check failures, load errors, tables present).
+    - `when`: run only when the runner has seen this flag (a check that failed, a staging table present).
+    - `binds`: values the runner binds to its named parameters: "step" (the step's ledger row); "rejects",
+      "checks", "objects" (once per row set aside, per check, per object staged and table that loads it).
+    - `feed`: rows sent by the client (PostgreSQL COPY FROM STDIN), read by an in-process DuckDB.
+    """
 
     sql: exp.Expression
     counts: str | None = None
+    rows: str | None = None
+    when: str | None = None
+    binds: str | None = None
+    feed: exp.Query | None = None
 
-    def render(self, dialect: str, pretty: bool = False) -> str:
-        return self.sql.sql(dialect=dialect, pretty=pretty)
+
+@dataclass(frozen=True)
+class Upload:
+    """An object the step writes before the statements that read it (a COPY manifest)."""
+
+    url: str
+    content: bytes
 
 
-ROW = "row"
+Action = Statement | Upload

@@ -30,7 +30,7 @@ READ_DIALECT = "redshift"
 
 
 @dataclass
-class Compiled:
+class CompiledSQL:
     """The spec's SQL, parsed and checked: each table's SELECT and inputs, and what its checks need."""
 
     selects: dict[str, exp.Query]
@@ -40,10 +40,11 @@ class Compiled:
     check_depends: dict[str, list[str]] = field(default_factory=dict)
 
 
-def compile_sql(spec: Spec, doc: YamlDocument) -> Compiled:
+def compile_sql(spec: Spec) -> CompiledSQL:
     """Parse and check every SQL the spec names; raise SpecError listing every problem."""
+    doc = spec.document
     schema = MappingSchema(_logical_schema(spec), dialect=READ_DIALECT)
-    compiled = Compiled({}, {})
+    compiled = CompiledSQL({}, {})
     problems: list[Problem] = []
     for name, table in spec.tables.items():
         try:
@@ -53,7 +54,7 @@ def compile_sql(spec: Spec, doc: YamlDocument) -> Compiled:
             problems.extend(error.problems)
         needs: list[str] = []
         for index, check in enumerate(table.checks):
-            at = ("facts" if name in spec.facts else "dimensions", name, "checks", index, check.kind)
+            at = (spec.section(name), name, "checks", index, check.kind)
             try:
                 needs += _check_sql(spec, schema, doc, name, index, check, at, compiled)
             except SpecError as error:
@@ -65,7 +66,7 @@ def compile_sql(spec: Spec, doc: YamlDocument) -> Compiled:
     return compiled
 
 
-def _check_sql(spec, schema, doc, name, index, check, at, compiled: Compiled) -> list[str]:
+def _check_sql(spec, schema, doc, name, index, check, at, compiled: CompiledSQL) -> list[str]:
     """Parse what a check carries (custom SQL, a staged-count condition); return the tables it reads."""
     options = check.options
     if check.kind == "references":

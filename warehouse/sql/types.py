@@ -22,7 +22,6 @@ ALLOWED = {
     T.TIMESTAMP: "timestamp",
     T.TIMESTAMPTZ: "timestamptz",
 }
-NEEDS_LENGTH = {T.CHAR, T.VARCHAR}
 TEXT = {T.CHAR, T.VARCHAR}
 TIMES = {T.TIMESTAMP, T.TIMESTAMPTZ}
 VARCHAR_MAX_BYTES = 65535
@@ -38,7 +37,7 @@ def parse_type(text: str) -> exp.DataType:
         raise ValueError(f"unknown type {text!r} (allowed: {allowed})") from None
     if datatype.this not in ALLOWED:
         raise ValueError(f"type {text!r} is not supported (allowed: {allowed})")
-    if datatype.this in NEEDS_LENGTH and not datatype.expressions:
+    if datatype.this in TEXT and not datatype.expressions:
         raise ValueError(f"type {text!r} needs a length, e.g. {text}(256) or {text}(max)")
     return datatype
 
@@ -49,14 +48,3 @@ def max_bytes(datatype: exp.DataType) -> int | None:
         return None
     size = datatype.expressions[0].this
     return VARCHAR_MAX_BYTES if size.name.upper() == "MAX" else int(size.name)
-
-
-def for_dialect(datatype: exp.DataType, dialect: str) -> exp.DataType:
-    """The column type to declare on an engine. DuckDB ignores lengths, and PostgreSQL counts characters,
-    not bytes: the byte limit Redshift enforces is checked when staging, on every engine."""
-    size = max_bytes(datatype)
-    if size is None or dialect == "redshift":
-        return datatype.copy()
-    if dialect == "duckdb":
-        return exp.DataType.build("varchar")
-    return exp.DataType.build(f"{datatype.this.name.lower()}({size})")

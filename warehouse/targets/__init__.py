@@ -1,15 +1,26 @@
-"""Warehouse engines behind one interface; `open_target` turns a URL or connection id into one."""
+"""Warehouse engines and the connections to them: `engine_named` and `open_target` turn a name, URL or connection
+id into one. This module imports no engine (and no sqlglot) until one is asked for: DAG parsing reads it."""
 
 from __future__ import annotations
 
+import importlib
+import logging
 import os
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from warehouse.targets.base import Staged, Target, redact_url
-
-__all__ = ["Staged", "Target", "open_target", "redact_url", "resolve_url"]
+if TYPE_CHECKING:
+    from warehouse.targets.base import Target
+    from warehouse.targets.engine import Engine
 
 DEFAULT_URL = os.environ.get("WAREHOUSE_TARGET") or "duckdb:///warehouse.duckdb"  # as the DAGs read it too
+ENGINES = {  # engine name → its module, engine class and target class
+    "duckdb": ("warehouse.targets.duckdb", "DuckDB", "DuckDBTarget"),
+    "postgres": ("warehouse.targets.postgres", "Postgres", "PostgresTarget"),
+    "redshift": ("warehouse.targets.redshift", "Redshift", "RedshiftTarget"),
+}
+SCHEMES = {"duckdb": "duckdb", "postgresql": "postgres", "postgres": "postgres", "redshift": "redshift"}
+SINGLE_WRITER = {"duckdb"}  # engines whose database one process may write at a time
 
 
 def resolve_url(target: str) -> str:
@@ -23,6 +34,43 @@ def resolve_url(target: str) -> str:
     return url
 
 
+def engine_name(url: str) -> str:
+    """The engine a URL names, by its scheme."""
+    scheme = urlsplit(url).scheme
+    if scheme not in SCHEMES:
+        raise ValueError(f"unsupported target scheme {scheme!r} in {redact_url(url)} (known: {', '.join(SCHEMES)})")
+    return SCHEMES[scheme]
+
+
+def single_writer(url: str) -> bool:
+    """Whether the database at `url` accepts one writing process at a time (a DuckDB file)."""
+    return engine_name(url) in SINGLE_WRITER
+
+
+def engine_named(name: str) -> Engine:
+    """An engine by name (duckdb, postgres, redshift) or by a target URL or connection id, without connecting: for
+    printing DDL and plans."""
+    if name not in ENGINES:
+        if "://" not in name and f"AIRFLOW_CONN_{name.upper()}" not in os.environ:
+            raise ValueError(
+                f"unknown target {name!r}: give an engine ({', '.join(ENGINES)}), a URL or a connection id"
+            )
+        return open_target(name).engine
+    module, engine, _ = ENGINES[name]
+    return getattr(importlib.import_module(module), engine)()
+
+
+def open_target(target: str = DEFAULT_URL, read_only: bool = False) -> Target:
+    """duckdb:///relative.duckdb, duckdb:////absolute.duckdb, postgresql://..., redshift://..., or a conn id.
+    Nothing connects until the first statement; `read_only` for reading a source database."""
+    url = resolve_url(target)
+    module, _, target_class = ENGINES[engine_name(url)]
+    opened = getattr(importlib.import_module(module), target_class).from_url(url, read_only)
+    if read_only:  # a source database: its statements are logged apart from the warehouse's
+        opened.log = logging.getLogger("warehouse.sql.source")
+    return opened
+
+
 def duckdb_path(url: str) -> str:
     """duckdb:///relative.duckdb → relative.duckdb; duckdb:////abs.duckdb → /abs.duckdb; also the forms Airflow's
     Connection.get_uri() makes of those, with the path percent-encoded in the host or the path."""
@@ -30,20 +78,9 @@ def duckdb_path(url: str) -> str:
     return unquote(parts.netloc) if parts.netloc else unquote(parts.path[1:]) or ":memory:"
 
 
-def open_target(target: str = DEFAULT_URL) -> Target:
-    """duckdb:///relative.duckdb, duckdb:////absolute.duckdb, postgresql://..., redshift://..., or a conn id."""
-    url = resolve_url(target)
-    scheme = urlsplit(url).scheme
-    if scheme == "duckdb":
-        from warehouse.targets.duckdb import DuckDBTarget
-
-        return DuckDBTarget(duckdb_path(url))
-    if scheme in ("postgresql", "postgres"):
-        from warehouse.targets.postgres import PostgresTarget
-
-        return PostgresTarget.from_url(url)
-    if scheme == "redshift":
-        from warehouse.targets.redshift import RedshiftTarget
-
-        return RedshiftTarget.from_url(url)
-    raise ValueError(f"unsupported target scheme {scheme!r} in {redact_url(url)} (known: duckdb, postgresql, redshift)")
+def redact_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password:
+        return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()
+    return url

@@ -1,64 +1,35 @@
-"""The behaviour every warehouse engine shares: transactions, running statements, introspection.
-
-An engine module overrides only what its engine does differently (how to connect, bulk-load staging).
-"""
+"""A connection to a warehouse: transactions, running statements, introspection. What an engine does differently
+is its `Engine` (warehouse/targets/engine.py); an engine module overrides here only how it connects and runs."""
 
 from __future__ import annotations
 
 import logging
-from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, ClassVar
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
-from warehouse.sources.objects import ObjectStore, SourceObject
-from warehouse.spec import JsonSource
-from warehouse.sql.statement import ROW, Statement
+from warehouse.results import DataError, Reject
+from warehouse.sql.statement import Statement
 
-log = logging.getLogger("warehouse.sql")
+if TYPE_CHECKING:
+    from warehouse.targets.engine import Engine
 
-
-@dataclass(frozen=True)
-class Reject:
-    """A row set aside: where it was and why."""
-
-    url: str
-    line: int | None
-    reason: str
-    raw: str = ""
-
-    def __str__(self) -> str:
-        where = f"{self.url}, line {self.line}" if self.line else self.url
-        return f"{where}: {self.reason}"
+log = logging.getLogger("warehouse.sql")  # every statement a target runs, at INFO (`warehouse run -v`)
 
 
-class DataError(Exception):
-    """The engine refused the staged data (malformed JSON, a wrong type, a value too long)."""
+class Target:
+    """A connection to a warehouse engine: runs statements in transactions and reads back what they report."""
 
+    data_errors: tuple[type[BaseException], ...] = ()  # the driver's errors that mean "the data was refused"
 
-@dataclass
-class Staged:
-    """What bulk-loading a staging table did."""
-
-    rows: int = 0
-    objects: int = 0
-    rejects: list[Reject] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-
-class Target(ABC):
-    dialect: ClassVar[str]
-    default_schema: ClassVar[str] = "public"
-
-    def __init__(self, connect: Callable[[], Any], description: str, secrets: tuple[str, ...] = ()):
+    def __init__(self, engine: Engine, connect: Callable[[], Any], description: str, secrets: tuple[str, ...] = ()):
+        self.engine = engine
         self._connect = connect
         self.description = description
         self.secrets = tuple(s for s in secrets if s)
+        self.log = log
         self._connection: Any = None
         self._depth = 0
 
@@ -96,24 +67,34 @@ class Target(ABC):
         finally:
             self._depth -= 1
 
-    def _begin(self) -> None:  # noqa: B027 (a hook, empty by default)
+    def _begin(self) -> None:
         """Drivers that open transactions implicitly need nothing here."""
-
-    def render(self, statement: exp.Expression | Statement, pretty: bool = False) -> str:
-        sql = statement.sql if isinstance(statement, Statement) else statement
-        return sql.sql(dialect=self.dialect, pretty=pretty)
 
     def redact(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, "***")
         return text
 
-    def execute(self, statement: exp.Expression | Statement) -> int:
-        """Run one statement; return the number of rows it changed (-1 when the driver cannot tell)."""
+    def execute(self, statement: exp.Expression | Statement, params: dict[str, Any] | None = None) -> int:
+        """Run one statement (with named parameters); return the rows it changed (-1 when the driver cannot
+        tell). A statement fed by the client (COPY FROM STDIN) streams its feed."""
+        if isinstance(statement, Statement) and statement.feed is not None:
+            return self._copy_in(statement)
         text = self._logged(statement)
         with self._cursor() as cursor:
-            cursor.execute(text)
+            try:
+                cursor.execute(text, params) if params is not None else cursor.execute(text)
+            except self.data_errors as error:
+                raise DataError(str(error).strip().splitlines()[0]) from error
             return self._rowcount(cursor)
+
+    def execute_many(self, statement: Statement, rows: list[dict[str, Any]]) -> None:
+        """Run one statement once per set of named parameters."""
+        if not rows:
+            return
+        text = self._logged(statement)
+        with self._cursor() as cursor:
+            cursor.executemany(text, rows)
 
     def fetch(self, statement: exp.Expression | Statement) -> tuple[list[str], list[tuple]]:
         """Run a query; return its column names and rows."""
@@ -122,6 +103,32 @@ class Target(ABC):
             cursor.execute(text)
             names = [d[0] for d in cursor.description or []]
             return names, [tuple(r) for r in cursor.fetchall()]
+
+    @contextmanager
+    def stream(self, statement: exp.Expression, size: int) -> Iterator[Iterator[list[tuple]]]:
+        """Batches of a query's rows, `size` at a time."""
+        with self._cursor() as cursor:
+            cursor.execute(self._logged(statement))
+            yield iter(lambda: cursor.fetchmany(size), [])
+
+    def scalar(self, statement: exp.Expression) -> Any:
+        _, rows = self.fetch(statement)
+        return rows[0][0] if rows else None
+
+    def table_exists(self, table: exp.Table) -> bool:
+        schema = table.db or self.engine.default_schema
+        query = (
+            exp.select("1")
+            .from_(exp.table_("tables", db="information_schema"))
+            .where(exp.column("table_schema").eq(exp.Literal.string(schema)))
+            .where(exp.column("table_name").eq(exp.Literal.string(table.name)))
+        )
+        return bool(self.fetch(query)[1])
+
+    def refused_rows(self) -> list[Reject] | None:
+        """The rows the engine recorded as refused by the last load, or None when it keeps no such record (the
+        files are then diagnosed)."""
+        return None
 
     @contextmanager
     def _cursor(self) -> Iterator[Any]:
@@ -133,66 +140,13 @@ class Target(ABC):
 
     def _logged(self, statement: exp.Expression | Statement) -> str:
         """The statement's text; logged (pretty, secrets masked) when INFO is on for warehouse.sql."""
-        if log.isEnabledFor(logging.INFO):
-            log.info("%s;", self.redact(self.render(statement, pretty=True)))
-        return self.render(statement)
+        sql = statement.sql if isinstance(statement, Statement) else statement
+        if self.log.isEnabledFor(logging.INFO):
+            self.log.info("%s;", self.redact(sql.sql(dialect=self.engine.name, pretty=True)))
+        return sql.sql(dialect=self.engine.name)
 
     def _rowcount(self, cursor: Any) -> int:
         return cursor.rowcount
 
-    def run(self, statements: list[Statement]) -> dict[str, int]:
-        """Run statements in one transaction; return the counts they were asked to report."""
-        counts: dict[str, int] = {}
-        with self.transaction():
-            for statement in statements:
-                if statement.counts == ROW:
-                    names, rows = self.fetch(statement)
-                    counts.update({n: int(v or 0) for n, v in zip(names, rows[0], strict=True)})
-                elif statement.counts:
-                    counts[statement.counts] = counts.get(statement.counts, 0) + self.execute(statement)
-                else:
-                    self.execute(statement)
-        return counts
-
-    def scalar(self, statement: exp.Expression) -> Any:
-        _, rows = self.fetch(statement)
-        return rows[0][0] if rows else None
-
-    def table_exists(self, table: exp.Table) -> bool:
-        schema = table.db or self.default_schema
-        query = (
-            exp.select("1")
-            .from_(exp.table_("tables", db="information_schema"))
-            .where(exp.column("table_schema").eq(exp.Literal.string(schema)))
-            .where(exp.column("table_name").eq(exp.Literal.string(table.name)))
-        )
-        return bool(self.fetch(query)[1])
-
-    @abstractmethod
-    def diagnose(
-        self, source: JsonSource, objects: list[SourceObject], store: ObjectStore, scratch: Path
-    ) -> list[Reject]:
-        """Every bad row of the objects, after the engine refused them."""
-
-    @abstractmethod
-    def stage_json(
-        self,
-        table: exp.Table,
-        source: JsonSource,
-        objects: list[SourceObject],
-        store: ObjectStore,
-        scratch: Path,
-        manifest_url: str | None = None,
-        exclude: tuple[Reject, ...] = (),
-    ) -> Staged:
-        """Bulk-load the objects into the (existing, empty) staging table, inside the current transaction;
-        `manifest_url` is where an engine that loads from a manifest may write it; `exclude`d rows are left out
-        (and reported as rejects). Raise DataError when the engine refuses the data."""
-
-
-def redact_url(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password:
-        return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()
-    return url
+    def _copy_in(self, statement: Statement) -> int:
+        raise NotImplementedError(f"{self.engine.name} has no COPY FROM STDIN")

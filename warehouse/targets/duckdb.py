@@ -1,31 +1,55 @@
-"""DuckDB: the embedded default. Reads staged objects from local files with read_json."""
+"""DuckDB: the embedded default. Stages a batch with its own JSON reader (`read_json` of the local files)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 from sqlglot import exp
 
-from warehouse.spec import JsonSource
 from warehouse.sql.load import insert
-from warehouse.targets import jsonlines
-from warehouse.targets.files import FileReadingTarget
+from warehouse.sql.statement import Action, Statement
+from warehouse.sql.types import TEXT
+from warehouse.targets import duckdb_path
+from warehouse.targets.base import Target
+from warehouse.targets.engine import Engine
+
+if TYPE_CHECKING:
+    from warehouse.sources.batch import Batch
 
 
-class DuckDBTarget(FileReadingTarget):
-    dialect = "duckdb"
+class DuckDB(Engine):
+    name = "duckdb"
     default_schema = "main"
+    create_like = False  # no CREATE TABLE (LIKE ...): a session table is CREATE ... AS SELECT ... LIMIT 0
+    single_writer = True  # one process may open a database file for writing
+    row_to_json = "to_json"
 
-    def __init__(self, path: str):
-        super().__init__(self._open, description=f"duckdb:///{path}")
-        self.path = path
+    def column_type(self, datatype: exp.DataType) -> exp.DataType:
+        """DuckDB ignores text lengths (the byte limit is checked when staging)."""
+        return exp.DataType.build("varchar") if datatype.this in TEXT else datatype.copy()
+
+    def stage(self, table: exp.Table, batch: Batch) -> list[Action]:
+        if batch.rows is None:
+            return []
+        return [Statement(insert(table, list(batch.staged_as.columns), batch.rows), "staged")]
+
+
+class DuckDBTarget(Target):
+    data_errors = (duckdb.ConversionException, duckdb.InvalidInputException)
+
+    @classmethod
+    def from_url(cls, url: str, read_only: bool = False) -> DuckDBTarget:
+        return cls(duckdb_path(url), read_only)
+
+    def __init__(self, path: str, read_only: bool = False):
+        super().__init__(DuckDB(), self._open, description=f"duckdb:///{path}")
+        self.path, self.read_only = path, read_only
 
     def _open(self) -> duckdb.DuckDBPyConnection:
-        connection = duckdb.connect(self.path)
+        connection = duckdb.connect(self.path, read_only=self.read_only)
         # Each step commits its own transaction; checkpointing at the default 16 MB of WAL would rewrite the
         # file every day or so of a backfill. DuckDB still checkpoints when the connection closes.
         connection.execute("SET checkpoint_threshold = '256MB'")
@@ -41,9 +65,3 @@ class DuckDBTarget(FileReadingTarget):
     def _rowcount(self, cursor: Any) -> int:
         rows = cursor.fetchall()  # DuckDB answers DML with one row: the count
         return int(rows[0][0]) if rows and rows[0] else -1
-
-    def _load_files(
-        self, table: exp.Table, source: JsonSource, files: list[tuple[str, Path]], scratch: Path
-    ) -> tuple[int, list[str]]:
-        read = jsonlines.read(self.connection, source, files)
-        return self.execute(insert(table, list(source.columns), read.rows)), read.warnings

@@ -1,51 +1,108 @@
-"""PostgreSQL (e.g. an RDS analytical database). JSON is read by an in-process DuckDB, the same way the DuckDB
-target reads it, and streamed into the staging table with COPY ... FROM STDIN."""
+"""PostgreSQL (e.g. an RDS analytical database). A batch's rows are read by an in-process DuckDB, as the DuckDB
+target reads them, and streamed into the staging table with COPY ... FROM STDIN."""
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 import duckdb
 import psycopg
 from sqlglot import exp
 
-from warehouse.spec import JsonSource
-from warehouse.sql.stage import copy_from_stdin, csv_export
-from warehouse.targets import jsonlines
-from warehouse.targets.base import DataError, redact_url
-from warehouse.targets.files import FileReadingTarget
+from warehouse.results import DataError
+from warehouse.sql.names import ident
+from warehouse.sql.statement import Action, Statement
+from warehouse.targets import redact_url
+from warehouse.targets.base import Target
+from warehouse.targets.engine import Engine
+
+if TYPE_CHECKING:
+    from warehouse.sources.batch import Batch
 
 COPY_CHUNK = 1 << 20
 
 
-class PostgresTarget(FileReadingTarget):
-    dialect = "postgres"
-    default_schema = "public"
+class Postgres(Engine):
+    name = "postgres"
+    byte_order = "C"
+    unlogged_staging = True
+    indexes = True
+    lock_template = "LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE"
+
+    def stage(self, table: exp.Table, batch: Batch) -> list[Action]:
+        if batch.rows is None:
+            return []
+        return [Statement(copy_from_stdin(table, list(batch.staged_as.columns)), "staged", feed=batch.rows)]
+
+
+def copy_from_stdin(into: exp.Table, names: list[str]) -> exp.Copy:
+    """COPY rows sent by the client as CSV."""
+    target = exp.Schema(this=into.copy(), expressions=[ident(n) for n in names])
+    return exp.Copy(this=target, kind=True, files=[exp.var("STDIN")], params=_csv_options())
+
+
+def csv_export(rows: exp.Query, path: str) -> exp.Copy:
+    """DuckDB: write rows as headerless CSV (NULL unquoted-empty, empty strings quoted, as PostgreSQL reads it)."""
+    return exp.Copy(
+        this=rows.subquery(), kind=False, files=[exp.Literal.string(path)], params=_csv_options(header=False)
+    )
+
+
+def _csv_options(header: bool | None = None) -> list[exp.CopyParameter]:
+    params = [exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("csv"))]
+    if header is not None:
+        params.append(exp.CopyParameter(this=exp.var("HEADER"), expression=exp.Boolean(this=header)))
+    return params
+
+
+class PostgresTarget(Target):
+    data_errors = (psycopg.errors.DataError,)
 
     @classmethod
-    def from_url(cls, url: str) -> PostgresTarget:
+    def from_url(cls, url: str, read_only: bool = False) -> PostgresTarget:
         """postgresql://user:password@host:port/database (libpq parameters in the query string)."""
         password = unquote(urlsplit(url).password or "")
-        return cls(lambda: psycopg.connect(_libpq_url(url)), redact_url(url), (password,))
 
-    def _load_files(
-        self, table: exp.Table, source: JsonSource, files: list[tuple[str, Path]], scratch: Path
-    ) -> tuple[int, list[str]]:
-        csv = scratch / "rows.csv"
-        with duckdb.connect() as reader:
-            read = jsonlines.read(reader, source, files)
-            reader.execute(csv_export(read.rows, str(csv)).sql("duckdb"))
-        statement = self._logged(copy_from_stdin(table, list(source.columns)))
-        try:
-            with self._cursor() as cursor, csv.open("rb") as data:
-                with cursor.copy(statement) as copy:
-                    while chunk := data.read(COPY_CHUNK):
-                        copy.write(chunk)
-                return cursor.rowcount, read.warnings
-        except psycopg.errors.DataError as error:
-            raise DataError(str(error).splitlines()[0]) from error
+        def connect() -> psycopg.Connection:
+            connection = psycopg.connect(libpq_url(url))
+            connection.read_only = read_only
+            return connection
+
+        return cls(Postgres(), connect, redact_url(url), (password,))
+
+    @contextmanager
+    def stream(self, statement: exp.Expression, size: int) -> Iterator[Iterator[list[tuple]]]:
+        """Batches of a query's rows through a server-side cursor (memory stays flat whatever the size)."""
+        with self.transaction(), self.connection.cursor(name="warehouse_stream") as cursor:
+            cursor.itersize = size
+            cursor.execute(self._logged(statement))
+            yield iter(lambda: cursor.fetchmany(size), [])
+
+    def _copy_in(self, statement: Statement) -> int:
+        """Run the feed in an in-process DuckDB, written as CSV, and stream it into COPY ... FROM STDIN."""
+        assert statement.feed is not None
+        with tempfile.TemporaryDirectory(prefix="warehouse-copy-") as scratch:
+            csv = Path(scratch) / "rows.csv"
+            try:
+                with duckdb.connect() as reader:
+                    reader.execute(csv_export(statement.feed, str(csv)).sql("duckdb"))
+            except (duckdb.ConversionException, duckdb.InvalidInputException) as error:
+                raise DataError(str(error).splitlines()[0]) from error
+            text = self._logged(statement)
+            try:
+                with self._cursor() as cursor, csv.open("rb") as data:
+                    with cursor.copy(text) as copy:
+                        while chunk := data.read(COPY_CHUNK):
+                            copy.write(chunk)
+                    return cursor.rowcount
+            except psycopg.errors.DataError as error:
+                raise DataError(str(error).splitlines()[0]) from error
 
 
-def _libpq_url(url: str) -> str:
+def libpq_url(url: str) -> str:
     return "postgresql://" + url.split("://", 1)[1]

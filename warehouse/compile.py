@@ -1,0 +1,131 @@
+"""A spec compiled: its SQL files parsed and checked against the declared columns, and the graph of what each
+table and check reads.
+
+The graph is all that DAG parsing needs, and it is cached by content (the spec, its SQL files and this
+library's version) so that loading an unchanged spec imports no sqlglot. The parsed SQL is built on first use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from warehouse.spec import STAGING, Spec, load_spec
+from warehouse.yamlfile import SpecError
+
+if TYPE_CHECKING:
+    from sqlglot import exp
+
+    from warehouse.sql.transforms import CompiledSQL
+
+CACHE_VERSION = "3"  # bump when the deep checks change what they accept or return
+
+
+@dataclass(frozen=True)
+class Graph:
+    """What each table's SELECT reads (`staging.<source>` or a table) and which other tables its checks read."""
+
+    depends: dict[str, list[str]]
+    check_depends: dict[str, list[str]]
+
+
+@dataclass
+class Project:
+    """A spec with its SQL compiled. One per content: `compile_spec` returns the same object for the same files."""
+
+    spec: Spec
+    graph: Graph
+    fingerprint: str
+
+    @cached_property
+    def sql(self) -> CompiledSQL:
+        """Every SQL of the spec, parsed and checked (on first use: DAG parsing never needs it)."""
+        from warehouse.sql.transforms import compile_sql
+
+        return compile_sql(self.spec)
+
+    def select(self, table: str) -> exp.Query:
+        """The validated SELECT of a table, as written (logical table names)."""
+        return self.sql.selects[table]
+
+    def depends_on(self, table: str) -> list[str]:
+        """Sources (`staging.<name>`) and tables that a table's SELECT reads, in a stable order."""
+        return self.graph.depends[table]
+
+    def sources_of(self, table: str) -> list[str]:
+        """The sources whose staged rows a table's SELECT reads."""
+        return [d.removeprefix(f"{STAGING}.") for d in self.depends_on(table) if d.startswith(f"{STAGING}.")]
+
+    def checks_depend_on(self, table: str) -> list[str]:
+        """Other tables that a table's checks read (references, custom SQL)."""
+        return self.graph.check_depends[table]
+
+
+_PROJECTS: dict[str, Project] = {}
+
+
+def load_project(path: Path | str) -> Project:
+    """Load, validate and compile a spec; raise SpecError listing every problem."""
+    return compile_spec(load_spec(path))
+
+
+def compile_spec(spec: Spec) -> Project:
+    """The spec's compiled project: types and SQL checked (cached by content), one object per content."""
+    key = fingerprint(spec)
+    memo = f"{spec.file}:{key}"
+    if memo not in _PROJECTS:
+        graph = cached(key, lambda: _deep_check(spec))
+        _PROJECTS[memo] = Project(spec, Graph(graph["depends"], graph["check_depends"]), key)
+    return _PROJECTS[memo]
+
+
+def _deep_check(spec: Spec) -> dict[str, dict[str, list[str]]]:
+    """Column types and SQL: parse and check them; return what the tables and their checks read."""
+    from warehouse.sql.transforms import compile_sql
+    from warehouse.sql.types import parse_type
+
+    problems = []
+    for path, column in spec.all_columns():
+        try:
+            parse_type(column.type)
+        except ValueError as error:
+            problems.append(spec.document.problem((*path, "type"), str(error)))
+    if problems:
+        raise SpecError(problems)
+    compiled = compile_sql(spec)
+    return {"depends": compiled.depends, "check_depends": compiled.check_depends}
+
+
+def fingerprint(spec: Spec) -> str:
+    """A digest of everything the deep checks read: the spec, its SQL files and this library's version."""
+    digest = hashlib.sha256(CACHE_VERSION.encode())
+    digest.update(spec.file.read_bytes())
+    for path in sorted(spec.sql_files()):
+        digest.update(path.encode() + b"\0" + spec.resolve(path).read_bytes())
+    return digest.hexdigest()
+
+
+def cached(key: str, compute: Callable[[], dict]) -> dict:
+    """`compute()`, remembered in $WAREHOUSE_CACHE_DIR (default ~/.cache/warehouse) by `key`; failures are
+    never cached, and an unwritable cache only costs the recomputation."""
+    folder = Path(os.environ.get("WAREHOUSE_CACHE_DIR") or Path.home() / ".cache" / "warehouse")
+    entry = folder / f"spec-{key}.json"
+    try:
+        return json.loads(entry.read_text())
+    except (OSError, ValueError):
+        pass
+    value = compute()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = entry.with_suffix(f".{os.getpid()}.partial")
+        partial.write_text(json.dumps(value))
+        os.replace(partial, entry)
+    except OSError:
+        pass
+    return value

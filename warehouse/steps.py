@@ -1,0 +1,215 @@
+"""Every statement of every step of one interval on one engine, built without a connection. `warehouse plan`
+prints exactly these; the runner executes them and binds the values only it knows (the ledger's counts)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlglot import exp
+
+from warehouse import ledger
+from warehouse.compile import Project
+from warehouse.interval import Interval
+from warehouse.plan import Layer, Step, plan
+from warehouse.sources.batch import Batch, Where
+from warehouse.sources.objects import default_s3_client
+from warehouse.spec import Check, JsonSource
+from warehouse.sql.checks import Scope, check_name, failure_counts, failures, sample
+from warehouse.sql.ddl import create_indexes, create_schema, create_table, drop_table, staging_ddl
+from warehouse.sql.load import STRATEGIES, Load, strategy
+from warehouse.sql.names import Layout
+from warehouse.sql.statement import Action, Statement
+from warehouse.sql.transforms import bind
+from warehouse.targets import resolve_url
+from warehouse.targets.engine import Engine
+
+
+@dataclass
+class Options:
+    variables: dict[str, str] = field(default_factory=dict)
+    full_refresh: bool = False
+    tables: list[str] | None = None
+    s3_client: Callable[[], Any] = default_s3_client
+    connection: Callable[[str], str] = resolve_url  # a connection id → its URL (Airflow passes its own lookup)
+    run_id: str = ""
+
+
+@dataclass(frozen=True)
+class CheckStep:
+    """A check as its step runs it: its place in the table's list, label and severity, and the staged rows it
+    compares with (those are gone once the interval finished)."""
+
+    index: int
+    check: Check
+    staging: exp.Table | None
+
+    @property
+    def label(self) -> str:
+        return check_name(self.check)
+
+    @property
+    def severity(self) -> str:
+        return self.check.options.severity
+
+
+@dataclass
+class StepSQL:
+    """What a step runs, in order, in one transaction (its ledger row last); `notes` say what the plan cannot
+    show as SQL (the objects, an extract)."""
+
+    step: Step
+    actions: list[Action]
+    notes: list[str] = field(default_factory=list)
+    checks: list[CheckStep] = field(default_factory=list)
+
+
+class IntervalPlan:
+    """The steps of one interval on one engine, and the statements of each."""
+
+    def __init__(self, project: Project, interval: Interval, engine: Engine, options: Options | None = None):
+        self.project, self.spec, self.interval, self.engine = project, project.spec, interval, engine
+        self.options = options or Options()
+        self.variables = self.spec.variables(self.options.variables)
+        self.layout = Layout(self.spec.warehouse_schema, self.spec.staging_schema, ledger.SCHEMA, interval.key)
+        self.steps = plan(project, self.options.tables)
+        location = self.spec.staging_location
+        files_root = f"{location.format(**self.variables).rstrip('/')}/{self.spec.name}" if location else None
+        self.where = Where(
+            self.spec.name, interval, interval.key, self.variables, files_root,
+            self.options.s3_client, self.options.connection,
+        )  # fmt: skip
+
+    def step(self, name: str) -> Step:
+        return next(s for s in self.steps if s.name == name)
+
+    def consumers(self, source: str) -> list[str]:
+        """The tables of this run that read a source."""
+        loads = [s.subject for s in self.steps if s.layer in (Layer.DIMENSIONS, Layer.FACTS)]
+        return [t for t in loads if source in self.project.sources_of(t)]
+
+    def prefix_source(self, name: str) -> bool:
+        """A source whose objects are tracked in the ledger: a prefix, staged for what is new."""
+        source = self.spec.sources[name]
+        return isinstance(source, JsonSource) and not source.partitioned
+
+    def reads(self, step: Step) -> list[Statement]:
+        """What a stage step reads before it builds its statements: a prefix source's objects loaded before."""
+        if step.layer != Layer.STAGE or not self.prefix_source(step.subject) or self.options.full_refresh:
+            return []
+        query = ledger.loaded_objects(self.layout, self.spec.name, step.subject, self.consumers(step.subject))
+        return [Statement(query, rows="loaded")]
+
+    def build(self, step: Step, batch: Batch | None = None) -> StepSQL:
+        """The step's statements (a stage step's from its batch), its ledger row last."""
+        built = BUILDERS[step.layer](self, step, batch)
+        built.actions.append(ledger.record_step(self.layout))
+        return built
+
+    # --- one builder per layer ------------------------------------------------------------------------
+
+    def setup_statements(self) -> list[Statement]:
+        """Schemas, the ledger and every table (IF NOT EXISTS): `create_tables.sql` holds them for Redshift."""
+        spec, schema = self.spec, self.spec.warehouse_schema
+        statements = [Statement(create_schema(spec.staging_schema))]
+        if schema:
+            statements.append(Statement(create_schema(schema)))
+        statements += ledger.ensure(self.layout, self.engine)
+        for name, table in spec.tables.items():
+            statements.append(Statement(create_table(name, table.columns, self.engine, schema=schema, table=table)))
+            statements += [Statement(index) for index in create_indexes(name, table, self.engine, schema)]
+        return statements
+
+    def _setup(self, step: Step, batch: Batch | None) -> StepSQL:
+        return StepSQL(step, list(self.setup_statements()))
+
+    def _stage(self, step: Step, batch: Batch | None) -> StepSQL:
+        """A fresh staging table, the engine's bulk load of the batch, the rows it set aside and (for a prefix
+        source) the objects it staged, in the ledger."""
+        assert batch is not None, "a stage step is built from its batch"
+        name, staging = step.subject, self.layout.staging(step.subject)
+        actions: list[Action] = [Statement(s) for s in staging_ddl(staging, batch.staged_as.columns, self.engine)]
+        actions += self.engine.stage(staging, batch)
+        actions += ledger.record_rejects(self.layout, self.spec.name, name, self.interval.start)
+        if self.prefix_source(name):
+            actions += ledger.stage_objects(self.layout, self.spec.name, name)
+        return StepSQL(step, actions, list(batch.notes))
+
+    def _load(self, step: Step, batch: Batch | None) -> StepSQL:
+        """A dimension's merge (or rebuild) or a fact's replacement of the interval."""
+        name = step.subject
+        table = self.spec.tables[name]
+        kind = strategy(table)
+        if self.options.full_refresh and kind == "upsert" and self._from_prefixes_only(name):
+            kind = "replace"
+        load = Load(name, table, bind(self.project.select(name), self.layout), self.layout, self.interval, self.engine)
+        return StepSQL(step, list(STRATEGIES[kind](load)))
+
+    def _checks(self, step: Step, batch: Batch | None) -> StepSQL:
+        """The count of failing rows of every check in one query (a check of staged rows apart, run only while
+        they are there), then a sample of each failed one, then a ledger row per check."""
+        scope = Scope(self.project, step.subject, self.layout, self.interval)
+        checks, queries = [], {}
+        for index, check in enumerate(self.spec.tables[step.subject].checks):
+            staged = getattr(check.options, "staged", None)
+            checks.append(CheckStep(index, check, self.layout.staging(staged.source) if staged else None))
+            queries[index] = failures(check, index, scope)
+        actions: list[Action] = []
+        staged = [c for c in checks if c.staging is not None]
+        if staged:
+            actions.append(Statement(_present([c.staging for c in staged]), rows="present"))
+        together = [(c.index, queries[c.index]) for c in checks if c.staging is None]
+        if together:
+            actions.append(Statement(failure_counts(together), rows="failures"))
+        actions += [
+            Statement(failure_counts([(c.index, queries[c.index])]), rows="failures", when=present(c.staging.name))
+            for c in staged
+        ]
+        actions += [Statement(sample(queries[c.index]), rows=f"sample {c.index}", when=failed(c.index)) for c in checks]
+        actions.append(ledger.record_checks(self.layout))
+        notes = [f"check {c.index + 1}: {c.label}" for c in checks]
+        return StepSQL(step, actions, notes, checks)
+
+    def _finish(self, step: Step, batch: Batch | None) -> StepSQL:
+        """Mark the objects this interval staged as loaded, and drop its staging tables."""
+        actions: list[Action] = [ledger.mark_loaded(self.layout, self.spec.name)]
+        staged = [s.subject for s in self.steps if s.layer == Layer.STAGE]
+        actions += [Statement(drop_table(self.layout.staging_name(s), self.spec.staging_schema)) for s in staged]
+        return StepSQL(step, actions)
+
+    def _from_prefixes_only(self, table: str) -> bool:
+        sources = self.project.sources_of(table)
+        return bool(sources) and all(self.prefix_source(s) for s in sources)
+
+
+BUILDERS: dict[Layer, Callable[[IntervalPlan, Step, Batch | None], StepSQL]] = {
+    Layer.SETUP: IntervalPlan._setup,
+    Layer.STAGE: IntervalPlan._stage,
+    Layer.DIMENSIONS: IntervalPlan._load,
+    Layer.FACTS: IntervalPlan._load,
+    Layer.CHECKS: IntervalPlan._checks,
+    Layer.FINISH: IntervalPlan._finish,
+}
+
+
+def present(table: str) -> str:
+    """The flag a `rows="present"` statement raises for a table that exists."""
+    return f"present {table}"
+
+
+def failed(index: int) -> str:
+    """The flag raised for a check with failing rows."""
+    return f"failed {index}"
+
+
+def _present(tables: list[exp.Table]) -> exp.Select:
+    """Which of the staging tables exist (they are dropped when the interval finishes)."""
+    schema = tables[0].db
+    names = [exp.Literal.string(t.name) for t in tables]
+    return (
+        exp.select(exp.column("table_name"))
+        .from_(exp.table_("tables", db="information_schema"))
+        .where(exp.column("table_schema").eq(exp.Literal.string(schema)))
+        .where(exp.column("table_name").isin(*names))
+    )

@@ -1,0 +1,62 @@
+"""An engine: what one warehouse engine does differently, as class attributes plus small overrides (as sqlglot's
+dialect classes and SQLMesh's engine adapters do). It needs no connection: plans and DDL are printed from it, and
+a target (a connection) runs what it builds. Callers never branch on an engine's name."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from sqlglot import exp
+
+from warehouse.sql.names import ident
+from warehouse.sql.statement import Action, Statement
+from warehouse.sql.types import max_bytes
+
+if TYPE_CHECKING:
+    from warehouse.sources.batch import Batch
+
+
+class Engine:
+    name: ClassVar[str]  # the sqlglot dialect
+    default_schema: ClassVar[str] = "public"
+    create_like: ClassVar[bool] = True  # CREATE TEMP TABLE x (LIKE t) keeps the target's layout
+    table_properties: ClassVar[bool] = False  # DISTSTYLE, DISTKEY, SORTKEY, ENCODE
+    informational_keys: ClassVar[bool] = False  # PRIMARY KEY is declared for the planner but not enforced
+    byte_order: ClassVar[str | None] = None  # the collation that sorts text by bytes, where the default may not
+    unlogged_staging: ClassVar[bool] = False  # staging tables can skip the write-ahead log (a rerun rebuilds them)
+    indexes: ClassVar[bool] = False  # keys and fact times need an index (no zone maps or sort keys to prune with)
+    lock_template: ClassVar[str | None] = None  # how a load takes its table for itself ("{}" is the table)
+    single_writer: ClassVar[bool] = False  # one process may write the database at a time
+    reads_files: ClassVar[bool] = True  # stages from local copies of the objects, read by DuckDB's JSON reader
+    row_to_json: ClassVar[str] = "row_to_json"  # as a database source: the function that turns a row into JSON
+
+    def column_type(self, datatype: exp.DataType) -> exp.DataType:
+        """The type to declare for a spec type. PostgreSQL counts characters, not bytes: the byte limit Redshift
+        enforces is checked when staging, on every engine."""
+        size = max_bytes(datatype)
+        if size is None:
+            return datatype.copy()
+        return exp.DataType.build(f"{datatype.this.name.lower()}({size})")
+
+    def lock(self, table: exp.Table) -> list[Statement]:
+        """Take the table for this transaction, where concurrent writers would otherwise collide (two MERGEs
+        inserting the same new key; serializable isolation errors): writers of a table queue up."""
+        if self.lock_template is None:
+            return []
+        head, _, rest = self.lock_template.format(table.sql(dialect=self.name)).partition(" ")
+        return [Statement(exp.Command(this=head, expression=exp.Literal.string(rest)))]
+
+    def stage(self, table: exp.Table, batch: Batch) -> list[Action]:
+        """The statements that bulk-load a batch of objects into an empty staging table, inside the step's
+        transaction; the staged row count is reported as `staged`."""
+        raise NotImplementedError
+
+    def collate_bytes(self, value: exp.Expression) -> exp.Expression:
+        """Text compared by bytes, so that every engine orders ties the same way."""
+        return exp.Collate(this=value, expression=ident(self.byte_order)) if self.byte_order else value
+
+    def render(self, sql: Statement | exp.Expression, pretty: bool = False) -> str:
+        return (sql.sql if isinstance(sql, Statement) else sql).sql(dialect=self.name, pretty=pretty)
+
+    def __repr__(self) -> str:
+        return self.name
