@@ -39,6 +39,7 @@ demo: install
 		--start 2018-11-01 --end 2018-12-01 --target duckdb:///$(DEMO_DB) \
 		--var data_root=$(DEMO_DATA) --var staging_root=data/staging
 	$(BIN)/warehouse query --target duckdb:///$(DEMO_DB) sql/reports/top_songs.sql sql/reports/plays_by_level.sql
+	$(BIN)/warehouse docs --spec config/sparkify.yaml --out data/docs --target duckdb:///$(DEMO_DB)
 
 lint: install
 	$(BIN)/ruff check .

@@ -92,6 +92,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--seed", type=int, default=0)
     sub.add_argument("--start", type=lambda s: parse_moment(s).date(), default=datetime(2018, 11, 1).date())
 
+    sub = command("docs", _docs, "Write the data dictionary: static HTML pages that open from the file system.")
+    sub.add_argument("--out", required=True, type=Path, help="folder to write index.html and the pages into")
+    sub.add_argument("--spec", default=DEFAULT_SPEC)
+    sub.add_argument("--target", help="URL or connection id: add row counts and the ledger's loads and checks")
+
     sub = command("query", _query, "Run SELECTs (Redshift SQL, files or text) on a target and print the rows.")
     sub.add_argument("queries", nargs="+", help="SQL files or SQL text")
     sub.add_argument("--target", default=DEFAULT_URL)
@@ -276,6 +281,14 @@ def _sample(args: argparse.Namespace) -> int:
         f"(missing: {', '.join(facts['missing_days']) or 'none'}), {facts['song_files']:,} song files and "
         f"{accounts['accounts']:,} accounts (app.duckdb, a stand-in for the app's database) to {args.out}"
     )
+    return 0
+
+
+def _docs(args: argparse.Namespace) -> int:
+    from warehouse.docs import build
+
+    index = build(args.spec, args.out, args.target)
+    print(f"data dictionary written to {args.out}: open {index.resolve().as_uri()}")
     return 0
 
 
