@@ -58,8 +58,9 @@ test-fast: lint
 
 # Accept the current plans and DDL as the golden files (review the diff first).
 golden: install
-	UPDATE_GOLDEN=1 $(BIN)/pytest -q -p no:cacheprovider -k golden tests/test_sql.py tests/test_redshift.py
+	UPDATE_GOLDEN=1 $(BIN)/pytest -q -p no:cacheprovider -k golden tests/test_sql.py tests/test_redshift.py tests/test_schema_changes.py
 	$(BIN)/warehouse ddl --target redshift > create_tables.sql
+	$(BIN)/warehouse schema > config/spec.schema.json
 
 $(DEMO_DATA)/app.duckdb: | install
 	$(BIN)/warehouse sample --out $(DEMO_DATA) --days 30 --events-per-day 2000 --seed 7

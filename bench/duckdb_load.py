@@ -15,11 +15,12 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.runner import Options, run
+from warehouse.compile import compile_spec
+from warehouse.runner import run
 from warehouse.sample import write_app_db, write_sample
 from warehouse.spec import load_spec
-from warehouse.sql.types import for_dialect
-from warehouse.targets.duckdb import DuckDBTarget
+from warehouse.steps import Options
+from warehouse.targets.duckdb import DuckDB, DuckDBTarget
 
 SPEC = Path(__file__).resolve().parent.parent / "config" / "sparkify.yaml"
 
@@ -47,7 +48,7 @@ def main() -> None:
             events,
             lambda: duckdb.sql(f"SELECT count(*) FROM read_json({logs}, format='newline_delimited')").fetchall(),
         )
-        types = {k: for_dialect(c.datatype, "duckdb").sql("duckdb") for k, c in spec.sources["events"].columns.items()}
+        types = {k: DuckDB().column_type(c.datatype).sql("duckdb") for k, c in spec.sources["events"].columns.items()}
         typed = {
             "userId" if k == "userid" else k: ("VARCHAR" if k == "userid" else "BIGINT" if k == "ts" else t)
             for k, t in types.items()
@@ -72,7 +73,7 @@ def main() -> None:
                 _row(
                     f"`warehouse run`, {label}: stage, dimensions, facts, checks, ledger",
                     events,
-                    lambda variant=variant, target=target: run(variant, start, finish, target, options),
+                    lambda variant=variant, target=target: run(compile_spec(variant), start, finish, target, options),
                 )
 
 

@@ -20,16 +20,17 @@ from pathlib import Path
 import duckdb
 import psycopg
 
+from warehouse.compile import compile_spec
 from warehouse.interval import Interval
-from warehouse.runner import Options, run
+from warehouse.runner import run
 from warehouse.sample import write_app_db, write_sample
-from warehouse.sources import database
+from warehouse.sources import database, jsonlines
 from warehouse.sources.objects import LocalStore
 from warehouse.spec import load_spec
 from warehouse.sql.ddl import create_schema, create_table
 from warehouse.sql.names import table
-from warehouse.sql.stage import copy_from_stdin, csv_export, duckdb_json_rows, json_keys
-from warehouse.targets.postgres import PostgresTarget
+from warehouse.steps import Options
+from warehouse.targets.postgres import Postgres, PostgresTarget, copy_from_stdin, csv_export
 
 SPEC = Path(__file__).resolve().parent.parent / "config" / "sparkify.yaml"
 
@@ -56,13 +57,15 @@ def load(server: str, events: int, days: int) -> None:
         logs = sorted(str(p) for p in (data / "log_data").rglob("*.json"))
         source = spec.sources["events"]
         csv = Path(work) / "events.csv"
-        keys, _ = json_keys(source, {"userId", "firstName", "lastName", "itemInSession", "sessionId", "userAgent"})
-        duckdb.sql(csv_export(duckdb_json_rows(source, logs, keys), str(csv)).sql("duckdb"))
+        keys, _ = jsonlines.json_keys(
+            source, {"userId", "firstName", "lastName", "itemInSession", "sessionId", "userAgent"}
+        )
+        duckdb.sql(csv_export(jsonlines.rows(source, logs, keys), str(csv)).sql("duckdb"))
         print(f"{total:,} events in {len(logs)} files\n\n| measurement | seconds | events/s | share of raw COPY |")
         print("|---|---:|---:|---:|")
         with scratch_database(server) as url, psycopg.connect(url) as connection:
             connection.execute(create_schema("staging").sql("postgres"))
-            connection.execute(create_table("events", source.columns, "postgres", schema="staging").sql("postgres"))
+            connection.execute(create_table("events", source.columns, Postgres(), schema="staging").sql("postgres"))
             began = time.perf_counter()
             statement = copy_from_stdin(table("events", "staging"), list(source.columns)).sql("postgres")
             with connection.cursor() as cursor, csv.open("rb") as rows, cursor.copy(statement) as copy:
@@ -78,7 +81,7 @@ def load(server: str, events: int, days: int) -> None:
                                (f"{days} daily intervals", spec)):  # fmt: skip
             with scratch_database(server) as url, PostgresTarget.from_url(url) as target:
                 began = time.perf_counter()
-                run(variant, start, start + timedelta(days=days), target, options)
+                run(compile_spec(variant), start, start + timedelta(days=days), target, options)
                 _row(f"`warehouse run`, {label}: stage, dimensions, facts, checks, ledger", total,
                      time.perf_counter() - began, ceiling)  # fmt: skip
 

@@ -9,7 +9,6 @@ Parsing is cheap: the spec's deep SQL checks are cached by content, and nothing 
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -21,9 +20,9 @@ from operators.targets import pool_for
 from warehouse.compile import Project, load_project
 from warehouse.plan import Layer, plan
 from warehouse.spec import Spec
+from warehouse.targets import default_target
 
 CONFIG = Path(__file__).resolve().parent.parent / "config"
-TARGET_VARIABLE = "WAREHOUSE_TARGET"  # the default target of every DAG, instead of the spec's connections.warehouse
 GROUPS = (
     Layer.STAGE,
     Layer.DIMENSIONS,
@@ -41,7 +40,7 @@ def build_dag(project: Project) -> DAG:
     """Schedule, retries and tags from the spec; a task per plan step, grouped by layer, ordered by its needs;
     an asset per table, produced by its load task."""
     spec = project.spec
-    target = os.environ.get(TARGET_VARIABLE) or spec.connections.warehouse
+    target = default_target(spec.name, spec.connections.warehouse)
     with DAG(
         dag_id=spec.name,
         description=spec.description or None,

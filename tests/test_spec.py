@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import SPEC, edit, project_copy
+from helpers import ROOT, SPEC, edit, project_copy
 
 from warehouse.compile import load_project
+from warehouse.spec import Spec
 from warehouse.yamlfile import SpecError
 
 
@@ -190,3 +191,144 @@ def test_schema_command_prints_the_json_schema() -> None:
     schema = json.loads(done.stdout)
     assert {"name", "sources", "dimensions", "facts", "schema"} <= set(schema["properties"])
     assert schema["additionalProperties"] is False
+
+
+@pytest.mark.parametrize(
+    ("written", "says"),
+    [
+        ("varchar(abc)", "the length must be a number of bytes from 1 to 65535"),
+        ("varchar(70000)", "the length must be a number of bytes from 1 to 65535"),
+        ("decimal(50,2)", "precision from 1 to 38"),
+        ("int(11)", "int takes no length or precision"),
+    ],
+)
+def test_types_redshift_would_refuse(tmp_path: Path, written: str, says: str) -> None:
+    spec = project_copy(tmp_path)
+    line = edit(spec, "      gender: varchar(16)\n", f"      gender: {written}\n")
+    (problem,) = error_of(spec).problems
+    assert (problem.line, problem.column, problem.key) == (line, 15, "sources.events.columns.gender.type")
+    assert says in problem.message
+
+
+def test_a_time_column_that_is_not_a_time(tmp_path: Path) -> None:
+    spec = project_copy(tmp_path)
+    line = edit(spec, "    time_column: start_time\n", "    time_column: location\n")
+    (problem,) = error_of(spec).problems
+    assert (problem.line, problem.column, problem.key) == (line, 18, "facts.songplays.time_column")
+    assert "use a date or timestamp" in problem.message
+
+
+def test_a_reference_between_values_of_different_kinds(tmp_path: Path) -> None:
+    spec = project_copy(tmp_path)
+    line = edit(spec, "      - references: {columns: [artist_id], to: artists}\n",
+                "      - references: {columns: [session_id], to: artists}\n")  # fmt: skip
+    (problem,) = error_of(spec).problems
+    assert (problem.line, problem.key) == (line, "facts.songplays.checks[6].references")
+    assert "session_id (INTEGER) cannot match artists.artist_id (VARCHAR(32))" in problem.message
+
+
+def test_an_encoding_its_column_type_refuses(tmp_path: Path) -> None:
+    spec = project_copy(tmp_path)
+    written = "      song_id: {type: varchar(32), description: NULL when the song is not in the catalogue, encode: "
+    line = edit(spec, written + "zstd}", written + "az64}")
+    (problem,) = error_of(spec).problems
+    assert (problem.line, problem.key) == (line, "facts.songplays.columns.song_id.encode")
+    assert "az64 does not take a varchar(32) column" in problem.message
+
+
+def test_a_select_expression_whose_type_does_not_fit_its_column(tmp_path: Path) -> None:
+    spec = project_copy(tmp_path)
+    sql = spec.parent.parent / "sql" / "dim_users.sql"
+    line = edit(sql, "    e.userid AS user_id,\n", "    e.firstname AS user_id,\n")
+    (problem,) = error_of(spec).problems
+    assert (Path(problem.file).name, problem.line) == ("dim_users.sql", line)
+    assert "selects 'user_id' as text" in problem.message and "declared int" in problem.message
+
+
+def test_a_name_too_long_for_what_the_loader_derives_from_it(tmp_path: Path) -> None:
+    spec = project_copy(tmp_path)
+    long = "s" * 120
+    line = edit(spec, "  songs:\n    description: Song metadata", f"  {long}:\n    description: Song metadata")
+    problems = error_of(spec).problems
+    assert any(p.line == line and p.key == f"sources.{long}" and "at most 113 bytes" in p.message for p in problems)
+
+
+def test_every_mistake_in_one_pass(tmp_path: Path) -> None:
+    spec = project_copy(tmp_path)
+    name_line = edit(spec, "    key: [artist_id]", "    key: [artist]")
+    type_line = edit(spec, "      gender: varchar(16)\n", "      gender: varchar(70000)\n")
+    sql = spec.parent.parent / "sql" / "dim_time.sql"
+    sql_line = edit(sql, "EXTRACT(HOUR FROM e.ts) AS hour", "EXTRACT(HOUR FROM e.tss) AS hour")
+    problems = error_of(spec).problems
+    assert {p.line for p in problems if p.file.endswith("sparkify.yaml")} >= {name_line, type_line}
+    assert any(p.file.endswith("dim_time.sql") and p.line == sql_line for p in problems)
+
+
+def test_the_json_schema_describes_every_property_and_accepts_the_shipped_specs() -> None:
+    """What editors see (config/spec.schema.json, associated with config/*.yaml by .vscode/settings.json and the
+    specs' modeline): the file is current, every property says what it is, and the shipped specs raise no error
+    (YAML as an editor reads it: dates are strings)."""
+    import jsonschema
+    import yaml
+
+    schema = json.loads((ROOT / "config" / "spec.schema.json").read_text())
+    assert schema == Spec.model_json_schema(by_alias=True), "config/spec.schema.json is stale: run `make golden`"
+    undescribed = []
+
+    def walk(node: object, where: str) -> None:
+        if isinstance(node, dict):
+            undescribed.extend(f"{where}.{k}" for k, v in node.get("properties", {}).items() if "description" not in v)
+            for key, value in node.items():
+                walk(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for value in node:
+                walk(value, where)
+
+    walk(schema, "")
+    assert undescribed == []
+
+    class EditorLoader(yaml.SafeLoader):
+        pass
+
+    EditorLoader.yaml_implicit_resolvers = {
+        first: [(tag, regex) for tag, regex in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    validator = jsonschema.Draft202012Validator(schema)
+    for spec in sorted((ROOT / "config").glob("*.yaml")):
+        errors = [
+            f"{list(e.path)}: {e.message}" for e in validator.iter_errors(yaml.load(spec.read_text(), EditorLoader))
+        ]
+        assert errors == [], spec
+    settings = json.loads((ROOT / ".vscode" / "settings.json").read_text())
+    assert settings["yaml.schemas"] == {"./config/spec.schema.json": "config/*.yaml"}
+
+
+def test_settings_from_the_environment_can_be_per_spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from warehouse.spec import load_spec
+    from warehouse.targets import default_target
+
+    spec = project_copy(tmp_path)
+    other = spec.with_name("other.yaml")
+    other.write_text(spec.read_text().replace("name: sparkify", "name: other", 1))
+    monkeypatch.setenv("WAREHOUSE_VAR_DATA_ROOT", "/every/spec")
+    monkeypatch.setenv("WAREHOUSE_OTHER_VAR_DATA_ROOT", "/other/only")
+    monkeypatch.setenv("WAREHOUSE_TARGET", "duckdb:///every.duckdb")
+    monkeypatch.setenv("WAREHOUSE_OTHER_TARGET", "duckdb:///other.duckdb")
+    assert load_spec(spec).variables()["data_root"] == "/every/spec"
+    assert load_spec(other).variables()["data_root"] == "/other/only"
+    assert (default_target("sparkify"), default_target("other")) == ("duckdb:///every.duckdb", "duckdb:///other.duckdb")
+
+
+def test_the_spec_defaults_to_the_only_one_and_asks_when_there_are_several(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    from warehouse.cli import main
+
+    spec = project_copy(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["ddl", "--target", "duckdb"]) == 0
+    assert 'CREATE TABLE IF NOT EXISTS "songplays"' in capsys.readouterr().out
+    spec.with_name("other.yaml").write_text(spec.read_text().replace("name: sparkify", "name: other", 1))
+    assert main(["ddl", "--target", "duckdb"]) == 2
+    assert "give --spec: config/ holds 2 spec(s)" in capsys.readouterr().err

@@ -18,14 +18,18 @@ from warehouse.migrate import NEEDS_NO_DDL
 from warehouse.printed import changes_text, ddl_text, interval_at, plan_text
 from warehouse.results import StepFailed, StepResult
 from warehouse.runner import StepRunner, found_in, rebuild, reload_stale, run
-from warehouse.spec import Spec
+from warehouse.spec import Spec, load_spec
 from warehouse.sql.transforms import READ_DIALECT
 from warehouse.status import status
 from warehouse.steps import Options, SchemaDrift
-from warehouse.targets import DEFAULT_URL, ENGINES, engine_named, open_target, redact_url, resolve_url
+from warehouse.targets import ENGINES, default_target, engine_named, open_target, redact_url, resolve_url
 from warehouse.yamlfile import SpecError
 
-DEFAULT_SPEC = "config/sparkify.yaml"
+CONFIG = Path("config")
+TARGET_HELP = (
+    "URL or connection id (default: $WAREHOUSE_<SPEC>_TARGET, $WAREHOUSE_TARGET, else duckdb:///warehouse.duckdb)"
+)
+SPEC_HELP = "the spec (default: the only one in config/)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -36,6 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
     )
     try:
+        _defaults(args)
         return args.command(args)
     except SpecError as error:
         print(error, file=sys.stderr)
@@ -63,20 +68,21 @@ def _parser() -> argparse.ArgumentParser:
     command("schema", _schema, "Print the spec's JSON Schema (for editors).")
 
     sub = command("ddl", _ddl, "Print the CREATE statements of a spec's tables for an engine.")
-    sub.add_argument("--spec", default=DEFAULT_SPEC)
+    sub.add_argument("--spec", type=Path, help=SPEC_HELP)
     sub.add_argument("--target", default="redshift", help=f"an engine ({', '.join(ENGINES)}) or a target URL")
 
     sub = command("plan", _plan, "Print every step's SQL for the interval that starts at --date.")
-    sub.add_argument("--spec", default=DEFAULT_SPEC)
+    sub.add_argument("--spec", type=Path, help=SPEC_HELP)
     sub.add_argument("--date", required=True, type=parse_moment, help="start of the interval, e.g. 2018-11-01")
     sub.add_argument("--target", default="duckdb", help=f"an engine ({', '.join(ENGINES)}) or a target URL")
     _common_run_args(sub)
 
     sub = command("run", _run, "Load every interval in [--start, --end) in order.")
-    sub.add_argument("--spec", default=DEFAULT_SPEC)
+    sub.add_argument("--spec", type=Path, help=SPEC_HELP)
     sub.add_argument("--start", required=True, type=parse_moment)
     sub.add_argument("--end", type=parse_moment, help="exclusive (default: one interval after --start)")
-    sub.add_argument("--target", default=DEFAULT_URL, help="URL or connection id (default: %(default)s)")
+    sub.add_argument("--target", help=TARGET_HELP)
+    sub.set_defaults(needs_target=True)
     sub.add_argument("-v", "--verbose", action="store_true", help="log every SQL statement")
     again = sub.add_mutually_exclusive_group()
     again.add_argument("--stale", action="store_true", help="reload only the stale intervals' stale tables")
@@ -86,20 +92,23 @@ def _parser() -> argparse.ArgumentParser:
     sub = command(
         "diff", _diff, "Show how the warehouse's tables differ from the spec, the statements, what to reload."
     )
-    sub.add_argument("--spec", default=DEFAULT_SPEC)
-    sub.add_argument("--target", default=DEFAULT_URL, help="URL or connection id (default: %(default)s)")
+    sub.add_argument("--spec", type=Path, help=SPEC_HELP)
+    sub.add_argument("--target", help=TARGET_HELP)
+    sub.set_defaults(needs_target=True)
 
     sub = command("migrate", _migrate, "Apply the differences `warehouse diff` shows (breaking ones with a flag).")
-    sub.add_argument("--spec", default=DEFAULT_SPEC)
-    sub.add_argument("--target", default=DEFAULT_URL, help="URL or connection id (default: %(default)s)")
+    sub.add_argument("--spec", type=Path, help=SPEC_HELP)
+    sub.add_argument("--target", help=TARGET_HELP)
+    sub.set_defaults(needs_target=True)
     sub.add_argument("--allow-breaking", action="store_true", help="also renames, drops, narrower types, new keys")
     sub.add_argument("--var", action="append", default=[], metavar="KEY=VALUE", help="override a spec var")
 
     sub = command(
         "status", _status, "Show which intervals are loaded, stale, failed or missing, and each table's last load."
     )
-    sub.add_argument("--spec", default=DEFAULT_SPEC)
-    sub.add_argument("--target", default=DEFAULT_URL)
+    sub.add_argument("--spec", type=Path, help=SPEC_HELP)
+    sub.add_argument("--target", help=TARGET_HELP)
+    sub.set_defaults(needs_target=True)
     sub.add_argument("--start", type=parse_moment, help="default: the spec's start_date")
     sub.add_argument("--end", type=parse_moment, help="default: the end of the latest interval in the ledger")
 
@@ -113,13 +122,27 @@ def _parser() -> argparse.ArgumentParser:
 
     sub = command("docs", _docs, "Write the data dictionary: static HTML pages that open from the file system.")
     sub.add_argument("--out", required=True, type=Path, help="folder to write index.html and the pages into")
-    sub.add_argument("--spec", default=DEFAULT_SPEC)
+    sub.add_argument("--spec", type=Path, help=SPEC_HELP)
     sub.add_argument("--target", help="URL or connection id: add row counts and the ledger's loads and checks")
 
     sub = command("query", _query, "Run SELECTs (Redshift SQL, files or text) on a target and print the rows.")
     sub.add_argument("queries", nargs="+", help="SQL files or SQL text")
-    sub.add_argument("--target", default=DEFAULT_URL)
+    sub.add_argument("--spec", type=Path, help=SPEC_HELP + ": only for its default target")
+    sub.add_argument("--target", help=TARGET_HELP)
+    sub.set_defaults(needs_target=True)
     return parser
+
+
+def _defaults(args: argparse.Namespace) -> None:
+    """The spec when none is given (the only one in config/), and the target of a command that needs one."""
+    if "spec" in args and args.spec is None:
+        found = sorted(CONFIG.glob("*.yaml"))
+        if len(found) != 1:
+            names = ", ".join(str(p) for p in found) or "none"
+            raise ValueError(f"give --spec: config/ holds {len(found)} spec(s) ({names})")
+        args.spec = found[0]
+    if getattr(args, "needs_target", False) and args.target is None:
+        args.target = default_target(load_spec(args.spec).name)
 
 
 def _common_run_args(sub: argparse.ArgumentParser) -> None:

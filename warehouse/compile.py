@@ -16,15 +16,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from warehouse.spec import STAGING, Spec, load_spec
-from warehouse.yamlfile import SpecError
+from warehouse.spec import STAGING, Spec, read_spec
+from warehouse.yamlfile import Problem, SpecError
 
 if TYPE_CHECKING:
     from sqlglot import exp
 
     from warehouse.sql.transforms import CompiledSQL
 
-CACHE_VERSION = "3"  # bump when the deep checks change what they accept or return
+CACHE_VERSION = "4"  # bump when the deep checks change what they accept or return
 
 
 @dataclass(frozen=True)
@@ -96,34 +96,39 @@ _PROJECTS: dict[str, Project] = {}
 
 
 def load_project(path: Path | str) -> Project:
-    """Load, validate and compile a spec; raise SpecError listing every problem."""
-    return compile_spec(load_spec(path))
+    """Load, validate and compile a spec; raise SpecError listing every problem, of every layer, at once."""
+    spec, problems = read_spec(path)
+    return compile_spec(spec, problems)
 
 
-def compile_spec(spec: Spec) -> Project:
-    """The spec's compiled project: types and SQL checked (cached by content), one object per content."""
+def compile_spec(spec: Spec, problems: list[Problem] | None = None) -> Project:
+    """The spec's compiled project: types and SQL checked (cached by content), one object per content. `problems`
+    found in the spec already are reported with those the compilation finds."""
+    if problems:
+        _deep_check(spec, problems)  # raises, with every problem
     key = fingerprint(spec)
     memo = f"{spec.file}:{key}"
     if memo not in _PROJECTS:
-        graph = cached(key, lambda: _deep_check(spec))
+        graph = cached(key, lambda: _deep_check(spec, []))
         _PROJECTS[memo] = Project(spec, Graph(graph["depends"], graph["check_depends"]), key)
     return _PROJECTS[memo]
 
 
-def _deep_check(spec: Spec) -> dict[str, dict[str, list[str]]]:
-    """Column types and SQL: parse and check them; return what the tables and their checks read."""
+def _deep_check(spec: Spec, problems: list[Problem]) -> dict[str, dict[str, list[str]]]:
+    """Column types, what depends on them, and SQL: check them all (adding to the spec's own `problems`), raise
+    SpecError listing every one; else return what the tables and their checks read."""
     from warehouse.sql.transforms import compile_sql
-    from warehouse.sql.types import parse_type
+    from warehouse.typecheck import type_problems
 
-    problems = []
-    for path, column in spec.all_columns():
-        try:
-            parse_type(column.type)
-        except ValueError as error:
-            problems.append(spec.document.problem((*path, "type"), str(error)))
+    problems = [*problems, *type_problems(spec)]
+    try:
+        compiled = compile_sql(spec)
+    except SpecError as error:
+        raise SpecError([*problems, *error.problems]) from None
+    except (KeyError, ValueError):  # the SQL names what the spec's own problems leave undefined
+        raise SpecError(problems) from None
     if problems:
         raise SpecError(problems)
-    compiled = compile_sql(spec)
     return {"depends": compiled.depends, "check_depends": compiled.check_depends}
 
 

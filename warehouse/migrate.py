@@ -141,14 +141,29 @@ def _definition_changes(
             found.append(Change(name, "change_load", part, str(old_data.get(part)), str(new_data.get(part))))
     if old_data["select"] != new_data["select"]:
         found.append(Change(name, "change_select", None, "the SELECT as loaded", "the SELECT in the spec"))
-    if engine.table_properties and recorded["layout"] != now["layout"]:
-        found.append(Change(name, "change_layout", None, _layout(recorded["layout"]), _layout(now["layout"])))
+    renamed = {c.renamed_from: n for n, c in project.spec.tables[name].columns.items() if c.renamed_from}
+    kept = {renamed.get(c, c): c for c in old_data["columns"]}.keys() & new_data["columns"].keys()  # by new name
+    old_layout, new_layout = (
+        _comparable_layout(recorded["layout"], renamed, kept),
+        _comparable_layout(now["layout"], {}, kept),
+    )
+    if engine.table_properties and old_layout != new_layout:
+        found.append(Change(name, "change_layout", None, _layout(old_layout), _layout(new_layout)))
     for check in now["checks"]:
         if check not in recorded["checks"]:
             found.append(Change(name, "new_check", None, None, check))
-    if (recorded["description"], recorded["descriptions"]) != (now["description"], now["descriptions"]):
+    old_text = {renamed.get(c, c): d for c, d in recorded["descriptions"].items()}
+    described = {c: d for c, d in now["descriptions"].items() if c in kept}
+    if recorded["description"] != now["description"] or {c: old_text.get(c) for c in described} != described:
         found.append(Change(name, "description"))
     return found
+
+
+def _comparable_layout(layout: dict, renamed: dict[str, str], kept: set[str]) -> dict:
+    """A recorded layout in the new names, its encodings of the columns both definitions have."""
+    encode = {renamed.get(c, c): e for c, e in layout["encode"].items()}
+    sort = [renamed.get(c, c) for c in layout["sort"]]
+    return {**layout, "sort": sort, "encode": {c: e for c, e in sorted(encode.items()) if c in kept}}
 
 
 def type_change(old: str, new: str, engine: Engine) -> str | None:

@@ -35,7 +35,7 @@ Encoding = Literal[
 ]
 TEMPLATE_DATE_FIELD = "day"
 UNITS = {"m": "minutes", "h": "hours", "d": "days"}
-VAR_PREFIX = "WAREHOUSE_VAR_"  # WAREHOUSE_VAR_DATA_ROOT overrides the var data_root
+VAR_PREFIX = "WAREHOUSE_VAR_"  # WAREHOUSE_VAR_DATA_ROOT overrides the var data_root (of every spec)
 STAGING = "staging"  # how SQL files name a source's staged rows: staging.<source>
 
 
@@ -62,6 +62,12 @@ class Column(SpecModel):
     def _short_form(cls, data: Any) -> Any:
         return {"type": data} if isinstance(data, str) else data
 
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
+        """Either form: the type alone (`user_id: int`) or the mapping."""
+        short = {"type": "string", "description": "The type alone, e.g. varchar(256) (nullable, no description)."}
+        return {"anyOf": [short, handler(core_schema)]}
+
     @property
     def datatype(self) -> exp.DataType:
         from warehouse.sql.types import parse_type
@@ -75,8 +81,8 @@ Columns = dict[Name, Column]
 class JsonSource(SpecModel):
     """Newline-delimited JSON objects in S3 or a local directory with the same layout."""
 
-    format: Literal["json"]
-    description: str = ""
+    format: Literal["json"] = Field(description="Newline-delimited JSON objects.")
+    description: str = Field("", description="What the source holds (the docs show it).")
     location: str = Field(
         description="Object key template. With {day:...} fields the source is partitioned by day and a run "
         "stages exactly its interval's objects; without, it is a prefix and a run stages the objects "
@@ -98,7 +104,7 @@ class JsonSource(SpecModel):
         description="A bad row (not JSON, a wrong type, too long for its column): fail the run naming file and "
         "line, or set it aside in ledger.rejects with the reason and load the rest.",
     )
-    columns: Columns
+    columns: Columns = Field(description="The keys loaded, as columns: `name: type` or `name: {type, ...}`.")
 
     @property
     def partitioned(self) -> bool:
@@ -108,14 +114,16 @@ class JsonSource(SpecModel):
 class PostgresSource(SpecModel):
     """Rows of a table (or query) in an operational PostgreSQL database, extracted incrementally."""
 
-    format: Literal["postgres"]
-    description: str = ""
+    format: Literal["postgres"] = Field(description="Rows of a table or query in a PostgreSQL database.")
+    description: str = Field("", description="What the source holds (the docs show it).")
     connection: str = Field(description="Airflow connection id (or AIRFLOW_CONN_<ID> in the environment).")
     table: str | None = Field(None, description="schema.table to extract; or give `query`.")
     query: str | None = Field(None, description="A SELECT to extract instead of a table.")
     incremental_column: str = Field(description="Rows whose value falls in the interval are extracted.")
-    on_bad_rows: Literal["fail", "reject"] = "fail"
-    columns: Columns
+    on_bad_rows: Literal["fail", "reject"] = Field(
+        "fail", description="A row the columns' types refuse: fail the run, or set it aside in ledger.rejects."
+    )
+    columns: Columns = Field(description="The columns extracted, each cast to its type by the database.")
 
     @model_validator(mode="after")
     def _table_or_query(self) -> PostgresSource:
@@ -138,13 +146,13 @@ class StagedCount(SpecModel):
 
 
 class RowCountCheck(CheckBase):
-    min: int | None = Field(None, ge=0)
-    max: int | None = Field(None, ge=0)
+    min: int | None = Field(None, ge=0, description="Fewest rows allowed.")
+    max: int | None = Field(None, ge=0, description="Most rows allowed.")
     staged: StagedCount | None = Field(None, description="Compare with this interval's staged rows.")
 
 
 class ColumnsCheck(CheckBase):
-    columns: list[Name] = Field(min_length=1)
+    columns: list[Name] = Field(min_length=1, description="The columns checked.")
 
 
 class ReferencesCheck(CheckBase):
@@ -154,8 +162,8 @@ class ReferencesCheck(CheckBase):
 
 
 class AcceptedValuesCheck(CheckBase):
-    column: Name
-    values: list[str | int | float | bool] = Field(min_length=1)
+    column: Name = Field(description="The column checked.")
+    values: list[str | int | float | bool] = Field(min_length=1, description="Every value allowed (NULL passes).")
 
 
 class FreshnessCheck(CheckBase):
@@ -179,13 +187,13 @@ class SqlCheck(CheckBase):
 class Check(SpecModel):
     """One check: exactly one of its kinds, e.g. `- not_null: {columns: [user_id]}`; its rows are the failures."""
 
-    row_count: RowCountCheck | None = None
-    not_null: ColumnsCheck | None = None
-    unique: ColumnsCheck | None = None
-    references: ReferencesCheck | None = None
-    accepted_values: AcceptedValuesCheck | None = None
-    freshness: FreshnessCheck | None = None
-    sql: SqlCheck | None = None
+    row_count: RowCountCheck | None = Field(None, description="The number of rows is within bounds.")
+    not_null: ColumnsCheck | None = Field(None, description="The columns are never NULL.")
+    unique: ColumnsCheck | None = Field(None, description="No combination of the columns repeats.")
+    references: ReferencesCheck | None = Field(None, description="Every non-NULL value has a row in another table.")
+    accepted_values: AcceptedValuesCheck | None = Field(None, description="A column's values are in a list.")
+    freshness: FreshnessCheck | None = Field(None, description="The newest time is recent enough.")
+    sql: SqlCheck | None = Field(None, description="A SQL file's SELECT returns no rows.")
 
     @model_validator(mode="after")
     def _one_kind(self) -> Check:
@@ -220,17 +228,19 @@ class Check(SpecModel):
 
 
 class DistKey(SpecModel):
-    key: Name
+    key: Name = Field(description="The column whose value places a row on a Redshift slice (DISTKEY).")
 
 
 class Table(SpecModel):
-    description: str = ""
+    description: str = Field("", description="What a row is, for analysts (COMMENT ON TABLE, the docs).")
     select: str = Field(description="The SELECT (Redshift SQL) that produces the rows, relative to this file.")
     key: list[Name] = Field(min_length=1, description="Columns that identify a row.")
-    columns: Columns
-    distribution: Literal["auto", "even", "all"] | DistKey = "auto"
+    columns: Columns = Field(description="Every column the SELECT produces: `name: type` or `name: {type, ...}`.")
+    distribution: Literal["auto", "even", "all"] | DistKey = Field(
+        "auto", description="Redshift DISTSTYLE: auto, even, all, or {key: column} (ignored elsewhere)."
+    )
     sort: list[Name] = Field(default_factory=list, description="Redshift compound sort key.")
-    checks: list[Check] = Field(default_factory=list)
+    checks: list[Check] = Field(default_factory=list, description="Checks run after each load; see the README.")
 
     @property
     def column_names(self) -> list[str]:
@@ -256,33 +266,35 @@ class Connections(SpecModel):
 
 
 class Spec(SpecModel):
-    name: Name
-    description: str = ""
-    schedule: Literal["@hourly", "@daily", "@weekly", "@monthly", "@yearly"] = "@daily"
-    start_date: date
-    end_date: date | None = None
-    catchup: bool = False
-    retries: int = Field(1, ge=0)
-    retry_delay_minutes: int = Field(5, ge=0)
+    name: Name = Field(description="The spec's name: its DAG id and the ledger's `spec`.")
+    description: str = Field("", description="What the warehouse holds (the DAG's and the docs' text).")
+    schedule: Literal["@hourly", "@daily", "@weekly", "@monthly", "@yearly"] = Field(
+        "@daily", description="One interval per period: each run loads one."
+    )
+    start_date: date = Field(description="The first interval's day (Airflow's start_date).")
+    end_date: date | None = Field(None, description="No interval after this day (Airflow's end_date).")
+    catchup: bool = Field(False, description="Whether Airflow schedules the intervals missed since start_date.")
+    retries: int = Field(1, ge=0, description="How often Airflow retries a failed step.")
+    retry_delay_minutes: int = Field(5, ge=0, description="Minutes between retries.")
     on_schema_change: Literal["fail", "migrate"] = Field(
         "fail",
         description="When the warehouse's tables differ from the spec: fail before moving data (the default), or "
         "apply the additive changes (new tables, columns, longer varchars) and load; other changes always need "
         "`warehouse migrate`.",
     )
-    tags: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list, description="The DAG's tags.")
     warehouse_schema: Name | None = Field(None, alias="schema", description="Schema of the tables.")
-    staging_schema: Name = "staging"
+    staging_schema: Name = Field("staging", description="Schema of the per-interval staging tables.")
     staging_location: str | None = Field(
         None,
         description="Where runs write files: COPY manifests and extracts of database sources. A template, e.g. "
         "{staging_root}; an s3:// prefix for Redshift, or a local directory.",
     )
     vars: dict[Name, str] = Field(default_factory=dict, description="Defaults for {var} fields; --var overrides.")
-    connections: Connections = Field(default_factory=Connections)
-    sources: dict[Name, Source]
-    dimensions: dict[Name, Dimension] = Field(default_factory=dict)
-    facts: dict[Name, Fact] = Field(default_factory=dict)
+    connections: Connections = Field(default_factory=Connections, description="Airflow connection ids.")
+    sources: dict[Name, Source] = Field(description="Raw data, by name: JSON objects or database rows.")
+    dimensions: dict[Name, Dimension] = Field(default_factory=dict, description="Dimension tables, by name.")
+    facts: dict[Name, Fact] = Field(default_factory=dict, description="Fact tables, by name.")
 
     _file: Path = PrivateAttr()
     _document: YamlDocument = PrivateAttr()
@@ -322,11 +334,16 @@ class Spec(SpecModel):
         return found
 
     def variables(self, overrides: dict[str, str] | None = None) -> dict[str, str]:
-        """The vars: the spec's defaults, then WAREHOUSE_VAR_<NAME> from the environment, then `overrides`."""
+        """The vars: the spec's defaults, then WAREHOUSE_VAR_<NAME> (every spec's), then
+        WAREHOUSE_<SPEC>_VAR_<NAME> (this spec's) from the environment, then `overrides`."""
         unknown = sorted(set(overrides or {}) - set(self.vars))
         if unknown:
             raise ValueError(f"unknown var(s) {', '.join(unknown)} (the spec's vars: {', '.join(self.vars)})")
-        resolved = {name: os.environ.get(f"{VAR_PREFIX}{name.upper()}", value) for name, value in self.vars.items()}
+        mine = f"WAREHOUSE_{self.name.upper()}_VAR_"
+        resolved = {
+            name: os.environ.get(f"{mine}{name.upper()}") or os.environ.get(f"{VAR_PREFIX}{name.upper()}", value)
+            for name, value in self.vars.items()
+        }
         return resolved | (overrides or {})
 
     def retry_delay(self) -> timedelta:
@@ -340,7 +357,15 @@ def template_fields(template: str) -> list[str]:
 
 def load_spec(path: Path | str) -> Spec:
     """Load and validate a spec (its YAML and the names it refers to); raise SpecError listing every problem.
-    Its SQL is checked when it is compiled (`warehouse.compile`)."""
+    Its types and SQL are checked when it is compiled (`warehouse.compile`)."""
+    spec, problems = read_spec(path)
+    if problems:
+        raise SpecError(problems)
+    return spec
+
+
+def read_spec(path: Path | str) -> tuple[Spec, list[Problem]]:
+    """A spec and the problems of the names it refers to; raise SpecError if its YAML or structure is wrong."""
     path = Path(path)
     document = load_yaml(path, display=display_path(path))
     if not isinstance(document.data, dict):
@@ -350,10 +375,7 @@ def load_spec(path: Path | str) -> Spec:
     except ValidationError as error:
         raise SpecError([problem_of(Spec, document, e) for e in error.errors()]) from None
     spec._file, spec._document = path, document
-    problems = _cross_check(spec, document)
-    if problems:
-        raise SpecError(problems)
-    return spec
+    return spec, _cross_check(spec, document)
 
 
 def _cross_check(spec: Spec, doc: YamlDocument) -> list[Problem]:

@@ -30,7 +30,7 @@ def create_table(
 ) -> exp.Create:
     """CREATE TABLE; with `table`, its key and (on Redshift) distribution, sort key and encodings; a `staging`
     table skips the write-ahead log where the engine allows."""
-    defs: list[exp.Expression] = [_column(n, c, engine) for n, c in columns.items()]
+    defs: list[exp.Expression] = [column_def(n, c, engine) for n, c in columns.items()]
     properties: list[exp.Expression] = [exp.UnloggedProperty()] if staging and engine.unlogged_staging else []
     if table is not None and engine.informational_keys:
         defs.append(exp.PrimaryKey(expressions=[ident(k) for k in table.key]))
@@ -93,7 +93,8 @@ def staging_ddl(table: exp.Table, columns: dict[str, Column], engine: Engine) ->
     return [drop_table(table.name, table.db), create]
 
 
-def _column(name: str, column: Column, engine: Engine) -> exp.ColumnDef:
+def column_def(name: str, column: Column, engine: Engine) -> exp.ColumnDef:
+    """A column as CREATE TABLE (and ALTER TABLE ADD COLUMN) declares it."""
     constraints = []
     if not column.nullable:
         constraints.append(exp.ColumnConstraint(kind=exp.NotNullColumnConstraint()))

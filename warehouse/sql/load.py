@@ -198,9 +198,11 @@ def strategy(table: Table) -> str:
 def _merge(target: exp.Table, batch: exp.Table, key: list[str], names: list[str]) -> exp.Merge:
     on = _matches(key, target.name, "batch")
     whens = []
+    # Both clauses always: Redshift's MERGE requires them (https://docs.aws.amazon.com/redshift/latest/dg/r_MERGE.html);
+    # a table whose columns are all key columns updates them to themselves.
     updates = [exp.EQ(this=column(n), expression=column(n, "batch")) for n in names if n not in key]
-    if updates:
-        whens.append(exp.When(matched=True, then=exp.Update(expressions=updates)))
+    updates = updates or [exp.EQ(this=column(k), expression=column(k, "batch")) for k in key]
+    whens.append(exp.When(matched=True, then=exp.Update(expressions=updates)))
     whens.append(
         exp.When(
             matched=False,

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from warehouse.spec import Spec
 
 TABLES = "warehouse"  # the logical schema of the spec's tables while validating
+REFUSED = {("text", "number"), ("text", "time"), ("text", "boolean"), ("number", "time"), ("time", "number")}
 READ_DIALECT = "redshift"
 
 
@@ -48,7 +49,8 @@ def compile_sql(spec: Spec) -> CompiledSQL:
     problems: list[Problem] = []
     for name, table in spec.tables.items():
         try:
-            query, inputs = _parse_file(spec.resolve(table.select), spec, schema, table.column_names, name)
+            declared = {c: col.type for c, col in table.columns.items()}
+            query, inputs = _parse_file(spec.resolve(table.select), spec, schema, declared, name)
             compiled.selects[name], compiled.depends[name] = query, inputs
         except SpecError as error:
             problems.extend(error.problems)
@@ -103,7 +105,7 @@ def _logical_schema(spec: Spec) -> dict[str, dict[str, dict[str, str]]]:
 
 
 def _parse_file(
-    path: Path, spec: Spec, schema: MappingSchema, declared: list[str] | None = None, name: str = ""
+    path: Path, spec: Spec, schema: MappingSchema, declared: dict[str, str] | None = None, name: str = ""
 ) -> tuple[exp.Query, list[str]]:
     """One SELECT from a file, its tables and columns checked against the spec (and, with `declared`, exactly
     those columns selected); identifiers normalized and quoted. Returns it with its inputs."""
@@ -140,7 +142,8 @@ def _parse_file(
     except OptimizeError as error:
         raise _column_problem(query, str(error), problem) from None
     if declared is not None:
-        _projections(query, qualified.named_selects, declared, name, problem)
+        _projections(query, qualified.named_selects, list(declared), name, problem)
+        _projection_types(query, qualified, schema, declared, name, problem)
     normalized = normalize_identifiers(query, dialect=READ_DIALECT)
     return quote_identifiers(normalized, dialect=READ_DIALECT, identify=True), inputs
 
@@ -157,6 +160,27 @@ def _projections(query: exp.Query, selected: list[str], declared: list[str], nam
         )
     if missing:
         raise problem(query, f"does not select column(s) {', '.join(missing)} of {name}")
+
+
+def _projection_types(query: exp.Query, qualified: exp.Query, schema, declared: dict[str, str], name: str, problem):
+    """Each selected expression's type fits its declared column: no text into a number or time column, no number
+    into a time column (what the engines would refuse, or convert differently, at load time)."""
+    from sqlglot.optimizer.annotate_types import annotate_types
+
+    from warehouse.sql.types import category, parse_type
+
+    typed = annotate_types(qualified, schema=schema, dialect=READ_DIALECT)
+    for selected in typed.selects:
+        try:
+            found, wanted = category(selected.type), category(parse_type(declared[selected.alias_or_name]))
+        except (KeyError, ValueError):  # an undeclared column or a bad type: reported apart
+            continue
+        if (found, wanted) in REFUSED:
+            raise problem(
+                _projection(query, selected.alias_or_name),
+                f"selects {selected.alias_or_name!r} as {found} ({selected.type.sql(READ_DIALECT)}), but the column "
+                f"is declared {declared[selected.alias_or_name]}: CAST it, or change its type in the spec",
+            )
 
 
 def _inputs(query: exp.Query, spec: Spec, problem) -> list[str]:

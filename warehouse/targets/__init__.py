@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from warehouse.targets.base import Target
     from warehouse.targets.engine import Engine
 
-DEFAULT_URL = os.environ.get("WAREHOUSE_TARGET") or "duckdb:///warehouse.duckdb"  # as the DAGs read it too
+FALLBACK_URL = "duckdb:///warehouse.duckdb"
 ENGINES = {  # engine name → its module, engine class and target class
     "duckdb": ("warehouse.targets.duckdb", "DuckDB", "DuckDBTarget"),
     "postgres": ("warehouse.targets.postgres", "Postgres", "PostgresTarget"),
@@ -21,6 +21,12 @@ ENGINES = {  # engine name → its module, engine class and target class
 }
 SCHEMES = {"duckdb": "duckdb", "postgresql": "postgres", "postgres": "postgres", "redshift": "redshift"}
 SINGLE_WRITER = {"duckdb"}  # engines whose database one process may write at a time
+
+
+def default_target(spec: str, otherwise: str = FALLBACK_URL) -> str:
+    """The target of a spec when none is given: $WAREHOUSE_<SPEC>_TARGET, else $WAREHOUSE_TARGET (every spec's),
+    else `otherwise` (the CLI: warehouse.duckdb in the working directory; a DAG: the spec's connection)."""
+    return os.environ.get(f"WAREHOUSE_{spec.upper()}_TARGET") or os.environ.get("WAREHOUSE_TARGET") or otherwise
 
 
 def resolve_url(target: str) -> str:
@@ -60,7 +66,7 @@ def engine_named(name: str) -> Engine:
     return getattr(importlib.import_module(module), engine)()
 
 
-def open_target(target: str = DEFAULT_URL, read_only: bool = False) -> Target:
+def open_target(target: str, read_only: bool = False) -> Target:
     """duckdb:///relative.duckdb, duckdb:////absolute.duckdb, postgresql://..., redshift://..., or a conn id.
     Nothing connects until the first statement; `read_only` for reading a source database."""
     url = resolve_url(target)
