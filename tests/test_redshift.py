@@ -38,7 +38,7 @@ def raw(s3):
 
 def test_plan_matches_golden_file(raw) -> None:
     options = Options(variables=VARS, s3_client=lambda: raw, tables=["users", "songs", "artists", "time", "songplays"])
-    text = plan_text(load_project(SPEC), DAY, Redshift(), options)
+    text = plan_text(load_project(SPEC), DAY, Redshift(CopyAuth()), options)
     if os.environ.get("UPDATE_GOLDEN"):
         GOLDEN.write_text(text)
     assert text == GOLDEN.read_text(), f"plan changed: review, then rerun with UPDATE_GOLDEN=1 to accept ({GOLDEN})"
@@ -78,14 +78,19 @@ def test_the_copy_loads_exactly_the_manifest_of_the_interval(raw) -> None:
     assert 'SELECT PG_LAST_COPY_COUNT() AS "staged"' in sent
 
 
-def test_each_step_commits_once_and_nothing_truncates(raw) -> None:
+def test_each_step_publishes_in_one_locked_transaction_and_nothing_truncates(raw) -> None:
     connection = run_interval(raw, CopyAuth())
     sent = connection.statements
     steps = plan(load_project(SPEC), ["users", "songs", "artists", "time", "songplays"])
-    assert len(connection.committed) == len(steps) and not connection.rolled_back
+    recorded = [t for t in connection.committed if any(s.startswith('INSERT INTO "ledger"."steps"') for s in t)]
+    assert len(recorded) == len(steps) and len(connection.committed) <= 2 * len(steps) and not connection.rolled_back
+    assert all(t[0].startswith("LOCK ") for t in recorded[1:])  # setup creates what it writes
     assert not any(s.upper().startswith("TRUNCATE") for s in sent)
-    (merge_users,) = [i for i, s in enumerate(sent) if s.startswith('MERGE INTO "users"')]
-    assert sent[merge_users - 3].startswith('CREATE TEMPORARY TABLE "users__batch" (LIKE "users")')
+    (users,) = [t for t in connection.committed if any(s.startswith('MERGE INTO "users"') for s in t)]
+    assert users[0] == 'LOCK "ledger"."steps", "users"'
+    assert not any('"staging".' in s for s in users)  # the staged rows were read before the lock
+    (batch,) = [t for t in connection.committed if t[0].startswith('CREATE TEMPORARY TABLE "users__batch"')]
+    assert connection.committed.index(batch) + 1 == connection.committed.index(users)
 
 
 def test_keys_reach_the_server_but_never_the_logs(raw, caplog: pytest.LogCaptureFixture) -> None:

@@ -48,8 +48,19 @@ def plan_text(
         built, reads = _built(plan, step, target)
         out += [f"{engine.render(read, pretty=True)};\n" for read in reads]
         out += [f"-- {note}\n" for note in built.notes]
-        out += [_render(engine, action) for action in built.actions]
+        out += [_render(engine, action) for action in built.prepare]
+        out.append(_publishing(built))
+        out += [_render(engine, action) for action in built.publish]
     return redact("".join(out))
+
+
+def _publishing(built: StepSQL) -> str:
+    """Where the step's last transaction starts, and how long its lock is held, in statements."""
+    head = "-- commit; then " if built.prepare else "-- "
+    if not built.lock:
+        return f"{head}the step's changes and its ledger row, in one transaction:\n"
+    held = sum(isinstance(a, Statement) for a in built.actions)
+    return f"{head}in one transaction, a lock held for the {held} statement(s) after it, until the step commits:\n"
 
 
 def _built(plan: IntervalPlan, step: Step, target: Target | None) -> tuple[StepSQL, list[Statement]]:
