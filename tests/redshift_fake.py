@@ -141,6 +141,7 @@ class FakeRedshift:
     copy_errors: list[list[BadRecord]] = field(default_factory=list)  # bad records each successive COPY meets
     logged: list[dict[str, Any]] = field(default_factory=list)  # load errors recorded: session, query, record, time
     tables: dict[tuple[str, str], str] = field(default_factory=dict)  # (schema, name) -> table_type
+    _sizes: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)  # text columns' sizes, in bytes
     _answers: list[tuple[re.Pattern, list[tuple]]] = field(default_factory=list)
     _failures: list[_Failure] = field(default_factory=list)
     _open: list[str] | None = None
@@ -201,12 +202,13 @@ class FakeRedshift:
                 self._last_copy = last_copy
 
     def _failing(self, text: str) -> Error | None:
+        due = None
         for failure in self._failures:
             if failure.pattern.search(text):
                 failure.seen += 1
-                if failure.seen == failure.nth:
-                    return failure.error
-        return None
+                if failure.seen == failure.nth and due is None:
+                    due = failure.error
+        return due
 
     def _run(self, cursor: FakeCursor, sql: str, params: Any) -> None:
         broken = violations(sql)
@@ -231,12 +233,12 @@ class FakeRedshift:
                 if isinstance(tree, exp.Copy) and "Load into table" in str(error):
                     self._last_copy, self._refused = (self._query_id, 0), True  # the load began: the id moves
                 raise error
-            cursor._result(*self._respond(tree, sql))
+            cursor._result(*self._respond(tree, sql, params))
         except Error:
             self._aborted = self._open is not None
             raise
 
-    def _respond(self, tree: exp.Expression, sql: str) -> tuple[list[str], list[list], int]:
+    def _respond(self, tree: exp.Expression, sql: str, params: Any) -> tuple[list[str], list[list], int]:
         """(column names, rows, rowcount) for a statement that succeeded."""
         if isinstance(tree, exp.Copy):
             return [], [], self._copy(tree)
@@ -252,6 +254,7 @@ class FakeRedshift:
         if isinstance(tree, exp.Merge):
             return [], [], -1
         if isinstance(tree, exp.Insert) and isinstance(tree.expression, exp.Values):
+            self._fits(tree, params)
             return [], [], len(tree.expression.expressions)
         if isinstance(tree, (exp.Insert, exp.Update, exp.Delete)):  # from or on empty tables
             return [], [], 0
@@ -296,12 +299,33 @@ class FakeRedshift:
                     raise server_error("42P07", f'relation "{table.name.lower()}" already exists')
                 return
             self.tables[(schema, table.name.lower())] = "LOCAL TEMPORARY" if temporary else "BASE TABLE"
+            self._sizes[(schema, table.name.lower())] = {
+                c.name: int(c.args["kind"].expressions[0].name)
+                for c in tree.find_all(exp.ColumnDef)
+                if c.args.get("kind") is not None
+                and c.args["kind"].this in (exp.DataType.Type.VARCHAR, exp.DataType.Type.CHAR)
+                and c.args["kind"].expressions and c.args["kind"].expressions[0].name.isdigit()
+            }  # fmt: skip
             return
         for table in tree.args.get("tables") or []:
             key = self._find(table.db, table.name)
             if key is None and not tree.args.get("exists"):
                 raise server_error("42P01", f'table "{table.name.lower()}" does not exist')
             self.tables.pop(key, None)
+
+    def _fits(self, insert: exp.Insert, params: Any) -> None:
+        """A bound value longer than its CHAR/VARCHAR column, in bytes, fails the INSERT (DG r_Character_types.html:
+        lengths are bytes; "value too long for type character varying(n)")."""
+        target = insert.this
+        key = self._find(target.this.db, target.this.name) if isinstance(target, exp.Schema) else None
+        if key is None or not isinstance(params, dict):
+            return
+        sizes = self._sizes.get(key, {})
+        for column, value in zip(target.expressions, insert.expression.expressions[0].expressions, strict=False):
+            bound = params.get(value.name) if isinstance(value, exp.Placeholder) else None
+            size = sizes.get(column.name)
+            if isinstance(bound, str) and size is not None and len(bound.encode()) > size:
+                raise server_error("22001", f"value too long for type character varying({size})")
 
     def _find(self, schema: str, name: str) -> tuple[str, str] | None:
         """The catalog key of a table as a statement names it (unqualified: temporary tables first)."""
