@@ -109,3 +109,12 @@ def test_every_statement_a_run_sends_is_in_the_plan_in_order(raw) -> None:
     options = Options(variables=VARS, s3_client=lambda: raw, tables=["users", "songs", "artists", "time", "songplays"])
     text = plan_text(load_project(SPEC), DAY, Redshift(auth, region="us-west-2"), options)
     in_order(connection.statements, planned(text))
+
+
+def test_staging_tables_are_not_backed_up() -> None:
+    """https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_TABLE_NEW.html: "For tables, such as staging
+    tables, that don't contain critical data, specify BACKUP NO"; the warehouse's tables keep the default."""
+    creates = [s for s in sqlglot.parse(GOLDEN.read_text(), read="redshift") if isinstance(s, sqlglot.exp.Create)]
+    staging = [c for c in creates if c.kind == "TABLE" and c.find(sqlglot.exp.Table).db == "staging"]
+    assert len(staging) == 2 and all(c.sql(dialect="redshift").endswith(" BACKUP NO") for c in staging)
+    assert not any("BACKUP" in c.sql(dialect="redshift") for c in creates if c not in staging)

@@ -154,7 +154,8 @@ CREATE TABLE "staging"."events_20181101" (
   "ts" TIMESTAMP,
   "useragent" VARCHAR(512),
   "userid" INTEGER
-);
+)
+BACKUP NO;
 -- write s3://sparkify-staging/runs/sparkify/manifests/events/20181101.manifest:
 --   {
 --    "entries": [
@@ -251,7 +252,8 @@ CREATE TABLE "staging"."songs_20181101" (
   "title" VARCHAR(512),
   "duration" DOUBLE PRECISION,
   "year" INTEGER
-);
+)
+BACKUP NO;
 -- write s3://sparkify-staging/runs/sparkify/manifests/songs/20181101.manifest:
 --   {
 --    "entries": [
