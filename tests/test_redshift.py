@@ -6,12 +6,14 @@ import logging
 import os
 from datetime import datetime
 
+import boto3
 import pytest
 import sqlglot
 from helpers import ROOT, SPEC, upload
 from plan_statements import in_order, planned
 from redshift_fake import FakeRedshift
 
+from warehouse.cli import main
 from warehouse.compile import load_project
 from warehouse.interval import Interval
 from warehouse.plan import plan
@@ -118,3 +120,66 @@ def test_staging_tables_are_not_backed_up() -> None:
     staging = [c for c in creates if c.kind == "TABLE" and c.find(sqlglot.exp.Table).db == "staging"]
     assert len(staging) == 2 and all(c.sql(dialect="redshift").endswith(" BACKUP NO") for c in staging)
     assert not any("BACKUP" in c.sql(dialect="redshift") for c in creates if c not in staging)
+
+
+def test_a_plan_whose_buckets_are_in_different_regions_is_refused(s3) -> None:
+    """https://docs.aws.amazon.com/redshift/latest/dg/copy-parameters-data-source-s3.html: one REGION covers the
+    manifest and every data bucket."""
+    east = boto3.client("s3", region_name="us-east-1")
+    east.create_bucket(Bucket="sparkify-raw-east")  # no LocationConstraint: us-east-1
+    upload(east, "sparkify-raw-east", ROOT / "tests" / "fixtures" / "golden")
+    s3.create_bucket(Bucket="sparkify-staging", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    options = Options(variables={**VARS, "data_root": "s3://sparkify-raw-east"}, s3_client=lambda: s3, tables=["time"])
+    with pytest.raises(ValueError, match=r"s3://sparkify-raw-east in us-east-1, s3://sparkify-staging in us-west-2"):
+        plan_text(load_project(SPEC), DAY, Redshift(CopyAuth()), options)
+
+
+@pytest.mark.parametrize(
+    ("target", "refusal"),
+    [
+        ("redshift://u:p@c.a1.us-west-2.redshift.amazonaws.com:5439/dev?iam_role=default&region=eu-west-1",
+         r"COPY would read S3 in eu-west-1 \(region=eu-west-1\), but s3://sparkify-raw in us-west-2, "
+         r"s3://sparkify-staging in us-west-2: set region=us-west-2"),
+        ("redshift://u:p@c.a1.eu-west-1.redshift.amazonaws.com:5439/dev?iam_role=default",
+         r"the cluster is in eu-west-1 and no region= is set"),
+        ("redshift://u:p@c.a1.eu-west-1.redshift.amazonaws.com:5439/dev?iam_role=default&region=us-west-2", None),
+        ("redshift://u:p@localhost:5439/dev?iam_role=default", None),
+    ],
+)  # fmt: skip
+def test_a_plan_reading_buckets_outside_the_copy_region_is_refused(raw, target: str, refusal: str | None) -> None:
+    options = Options(variables=VARS, s3_client=lambda: raw, tables=["time"])
+    with RedshiftTarget.from_url(target) as opened:
+        if refusal is None:
+            assert "COPY" in plan_text(load_project(SPEC), DAY, opened.engine, options, opened)
+        else:
+            with pytest.raises(ValueError, match=refusal):
+                plan_text(load_project(SPEC), DAY, opened.engine, options, opened)
+
+
+def test_the_plan_shows_what_copy_signs_with_secrets_masked(raw, monkeypatch, capsys) -> None:
+    """`warehouse plan --target redshift` shows the keys a run would sign with (the environment's, as a target
+    URL without iam_role uses), masked; without credentials, the cluster's default role; a URL's role as given."""
+    keys = {
+        "AWS_ACCESS_KEY_ID": "AKIAPLANKEY",
+        "AWS_SECRET_ACCESS_KEY": "plan/Secret+9",
+        "AWS_SESSION_TOKEN": "tok-5e1f",
+    }
+    for name, value in keys.items():
+        monkeypatch.setenv(name, value)
+    day = ["plan", "--date", "2018-11-01", "--tables", "time", *(f"--var={k}={v}" for k, v in VARS.items())]
+    assert main([*day, "--target", "redshift"]) == 0
+    out = capsys.readouterr().out
+    assert "-- COPY signs with the keys of the environment's AWS credentials" in out
+    assert "ACCESS_KEY_ID 'AKIAPLANKEY'\nSECRET_ACCESS_KEY '***'\nSESSION_TOKEN '***'" in out
+    assert "plan/Secret+9" not in out and "tok-5e1f" not in out
+    for name in keys:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    assert main([*day, "--target", "redshift"]) == 0  # no credentials anywhere
+    assert "\nIAM_ROLE default\n" in capsys.readouterr().out
+    role = "arn:aws:iam::123456789012:role/loader"
+    assert main([*day, "--target", f"redshift://u:pw@localhost:5439/dev?iam_role={role}"]) == 0
+    out = capsys.readouterr().out
+    assert f"-- COPY signs with the IAM role {role}" in out and f"\nIAM_ROLE '{role}'\n" in out

@@ -164,6 +164,8 @@ class IntervalPlan:
         source) the objects it staged, in the ledger."""
         assert batch is not None, "a stage step is built from its batch"
         name, staging = step.subject, self.layout.staging(step.subject)
+        if batch.objects:
+            self.engine.check_objects([*batch.urls, *filter(None, [batch.manifest_url])], self.options.s3_client)
         prepare: list[Action] = [Statement(s) for s in staging_ddl(staging, batch.staged_as.columns, self.engine)]
         prepare += self.engine.stage(staging, batch)
         actions: list[Action] = [*ledger.record_rejects(self.layout, self.spec.name, name, self.interval.start)]

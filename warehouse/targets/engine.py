@@ -4,7 +4,8 @@ a target (a connection) runs what it builds. Callers never branch on an engine's
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlglot import exp
 
@@ -54,6 +55,10 @@ class Engine:
         """The statements that bulk-load a batch of objects into an empty staging table, inside the step's
         transaction; the staged row count is reported as `staged`."""
         raise NotImplementedError
+
+    def check_objects(self, urls: list[str], s3_client: Callable[[], Any]) -> None:
+        """Refuse (ValueError) a batch of objects, with the manifest that lists them, that the engine cannot stage
+        in one bulk load."""
 
     def staging_notes(self) -> list[str]:
         """What a plan says about how the engine stages (e.g. how Redshift's COPY signs its reads of S3)."""

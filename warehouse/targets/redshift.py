@@ -7,6 +7,7 @@ https://docs.aws.amazon.com/redshift/latest/dg/ + the page named in each comment
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -100,12 +101,16 @@ class Redshift(Postgres):
     reads_files = False
 
     def __init__(
-        self, signing: CopySigning | CopyAuth | None = None, region: str | None = None, serverless: bool = False
+        self,
+        signing: CopySigning | CopyAuth | None = None,
+        region: str | None = None,
+        serverless: bool = False,
+        cluster_region: str | None = None,
     ):
         if signing is None:
             signing = CopySigning.environment()
         self.signing = CopySigning.fixed(signing) if isinstance(signing, CopyAuth) else signing
-        self.region, self.serverless = region, serverless
+        self.region, self.serverless, self.cluster_region = region, serverless, cluster_region
         self._secrets: set[str] = set()
 
     def column_type(self, datatype: exp.DataType) -> exp.DataType:
@@ -113,6 +118,24 @@ class Redshift(Postgres):
 
     def staging_notes(self) -> list[str]:
         return [f"COPY signs with {self.signing.description} (secrets masked)"]
+
+    def check_objects(self, urls: list[str], s3_client: Callable[[], Any]) -> None:
+        """DG copy-parameters-data-source-s3.html: "If the REGION parameter is specified, all resources, including
+        a manifest file or multiple Amazon S3 buckets, must be located in the specified Region"; without it, "all
+        the buckets must be in the same AWS Region as the Amazon Redshift cluster". A COPY whose buckets are known
+        to be in other Regions is refused here, before it runs (a bucket whose Region cannot be read is not)."""
+        buckets = sorted({urlsplit(url).netloc for url in urls if url.startswith("s3://")})
+        client = s3_client() if buckets else None
+        known = {b: r for b in buckets if (r := bucket_region(client, b))}
+        where = ", ".join(f"s3://{b} in {r}" for b, r in known.items())
+        page = "https://docs.aws.amazon.com/redshift/latest/dg/copy-parameters-data-source-s3.html"
+        if len(set(known.values())) > 1:
+            raise ValueError(f"one COPY reads its manifest and every data bucket in one Region, but {where} ({page})")
+        expected = self.region or self.cluster_region
+        if known and expected and set(known.values()) != {expected}:
+            (region,) = set(known.values())
+            said = f"region={self.region}" if self.region else f"the cluster is in {expected} and no region= is set"
+            raise ValueError(f"COPY would read S3 in {expected} ({said}), but {where}: set region={region} ({page})")
 
     def redact(self, text: str) -> str:
         for secret in self._secrets:
@@ -290,7 +313,8 @@ class RedshiftTarget(Target):
             )  # fmt: skip
 
         signing = CopySigning.fixed(CopyAuth(query["iam_role"])) if "iam_role" in query else None
-        engine = Redshift(signing, query.get("region"), serverless_host(parts.hostname, query.get("serverless")))
+        serverless = serverless_host(parts.hostname, query.get("serverless"))
+        engine = Redshift(signing, query.get("region"), serverless, host_region(parts.hostname))
         return cls(engine, connect, redact_url(url), (password,))
 
     @contextmanager
@@ -317,6 +341,25 @@ class RedshiftTarget(Target):
     def conflict(self, error: BaseException) -> bool:
         """Error 1023, which redshift_connector raises as ProgrammingError with M '1023' (aws/aws-sdk-pandas#665)."""
         return isinstance(error, RedshiftError) and error.message == CONFLICT
+
+
+def bucket_region(client: Any, bucket: str) -> str | None:
+    """The Region of a bucket, or None when it cannot be read (no permission, no such bucket, no network)."""
+    try:
+        location = client.get_bucket_location(Bucket=bucket).get("LocationConstraint")
+    except Exception:
+        return None
+    return {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(location, location)  # the API's legacy names
+
+
+def host_region(host: str | None) -> str | None:
+    """The Region in a Redshift endpoint (`<cluster>.<id>.us-west-2.redshift.amazonaws.com`, or a Serverless
+    workgroup's `...us-west-2.redshift-serverless.amazonaws.com`), else None."""
+    labels = (host or "").split(".")
+    if len(labels) >= 4 and labels[-3] in ("redshift", "redshift-serverless") and labels[-2] == "amazonaws":
+        region = labels[-4]
+        return region if re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", region) else None
+    return None
 
 
 def serverless_host(host: str | None, flag: str | bool | None = None) -> bool:
