@@ -19,6 +19,7 @@ from warehouse.runner import Options, run
 from warehouse.sample import write_app_db, write_sample
 from warehouse.spec import load_spec
 from warehouse.sql.types import for_dialect
+from warehouse.targets import open_source
 from warehouse.targets.duckdb import DuckDBTarget
 
 SPEC = Path(__file__).resolve().parent.parent / "config" / "sparkify.yaml"
@@ -64,7 +65,7 @@ def main() -> None:
         write_app_db(data / "app.duckdb", facts, seed=1)
         options = Options(
             variables={"data_root": str(data), "staging_root": str(work / "staging")},
-            connection=lambda _: f"duckdb:///{data}/app.duckdb",
+            connect=lambda _: open_source(f"duckdb:///{data}/app.duckdb"),
         )
         monthly = spec.model_copy(update={"schedule": "@monthly"})
         for label, variant in ((f"{args.days} daily intervals", spec), ("one monthly interval", monthly)):

@@ -23,7 +23,8 @@ from warehouse.sql.names import Layout
 from warehouse.sql.names import table as table_ref
 from warehouse.sql.statement import Action, Statement
 from warehouse.sql.transforms import bind
-from warehouse.targets import resolve_url
+from warehouse.targets import open_source
+from warehouse.targets.base import Target
 from warehouse.targets.engine import Engine
 
 
@@ -33,7 +34,7 @@ class Options:
     full_refresh: bool = False
     tables: list[str] | None = None
     s3_client: Callable[[], Any] = default_s3_client
-    connection: Callable[[str], str] = resolve_url  # a connection id → its URL (Airflow passes its own lookup)
+    connect: Callable[[str], Target] = open_source  # a source's connection id → a read-only target (Airflow: hooks)
     run_id: str = ""
 
 
@@ -88,7 +89,7 @@ class IntervalPlan:
         files_root = f"{location.format(**self.variables).rstrip('/')}/{self.spec.name}" if location else None
         self.where = Where(
             self.spec.name, interval, interval.key, self.variables, files_root,
-            self.options.s3_client, self.options.connection,
+            self.options.s3_client, self.options.connect,
         )  # fmt: skip
 
     def step(self, name: str) -> Step:
