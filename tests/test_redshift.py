@@ -183,3 +183,25 @@ def test_the_plan_shows_what_copy_signs_with_secrets_masked(raw, monkeypatch, ca
     assert main([*day, "--target", f"redshift://u:pw@localhost:5439/dev?iam_role={role}"]) == 0
     out = capsys.readouterr().out
     assert f"-- COPY signs with the IAM role {role}" in out and f"\nIAM_ROLE '{role}'\n" in out
+
+
+def test_each_step_holds_its_lock_for_its_last_few_statements_only() -> None:
+    """LOCK is ACCESS EXCLUSIVE on Redshift (https://docs.aws.amazon.com/redshift/latest/dg/r_LOCK.html): analysts'
+    reads wait while a load holds it. The golden plan says after each LOCK how many statements hold it: the
+    staging, COPY and deduplication happen before it, in a transaction of their own."""
+    held = {}
+    for step in GOLDEN.read_text().split("\n-- step ")[1:]:
+        name = step.split()[0]
+        _, note, locked = step.partition("a lock held for the ")
+        if not note:
+            assert name == "setup"  # it creates what it writes
+            continue
+        statements = planned(locked.split("\n", 1)[1])
+        held[name] = int(locked.split()[0])
+        assert len(statements) == held[name] + 1 and statements[0].startswith("LOCK")
+        assert not any('"staging".' in s or s.startswith("COPY") for s in statements), name
+    assert held == {
+        "stage_events": 3, "stage_songs": 5, "load_users": 6, "load_songs": 5, "load_artists": 5, "load_time": 5,
+        "load_songplays": 4, "check_users": 2, "check_songs": 2, "check_artists": 2, "check_time": 2,
+        "check_songplays": 2, "finish": 2,
+    }  # fmt: skip
