@@ -64,6 +64,21 @@ VIEWS: dict[str, dict[str, str]] = {
     "information_schema.tables": {
         "table_catalog": "VARCHAR", "table_schema": "VARCHAR", "table_name": "VARCHAR", "table_type": "VARCHAR"
     },
+    "svv_columns": {  # DG r_SVV_COLUMNS.html (the columns the loader reads, and those beside them)
+        "table_catalog": "VARCHAR", "table_schema": "VARCHAR", "table_name": "VARCHAR", "column_name": "VARCHAR",
+        "ordinal_position": "INTEGER", "column_default": "VARCHAR", "is_nullable": "VARCHAR",
+        "data_type": "VARCHAR", "character_maximum_length": "INTEGER", "numeric_precision": "INTEGER",
+        "numeric_scale": "INTEGER",
+    },
+}  # fmt: skip
+# SVV_COLUMNS' data_type of each type, as the information schema names them (DG r_SVV_COLUMNS.html)
+CATALOG_TYPES = {
+    exp.DataType.Type.SMALLINT: "smallint", exp.DataType.Type.INT: "integer", exp.DataType.Type.BIGINT: "bigint",
+    exp.DataType.Type.DECIMAL: "numeric", exp.DataType.Type.FLOAT: "real",
+    exp.DataType.Type.DOUBLE: "double precision", exp.DataType.Type.BOOLEAN: "boolean",
+    exp.DataType.Type.CHAR: "character", exp.DataType.Type.VARCHAR: "character varying",
+    exp.DataType.Type.DATE: "date", exp.DataType.Type.TIMESTAMP: "timestamp without time zone",
+    exp.DataType.Type.TIMESTAMPTZ: "timestamp with time zone",
 }  # fmt: skip
 SYS_QUERY_IDS = 10_000_000  # SYS views number queries apart from STL (the notes: not the id PG_LAST_COPY_ID gives)
 
@@ -141,7 +156,7 @@ class FakeRedshift:
     copy_errors: list[list[BadRecord]] = field(default_factory=list)  # bad records each successive COPY meets
     logged: list[dict[str, Any]] = field(default_factory=list)  # load errors recorded: session, query, record, time
     tables: dict[tuple[str, str], str] = field(default_factory=dict)  # (schema, name) -> table_type
-    _sizes: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)  # text columns' sizes, in bytes
+    _columns: dict[tuple[str, str], list[tuple]] = field(default_factory=dict)  # each table's, as SVV_COLUMNS shows
     _answers: list[tuple[re.Pattern, list[tuple]]] = field(default_factory=list)
     _failures: list[_Failure] = field(default_factory=list)
     _open: list[str] | None = None
@@ -299,19 +314,18 @@ class FakeRedshift:
                     raise server_error("42P07", f'relation "{table.name.lower()}" already exists')
                 return
             self.tables[(schema, table.name.lower())] = "LOCAL TEMPORARY" if temporary else "BASE TABLE"
-            self._sizes[(schema, table.name.lower())] = {
-                c.name: int(c.args["kind"].expressions[0].name)
-                for c in tree.find_all(exp.ColumnDef)
-                if c.args.get("kind") is not None
-                and c.args["kind"].this in (exp.DataType.Type.VARCHAR, exp.DataType.Type.CHAR)
-                and c.args["kind"].expressions and c.args["kind"].expressions[0].name.isdigit()
-            }  # fmt: skip
+            like = next(iter(tree.find_all(exp.LikeProperty)), None)
+            source = self._find(like.this.db, like.this.name) if like is not None else None
+            self._columns[(schema, table.name.lower())] = (
+                list(self._columns.get(source, [])) if like is not None else _columns(tree)
+            )
             return
         for table in tree.args.get("tables") or []:
             key = self._find(table.db, table.name)
             if key is None and not tree.args.get("exists"):
                 raise server_error("42P01", f'table "{table.name.lower()}" does not exist')
             self.tables.pop(key, None)
+            self._columns.pop(key, None)
 
     def _fits(self, insert: exp.Insert, params: Any) -> None:
         """A bound value longer than its CHAR/VARCHAR column, in bytes, fails the INSERT (DG r_Character_types.html:
@@ -320,7 +334,7 @@ class FakeRedshift:
         key = self._find(target.this.db, target.this.name) if isinstance(target, exp.Schema) else None
         if key is None or not isinstance(params, dict):
             return
-        sizes = self._sizes.get(key, {})
+        sizes = {c[0]: c[3] for c in self._columns.get(key, []) if c[1] in ("character", "character varying")}
         for column, value in zip(target.expressions, insert.expression.expressions[0].expressions, strict=False):
             bound = params.get(value.name) if isinstance(value, exp.Placeholder) else None
             size = sizes.get(column.name)
@@ -367,6 +381,15 @@ class FakeRedshift:
     def _view_rows(self, key: str) -> list[tuple]:
         if key == "information_schema.tables":
             return [("dev", schema, name, kind) for (schema, name), kind in sorted(self.tables.items())]
+        if key == "svv_columns":
+            return [
+                ("dev", schema, name, column, position, None, "NO" if not_null else "YES", kind, length, precision,
+                 scale)
+                for (schema, name) in sorted(self.tables)
+                for position, (column, kind, not_null, length, precision, scale) in enumerate(
+                    self._columns.get((schema, name), []), 1
+                )
+            ]  # fmt: skip
         rows = []
         for entry in self.logged:
             r, query = entry["record"], entry["query"]
@@ -423,6 +446,24 @@ class FakeRedshift:
                 [0 if all(isinstance(a, exp.Count) for a in s.find_all(exp.AggFunc)) else None for s in tree.selects]
             ]
         return []
+
+
+def _columns(create: exp.Create) -> list[tuple]:
+    """(name, data_type, not null, character length, numeric precision, scale) of a CREATE TABLE's columns."""
+    found = []
+    for column in create.find_all(exp.ColumnDef):
+        kind = column.args.get("kind")
+        params = [p.name for p in kind.expressions] if kind is not None else []
+        text = kind is not None and kind.this in (exp.DataType.Type.CHAR, exp.DataType.Type.VARCHAR)
+        length = (65535 if params[0].upper() == "MAX" else int(params[0])) if text and params else None
+        numeric = kind is not None and kind.this == exp.DataType.Type.DECIMAL
+        precision, scale = (
+            (int(params[0]), int(params[1]) if len(params) > 1 else 0) if numeric and params else (None, None)
+        )
+        not_null = any(isinstance(c.kind, exp.NotNullColumnConstraint) for c in column.args.get("constraints") or [])
+        found.append((column.name, CATALOG_TYPES.get(kind.this) if kind is not None else None, not_null, length,
+                      precision, scale))  # fmt: skip
+    return found
 
 
 def _pad(text: str, size: int) -> str:

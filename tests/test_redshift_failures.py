@@ -223,3 +223,14 @@ def test_a_long_message_in_a_multibyte_script_is_recorded_cut_to_its_column_in_b
     message = connection.sent[-1].params["message"]
     assert 4000 < len(message.encode()) <= 4096 and message.endswith("…")
     assert message.startswith("RedshiftError: ошибка доступа")
+
+
+def test_a_second_setup_reads_the_tables_the_first_created_and_finds_nothing_to_change(raw) -> None:
+    """Setup reads SVV_COLUMNS (the fake answers it from its catalog, types named as the catalog names them)."""
+    connection = FakeRedshift()
+    runner = redshift_runner(raw, connection)
+    runner.run_step(runner.plan.step("setup"))
+    created = dict(connection.tables)
+    result = runner.run_step(runner.plan.step("setup"))
+    assert result.status == "success" and connection.tables == created
+    assert runner.plan.changes(runner.found) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -48,6 +49,15 @@ TABLES: dict[str, dict[str, Column]] = {
         started_at="timestamp!",
         finished_at="timestamp!",
         run_id="varchar(256)",
+        definition="varchar(16)",  # a load step's: the fingerprint of its table's definition (stale when it changes)
+    ),
+    # Each table's definition as it was set up or migrated (its `data` shapes the rows: their fingerprint).
+    "definitions": _cols(
+        spec="varchar(128)!",
+        table_name="varchar(128)!",
+        fingerprint="varchar(16)!",
+        definition="varchar(65535)!",
+        recorded_at="timestamp!",
     ),
     # Objects of prefix sources, per table that reads them: 'staged' by a run, 'loaded' once that run finished.
     "objects": _cols(
@@ -109,10 +119,17 @@ def _is(name: str, value: Any) -> exp.Expression:
     return column(name).eq(literal(value))
 
 
-def ensure(layout: Layout, engine: Engine) -> list[Statement]:
+def ensure(layout: Layout, engine: Engine, present: dict[str, set[str]]) -> list[Statement]:
+    """The ledger's schema and tables; a table that an earlier version created (`present`: its columns, by table)
+    gains the columns it lacks (the ledger only ever adds nullable columns)."""
     statements = [Statement(create_schema(layout.ledger_schema))]
     for name, cols in TABLES.items():
-        statements.append(Statement(create_table(name, cols, engine, schema=layout.ledger_schema)))
+        if name not in present:
+            statements.append(Statement(create_table(name, cols, engine, schema=layout.ledger_schema)))
+            continue
+        for missing in (c for c in cols if c not in present[name]):
+            added = exp.ColumnDef(this=ident(missing), kind=engine.column_type(cols[missing].datatype))
+            statements.append(Statement(exp.Alter(this=layout.ledger(name), kind="TABLE", actions=[added])))
     return statements
 
 
@@ -122,6 +139,21 @@ def bound_insert(layout: Layout, name: str, binds: str) -> Statement:
     values = exp.values([exp.Tuple(expressions=[exp.Placeholder(this=n) for n in names])])
     into = exp.Schema(this=layout.ledger(name), expressions=[ident(n) for n in names])
     return Statement(exp.Insert(this=into, expression=values), binds=binds)
+
+
+def recorded_definitions(layout: Layout, spec: str) -> exp.Select:
+    """Every definition recorded for the spec's tables, oldest first."""
+    return (
+        exp.select(*columns(["table_name", "fingerprint", "definition"]))
+        .from_(layout.ledger("definitions"))
+        .where(_is("spec", spec))
+        .order_by(column("recorded_at"))
+    )
+
+
+def record_definitions(layout: Layout) -> Statement:
+    """A row per table whose definition changed since the last one recorded."""
+    return bound_insert(layout, "definitions", "definitions")
 
 
 def record_step(layout: Layout) -> Statement:
@@ -211,9 +243,10 @@ def run_key(spec: str, interval: Interval, run_id: str) -> dict[str, Any]:
     return {"spec": spec, "interval_start": interval.start, "interval_end": interval.end, "run_id": run_id or None}
 
 
-def step_row(key: dict[str, Any], result: StepResult, started: datetime) -> dict[str, Any]:
+def step_row(key: dict[str, Any], result: StepResult, started: datetime, definition: str | None) -> dict[str, Any]:
     counts = result.counts
     return {
+        "definition": definition,
         **key,
         "step": result.step.name,
         "table_name": result.step.subject,
@@ -237,6 +270,16 @@ def check_row(key: dict[str, Any], check: CheckResult, redact: Callable[[str], s
         "failures": check.failures,
         "sample": None if check.outcome == "passed" else redact(check.describe()),
         "checked_at": utc_now(),
+    }
+
+
+def definition_row(spec: str, table: str, definition: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "spec": spec,
+        "table_name": table,
+        "fingerprint": definition["fingerprint"],
+        "definition": json.dumps(definition, sort_keys=True),
+        "recorded_at": utc_now(),
     }
 
 

@@ -1,6 +1,39 @@
 -- plan of sparkify for [2018-11-01 00:00, 2018-11-02 00:00) on duckdb
 
 -- step setup (setup)
+SELECT
+  table_name,
+  column_name,
+  data_type,
+  is_nullable = 'YES',
+  ordinal_position
+FROM information_schema."columns"
+WHERE
+  table_schema = 'main';
+SELECT
+  table_name,
+  column_name,
+  data_type,
+  is_nullable = 'YES',
+  ordinal_position
+FROM information_schema."columns"
+WHERE
+  table_schema = 'ledger';
+SELECT
+  "table_name",
+  "fingerprint",
+  "definition"
+FROM "ledger"."definitions"
+WHERE
+  "spec" = 'sparkify'
+ORDER BY
+  "recorded_at";
+-- additive  users: add table
+-- additive  songs: add table
+-- additive  artists: add table
+-- additive  time: add table
+-- additive  accounts: add table
+-- additive  songplays: add table
 -- the step's changes and its ledger row, in one transaction:
 CREATE SCHEMA IF NOT EXISTS "staging";
 CREATE SCHEMA IF NOT EXISTS "ledger";
@@ -21,7 +54,15 @@ CREATE TABLE IF NOT EXISTS "ledger"."steps" (
   "message" TEXT,
   "started_at" TIMESTAMP NOT NULL,
   "finished_at" TIMESTAMP NOT NULL,
-  "run_id" TEXT
+  "run_id" TEXT,
+  "definition" TEXT
+);
+CREATE TABLE IF NOT EXISTS "ledger"."definitions" (
+  "spec" TEXT NOT NULL,
+  "table_name" TEXT NOT NULL,
+  "fingerprint" TEXT NOT NULL,
+  "definition" TEXT NOT NULL,
+  "recorded_at" TIMESTAMP NOT NULL
 );
 CREATE TABLE IF NOT EXISTS "ledger"."objects" (
   "spec" TEXT NOT NULL,
@@ -108,8 +149,10 @@ CREATE TABLE IF NOT EXISTS "songplays" (
   "location" TEXT,
   "user_agent" TEXT
 );
+-- with the definitions values bound by the runner:
+INSERT INTO "ledger"."definitions" ("spec", "table_name", "fingerprint", "definition", "recorded_at") VALUES ($spec, $table_name, $fingerprint, $definition, $recorded_at);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
 
 -- step stage_events (stage) after setup
 -- 1 object(s)
@@ -232,7 +275,7 @@ WHERE
 -- with the rejects values bound by the runner:
 INSERT INTO "ledger"."rejects" ("spec", "interval_start", "interval_end", "source", "url", "line", "reason", "raw", "recorded_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $source, $url, $line, $reason, $raw, $recorded_at, $run_id);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
 
 -- step stage_songs (stage) after setup
 SELECT
@@ -329,7 +372,7 @@ WHERE
 -- with the objects values bound by the runner:
 INSERT INTO "ledger"."objects" ("spec", "source", "table_name", "url", "version", "interval_key", "status", "recorded_at") VALUES ($spec, $source, $table_name, $url, $version, $interval_key, $status, $recorded_at);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
 
 -- step stage_accounts (stage) after setup
 -- extract from app_db to s3://sparkify-warehouse/staging/sparkify/extracts/accounts/20181101/part-NNNN.json.gz: SELECT CAST(ROW_TO_JSON("extracted") AS TEXT) AS "line" FROM (SELECT CAST("account_id" AS INT) AS "account_id", CAST("user_id" AS INT) AS "user_id", CAST("plan" AS VARCHAR(16)) AS "plan", CAST("country" AS CHAR(2)) AS "country", CAST("created_at" AS TIMESTAMP) AS "created_at", CAST("updated_at" AS TIMESTAMP) AS "updated_at" FROM "public"."accounts" WHERE "updated_at" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP) AND "updated_at" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)) AS "extracted"
@@ -379,7 +422,7 @@ WHERE
 -- with the rejects values bound by the runner:
 INSERT INTO "ledger"."rejects" ("spec", "interval_start", "interval_end", "source", "url", "line", "reason", "raw", "recorded_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $source, $url, $line, $reason, $raw, $recorded_at, $run_id);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
 
 -- step load_users (dimensions) after stage_events
 CREATE TEMPORARY TABLE "users__batch" AS
@@ -494,7 +537,7 @@ JOIN "users" AS "loaded"
   );
 DROP TABLE IF EXISTS "users__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
 
 -- step load_songs (dimensions) after stage_songs
 CREATE TEMPORARY TABLE "songs__batch" AS
@@ -593,7 +636,7 @@ JOIN "songs" AS "loaded"
   );
 DROP TABLE IF EXISTS "songs__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
 
 -- step load_artists (dimensions) after stage_songs
 CREATE TEMPORARY TABLE "artists__batch" AS
@@ -692,7 +735,7 @@ JOIN "artists" AS "loaded"
   );
 DROP TABLE IF EXISTS "artists__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
 
 -- step load_time (dimensions) after stage_events
 CREATE TEMPORARY TABLE "time__batch" AS
@@ -815,7 +858,7 @@ JOIN "time" AS "loaded"
   );
 DROP TABLE IF EXISTS "time__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
 
 -- step load_accounts (dimensions) after stage_accounts
 CREATE TEMPORARY TABLE "accounts__batch" AS
@@ -928,7 +971,7 @@ JOIN "accounts" AS "loaded"
   );
 DROP TABLE IF EXISTS "accounts__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
 
 -- step load_songplays (facts) after stage_events, load_songs, load_artists
 CREATE TEMPORARY TABLE "songplays__rows" AS
@@ -1132,7 +1175,7 @@ SELECT
 FROM "songplays__batch";
 DROP TABLE IF EXISTS "songplays__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
 
 -- step check_users (checks) after load_users
 -- check 1: not_null(user_id, level)
@@ -1226,7 +1269,7 @@ LIMIT 5;
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
 
 -- step check_songs (checks) after load_songs
 -- check 1: not_null(song_id)
@@ -1289,7 +1332,7 @@ LIMIT 5;
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
 
 -- step check_artists (checks) after load_artists
 -- check 1: unique(artist_id)
@@ -1327,7 +1370,7 @@ LIMIT 5;
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
 
 -- step check_time (checks) after load_time
 -- check 1: unique(start_time)
@@ -1365,7 +1408,7 @@ LIMIT 5;
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
 
 -- step check_accounts (checks) after load_accounts
 -- check 1: not_null(account_id, plan)
@@ -1459,7 +1502,7 @@ LIMIT 5;
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
 
 -- step check_songplays (checks) after load_songplays, load_users, load_songs, load_artists
 -- check 1: row_count(min=1)
@@ -1953,7 +1996,7 @@ LIMIT 5;
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
 
 -- step finish (finish) after check_users, check_songs, check_artists, check_time, check_accounts, check_songplays
 DROP TABLE IF EXISTS "staging"."events_20181101";
@@ -1964,4 +2007,4 @@ UPDATE "ledger"."objects" SET status = 'loaded'
 WHERE
   "spec" = 'sparkify' AND "interval_key" = '20181101' AND "status" = 'staged';
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);

@@ -1,6 +1,64 @@
 -- plan of sparkify for [2018-11-01 00:00, 2018-11-02 00:00) on postgres
 
 -- step setup (setup)
+SELECT
+  c.relname,
+  a.attname,
+  FORMAT_TYPE(a.atttypid, a.atttypmod),
+  NOT a.attnotnull,
+  a.attnum
+FROM pg_catalog.pg_attribute AS a
+JOIN pg_catalog.pg_class AS c
+  ON c.oid = a.attrelid
+JOIN pg_catalog.pg_namespace AS n
+  ON n.oid = c.relnamespace
+WHERE
+  n.nspname = 'public' AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped;
+SELECT
+  t.relname,
+  a.attname,
+  ARRAY_POSITION(CAST(x.indkey AS SMALLINT[]), a.attnum)
+FROM pg_catalog.pg_index AS x
+JOIN pg_catalog.pg_class AS i
+  ON i.oid = x.indexrelid
+JOIN pg_catalog.pg_class AS t
+  ON t.oid = x.indrelid
+JOIN pg_catalog.pg_namespace AS n
+  ON n.oid = t.relnamespace
+JOIN pg_catalog.pg_attribute AS a
+  ON a.attrelid = t.oid AND a.attnum = ANY(
+    x.indkey
+  )
+WHERE
+  n.nspname = 'public' AND i.relname = t.relname || '__key';
+SELECT
+  c.relname,
+  a.attname,
+  FORMAT_TYPE(a.atttypid, a.atttypmod),
+  NOT a.attnotnull,
+  a.attnum
+FROM pg_catalog.pg_attribute AS a
+JOIN pg_catalog.pg_class AS c
+  ON c.oid = a.attrelid
+JOIN pg_catalog.pg_namespace AS n
+  ON n.oid = c.relnamespace
+WHERE
+  n.nspname = 'ledger' AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped;
+SELECT
+  "table_name",
+  "fingerprint",
+  "definition"
+FROM "ledger"."definitions"
+WHERE
+  "spec" = 'sparkify'
+ORDER BY
+  "recorded_at";
+-- additive  users: add table
+-- additive  songs: add table
+-- additive  artists: add table
+-- additive  time: add table
+-- additive  accounts: add table
+-- additive  songplays: add table
 -- the step's changes and its ledger row, in one transaction:
 CREATE SCHEMA IF NOT EXISTS "staging";
 CREATE SCHEMA IF NOT EXISTS "ledger";
@@ -21,7 +79,15 @@ CREATE TABLE IF NOT EXISTS "ledger"."steps" (
   "message" VARCHAR(4096),
   "started_at" TIMESTAMP NOT NULL,
   "finished_at" TIMESTAMP NOT NULL,
-  "run_id" VARCHAR(256)
+  "run_id" VARCHAR(256),
+  "definition" VARCHAR(16)
+);
+CREATE TABLE IF NOT EXISTS "ledger"."definitions" (
+  "spec" VARCHAR(128) NOT NULL,
+  "table_name" VARCHAR(128) NOT NULL,
+  "fingerprint" VARCHAR(16) NOT NULL,
+  "definition" VARCHAR(65535) NOT NULL,
+  "recorded_at" TIMESTAMP NOT NULL
 );
 CREATE TABLE IF NOT EXISTS "ledger"."objects" (
   "spec" VARCHAR(128) NOT NULL,
@@ -115,8 +181,10 @@ CREATE TABLE IF NOT EXISTS "songplays" (
 );
 CREATE INDEX IF NOT EXISTS "songplays__key" ON "songplays"("songplay_id");
 CREATE INDEX IF NOT EXISTS "songplays__time" ON "songplays"("start_time");
+-- with the definitions values bound by the runner:
+INSERT INTO "ledger"."definitions" ("spec", "table_name", "fingerprint", "definition", "recorded_at") VALUES (%(spec)s, %(table_name)s, %(fingerprint)s, %(definition)s, %(recorded_at)s);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s);
 
 -- step stage_events (stage) after setup
 -- 1 object(s)
@@ -243,7 +311,7 @@ WHERE
 -- with the rejects values bound by the runner:
 INSERT INTO "ledger"."rejects" ("spec", "interval_start", "interval_end", "source", "url", "line", "reason", "raw", "recorded_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(source)s, %(url)s, %(line)s, %(reason)s, %(raw)s, %(recorded_at)s, %(run_id)s);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s);
 
 -- step stage_songs (stage) after setup
 SELECT
@@ -344,7 +412,7 @@ WHERE
 -- with the objects values bound by the runner:
 INSERT INTO "ledger"."objects" ("spec", "source", "table_name", "url", "version", "interval_key", "status", "recorded_at") VALUES (%(spec)s, %(source)s, %(table_name)s, %(url)s, %(version)s, %(interval_key)s, %(status)s, %(recorded_at)s);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s);
 
 -- step stage_accounts (stage) after setup
 -- extract from app_db to s3://sparkify-warehouse/staging/sparkify/extracts/accounts/20181101/part-NNNN.json.gz: SELECT CAST(ROW_TO_JSON("extracted") AS TEXT) AS "line" FROM (SELECT CAST("account_id" AS INT) AS "account_id", CAST("user_id" AS INT) AS "user_id", CAST("plan" AS VARCHAR(16)) AS "plan", CAST("country" AS CHAR(2)) AS "country", CAST("created_at" AS TIMESTAMP) AS "created_at", CAST("updated_at" AS TIMESTAMP) AS "updated_at" FROM "public"."accounts" WHERE "updated_at" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP) AND "updated_at" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)) AS "extracted"
@@ -398,7 +466,7 @@ WHERE
 -- with the rejects values bound by the runner:
 INSERT INTO "ledger"."rejects" ("spec", "interval_start", "interval_end", "source", "url", "line", "reason", "raw", "recorded_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(source)s, %(url)s, %(line)s, %(reason)s, %(raw)s, %(recorded_at)s, %(run_id)s);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s);
 
 -- step load_users (dimensions) after stage_events
 CREATE TEMPORARY TABLE "users__batch" (
@@ -512,7 +580,7 @@ JOIN "users" AS "loaded"
   );
 DROP TABLE IF EXISTS "users__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s);
 
 -- step load_songs (dimensions) after stage_songs
 CREATE TEMPORARY TABLE "songs__batch" (
@@ -610,7 +678,7 @@ JOIN "songs" AS "loaded"
   );
 DROP TABLE IF EXISTS "songs__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s);
 
 -- step load_artists (dimensions) after stage_songs
 CREATE TEMPORARY TABLE "artists__batch" (
@@ -708,7 +776,7 @@ JOIN "artists" AS "loaded"
   );
 DROP TABLE IF EXISTS "artists__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s);
 
 -- step load_time (dimensions) after stage_events
 CREATE TEMPORARY TABLE "time__batch" (
@@ -830,7 +898,7 @@ JOIN "time" AS "loaded"
   );
 DROP TABLE IF EXISTS "time__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s);
 
 -- step load_accounts (dimensions) after stage_accounts
 CREATE TEMPORARY TABLE "accounts__batch" (
@@ -942,7 +1010,7 @@ JOIN "accounts" AS "loaded"
   );
 DROP TABLE IF EXISTS "accounts__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s);
 
 -- step load_songplays (facts) after stage_events, load_songs, load_artists
 CREATE TEMPORARY TABLE "songplays__rows" (
@@ -1143,7 +1211,7 @@ SELECT
 FROM "songplays__batch";
 DROP TABLE IF EXISTS "songplays__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s);
 
 -- step check_users (checks) after load_users
 -- check 1: not_null(user_id, level)
@@ -1237,7 +1305,7 @@ LIMIT 5;
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(table_name)s, %(check_name)s, %(severity)s, %(status)s, %(failures)s, %(sample)s, %(checked_at)s, %(run_id)s);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s);
 
 -- step check_songs (checks) after load_songs
 -- check 1: not_null(song_id)
@@ -1300,7 +1368,7 @@ LIMIT 5;
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(table_name)s, %(check_name)s, %(severity)s, %(status)s, %(failures)s, %(sample)s, %(checked_at)s, %(run_id)s);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s);
 
 -- step check_artists (checks) after load_artists
 -- check 1: unique(artist_id)
@@ -1338,7 +1406,7 @@ LIMIT 5;
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(table_name)s, %(check_name)s, %(severity)s, %(status)s, %(failures)s, %(sample)s, %(checked_at)s, %(run_id)s);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s);
 
 -- step check_time (checks) after load_time
 -- check 1: unique(start_time)
@@ -1376,7 +1444,7 @@ LIMIT 5;
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(table_name)s, %(check_name)s, %(severity)s, %(status)s, %(failures)s, %(sample)s, %(checked_at)s, %(run_id)s);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s);
 
 -- step check_accounts (checks) after load_accounts
 -- check 1: not_null(account_id, plan)
@@ -1470,7 +1538,7 @@ LIMIT 5;
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(table_name)s, %(check_name)s, %(severity)s, %(status)s, %(failures)s, %(sample)s, %(checked_at)s, %(run_id)s);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s);
 
 -- step check_songplays (checks) after load_songplays, load_users, load_songs, load_artists
 -- check 1: row_count(min=1)
@@ -1964,7 +2032,7 @@ LIMIT 5;
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(table_name)s, %(check_name)s, %(severity)s, %(status)s, %(failures)s, %(sample)s, %(checked_at)s, %(run_id)s);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s);
 
 -- step finish (finish) after check_users, check_songs, check_artists, check_time, check_accounts, check_songplays
 DROP TABLE IF EXISTS "staging"."events_20181101";
@@ -1975,4 +2043,4 @@ UPDATE "ledger"."objects" SET status = 'loaded'
 WHERE
   "spec" = 'sparkify' AND "interval_key" = '20181101' AND "status" = 'staged';
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s);

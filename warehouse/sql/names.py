@@ -31,9 +31,10 @@ class Layout:
     staging_schema: str
     ledger_schema: str
     interval_key: str
+    rebuilt: str | None = None  # a table loaded into its shadow (`<table>__rebuild`) while it is rebuilt
 
     def table(self, name: str) -> exp.Table:
-        return table(name, self.schema)
+        return table(shadow(name) if name == self.rebuilt else name, self.schema)
 
     def staging_name(self, source: str) -> str:
         """`<source>_<interval key>` in lowercase ASCII (`events_20181101t0300`): Redshift folds names to lowercase
@@ -45,3 +46,8 @@ class Layout:
 
     def ledger(self, name: str) -> exp.Table:
         return table(name, self.ledger_schema)
+
+
+def shadow(name: str) -> str:
+    """The table a rebuild loads before it takes the place of `name`."""
+    return f"{name}__rebuild"
