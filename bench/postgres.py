@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 import psycopg
+from warehouse.sql.stage import copy_from_stdin, csv_export, duckdb_json_rows, json_keys
 
 from warehouse.interval import Interval
 from warehouse.runner import Options, run
@@ -28,7 +29,6 @@ from warehouse.sources.objects import LocalStore
 from warehouse.spec import load_spec
 from warehouse.sql.ddl import create_schema, create_table
 from warehouse.sql.names import table
-from warehouse.sql.stage import copy_from_stdin, csv_export, duckdb_json_rows, json_keys
 from warehouse.targets import open_source
 from warehouse.targets.postgres import PostgresTarget
 
