@@ -17,6 +17,7 @@ from warehouse.interval import Interval
 from warehouse.plan import Step
 from warehouse.results import StepFailed
 from warehouse.runner import Retry
+from warehouse.targets.redshift import MAX_ERRORS
 
 EVENTS = "s3://sparkify-raw/log_data/2018/11/2018-11-01-events.json"
 BAD = BadRecord(EVENTS, 3, "userid", "Invalid digit, Value 'a', Pos 0, Type: Integer", '{"userId": "a"}')
@@ -234,3 +235,14 @@ def test_a_second_setup_reads_the_tables_the_first_created_and_finds_nothing_to_
     result = runner.run_step(runner.plan.step("setup"))
     assert result.status == "success" and connection.tables == created
     assert runner.plan.changes(runner.found) == []
+
+
+def test_more_bad_records_than_maxerror_fail_the_copy_with_the_engine_message(raw) -> None:
+    connection = FakeRedshift(copy_errors=[[BAD] * (MAX_ERRORS + 1)])
+    runner = redshift_runner(raw, connection)
+    runner.run_step(runner.plan.step("setup"))
+    with pytest.raises(StepFailed) as failed:
+        runner.run_step(runner.plan.step("stage_events"))
+    assert failed.value.result.message == (
+        "DataError: Load into table 'events_20181101' failed.  Check 'stl_load_errors' system table for details."
+    )

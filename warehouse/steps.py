@@ -342,8 +342,7 @@ def session_tables(actions: list[Action]) -> set[str]:
         table.name
         for action in actions
         if isinstance(action, Statement) and isinstance(action.sql, exp.Create)
-        and any(isinstance(p, exp.TemporaryProperty) for p in action.sql.find_all(exp.TemporaryProperty))
-        and (table := action.sql.find(exp.Table)) is not None
+        and action.sql.find(exp.TemporaryProperty) is not None and (table := action.sql.find(exp.Table)) is not None
     }  # fmt: skip
 
 
