@@ -20,6 +20,7 @@ from warehouse.runner import run
 from warehouse.sample import write_app_db, write_sample
 from warehouse.spec import load_spec
 from warehouse.steps import Options
+from warehouse.targets import open_source
 from warehouse.targets.duckdb import DuckDB, DuckDBTarget
 
 SPEC = Path(__file__).resolve().parent.parent / "config" / "sparkify.yaml"
@@ -65,7 +66,7 @@ def main() -> None:
         write_app_db(data / "app.duckdb", facts, seed=1)
         options = Options(
             variables={"data_root": str(data), "staging_root": str(work / "staging")},
-            connection=lambda _: f"duckdb:///{data}/app.duckdb",
+            connect=lambda _: open_source(f"duckdb:///{data}/app.duckdb"),
         )
         monthly = spec.model_copy(update={"schedule": "@monthly"})
         for label, variant in ((f"{args.days} daily intervals", spec), ("one monthly interval", monthly)):

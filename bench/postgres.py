@@ -30,6 +30,7 @@ from warehouse.spec import load_spec
 from warehouse.sql.ddl import create_schema, create_table
 from warehouse.sql.names import table
 from warehouse.steps import Options
+from warehouse.targets import open_source
 from warehouse.targets.postgres import Postgres, PostgresTarget, copy_from_stdin, csv_export
 
 SPEC = Path(__file__).resolve().parent.parent / "config" / "sparkify.yaml"
@@ -76,7 +77,7 @@ def load(server: str, events: int, days: int) -> None:
         _row("server's raw COPY of the staged rows (CSV, no parsing of JSON)", total, ceiling, ceiling)
         start = datetime.fromisoformat(facts["start"])
         options = Options(variables={"data_root": str(data), "staging_root": f"{work}/staging"},
-                          connection=lambda _: f"duckdb:///{data}/app.duckdb")  # fmt: skip
+                          connect=lambda _: open_source(f"duckdb:///{data}/app.duckdb"))  # fmt: skip
         for label, variant in (("one monthly interval", spec.model_copy(update={"schedule": "@monthly"})),
                                (f"{days} daily intervals", spec)):  # fmt: skip
             with scratch_database(server) as url, PostgresTarget.from_url(url) as target:
@@ -101,11 +102,11 @@ def extract(server: str) -> None:
                     f"FROM generate_series(1, {rows}) n"
                 )
             began = time.perf_counter()
-            parts, extracted = database.extract(source, url, interval, LocalStore(), f"{work}/timed")
+            parts, extracted = database.extract(source, open_source(url), interval, LocalStore(), f"{work}/timed")
             seconds = time.perf_counter() - began
             rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             tracemalloc.start()  # a second pass: tracing slows Python several times over
-            database.extract(source, url, interval, LocalStore(), f"{work}/traced")
+            database.extract(source, open_source(url), interval, LocalStore(), f"{work}/traced")
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
             growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before

@@ -13,6 +13,7 @@ from warehouse.interval import parse_moment
 from warehouse.runner import run
 from warehouse.spec import Spec, load_spec
 from warehouse.steps import Options
+from warehouse.targets import open_source
 from warehouse.targets.base import Target
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +40,7 @@ def load(spec: Spec | Path, target: Target, start: str, end: str | None, data_ro
     app.duckdb as the app database, and a staging location beside it."""
     spec = spec if isinstance(spec, Spec) else load_spec(spec)
     variables = {"data_root": str(data_root), "staging_root": f"{data_root}-staging"}
-    opts = Options(variables=variables, connection=lambda _: f"duckdb:///{data_root}/app.duckdb", **options)
+    opts = Options(variables=variables, connect=lambda _: open_source(f"duckdb:///{data_root}/app.duckdb"), **options)
     begin = parse_moment(start)
     return run(compile_spec(spec), begin, parse_moment(end) if end else begin + timedelta(days=1), target, opts)
 

@@ -3,7 +3,8 @@ Developer Guide (each rule names its page) and checked on sqlglot's Redshift par
 
 - `violations(sql)`: the rules one statement breaks, each as "[rule] what is wrong (page)"; empty when it passes.
 - `forbidden_in_transaction(sql)`: why the statement cannot be part of a transaction block, or None.
-- `transaction_violations(statements)`: the rules a whole transaction breaks (the above, and the LOCK advice).
+- `transaction_violations(statements, session_tables)`: the rules a whole transaction breaks (the above, and the
+  LOCK advice); `session_violations(transactions)` checks each transaction of one session.
 - `lock_order_conflicts(transactions)`: pairs of tables that two transactions lock in opposite orders.
 
 A rule marked "project" is not Redshift's but follows from one of its facts and how the project builds SQL
@@ -616,10 +617,12 @@ def _table_key(table: exp.Table) -> str:
     return ".".join(p.lower() for p in (table.db, table.name) if p)
 
 
-def transaction_violations(statements: Iterable[str]) -> list[str]:
+def transaction_violations(statements: Iterable[str], session_tables: Iterable[str] = ()) -> list[str]:
     """The rules a transaction (its statements in order, BEGIN and COMMIT excluded) breaks. When it takes LOCKs,
     https://docs.aws.amazon.com/redshift/latest/dg/c_serial_isolation.html asks to lock every table it reads or
-    writes, at the start, before any other statement (tables it creates itself are exempt)."""
+    writes, at the start, before any other statement. Exempt: tables it creates itself, and `session_tables`,
+    temporary tables an earlier transaction of the session created (no other session sees them: "you can't
+    specify a schema name" for one, it lives in a schema of its session, DG r_CREATE_TABLE_NEW.html)."""
     statements = list(statements)
     found = [
         f"statement {i + 1}: {reason}"
@@ -650,9 +653,32 @@ def transaction_violations(statements: Iterable[str]) -> list[str]:
             key = _table_key(table)
             if table.name and system_relation(table) is None and key not in ctes and key not in touched:
                 touched.append(key)
-    unlocked = [t for t in touched if t not in locked and t not in created]
+    unlocked = [t for t in touched if t not in locked and t not in created and t not in set(session_tables)]
     if unlocked:
         found.append(f"[lock] the transaction reads or writes {', '.join(unlocked)} without locking it ({page})")
+    return found
+
+
+def temporary_tables(statements: Iterable[str]) -> list[str]:
+    """The temporary tables the statements create."""
+    found = []
+    for sql in statements:
+        try:
+            tree = parse(sql)
+        except ValueError:
+            continue
+        if isinstance(tree, exp.Create) and any(True for _ in tree.find_all(exp.TemporaryProperty)):
+            found.append(_table_key(tree.find(exp.Table)))
+    return found
+
+
+def session_violations(transactions: Iterable[Iterable[str]]) -> list[str]:
+    """`transaction_violations` of each transaction of one session, in order, numbered from 1."""
+    session: list[str] = []
+    found = []
+    for number, statements in enumerate(map(list, transactions), 1):
+        found += [f"transaction {number}: {v}" for v in transaction_violations(statements, session)]
+        session += temporary_tables(statements)
     return found
 
 

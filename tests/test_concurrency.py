@@ -12,7 +12,7 @@ from warehouse.compile import compile_spec
 from warehouse.runner import run
 from warehouse.spec import load_spec
 from warehouse.steps import Options
-from warehouse.targets import open_target
+from warehouse.targets import open_source, open_target
 
 pytestmark = pytest.mark.slow  # subprocesses and whole loads: `make test`, not `make test-fast`
 
@@ -39,7 +39,7 @@ def test_parallel_intervals_equal_sequential_ones(sample, pg_database: str, tmp_
                 ready.wait(timeout=60)
 
         options = Options(variables={"data_root": str(data), "staging_root": f"{data}-staging"},
-                          connection=lambda _: f"duckdb:///{data}/app.duckdb")  # fmt: skip
+                          connect=lambda _: open_source(f"duckdb:///{data}/app.duckdb"))  # fmt: skip
         try:
             with open_target(pg_database) as target:
                 run(compile_spec(spec), start, start + timedelta(days=1), target, options, progress=in_step)

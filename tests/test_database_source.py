@@ -14,6 +14,7 @@ from warehouse.sources import database
 from warehouse.sources.objects import LocalStore
 from warehouse.spec import load_spec
 from warehouse.steps import Options
+from warehouse.targets import open_source
 from warehouse.targets.duckdb import DuckDBTarget
 
 TABLES = ["accounts"]
@@ -45,7 +46,7 @@ def day(d: int, hour: int = 12) -> str:
 
 def load_days(app: str, warehouse: Path, staging: Path, *days: int) -> list:
     spec = load_spec(SPEC)
-    options = Options(variables={"staging_root": str(staging)}, tables=TABLES, connection=lambda _: app)
+    options = Options(variables={"staging_root": str(staging)}, tables=TABLES, connect=lambda _: open_source(app))
     results = []
     with DuckDBTarget(str(warehouse)) as target:
         for d in days:
@@ -95,14 +96,14 @@ def test_a_rerun_replaces_the_interval_extract(app: str, tmp_path: Path, monkeyp
     source = load_spec(SPEC).sources["accounts"]
     prefix = str(tmp_path / "extract")
     interval = Interval(datetime(2018, 11, 1), datetime(2018, 11, 2))
-    parts, rows = database.extract(source, app, interval, LocalStore(), prefix)
+    parts, rows = database.extract(source, open_source(app), interval, LocalStore(), prefix)
     assert (rows, [Path(p.url).name for p in parts]) == (
         5,
         ["part-0000.json.gz", "part-0001.json.gz", "part-0002.json.gz"],
     )
     with psycopg.connect(app, autocommit=True) as connection:
         connection.execute("UPDATE public.accounts SET updated_at = updated_at + interval '1 day' WHERE account_id > 2")
-    parts, rows = database.extract(source, app, interval, LocalStore(), prefix)
+    parts, rows = database.extract(source, open_source(app), interval, LocalStore(), prefix)
     assert rows == 2
     assert sorted(p.name for p in Path(prefix).iterdir()) == ["part-0000.json.gz"]
 

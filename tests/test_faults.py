@@ -15,7 +15,7 @@ from warehouse.results import StepFailed
 from warehouse.runner import run
 from warehouse.spec import load_spec
 from warehouse.steps import Options
-from warehouse.targets import open_target
+from warehouse.targets import open_source, open_target
 
 
 @pytest.fixture(params=["duckdb", "postgres"])
@@ -56,7 +56,7 @@ def test_an_exception_between_steps(sample, url: str, states) -> None:
     with open_target(url) as target:
         with pytest.raises(RuntimeError):
             options = Options(variables={"data_root": str(data), "staging_root": f"{data}-staging"},
-                              connection=lambda _: f"duckdb:///{data}/app.duckdb")  # fmt: skip
+                              connect=lambda _: open_source(f"duckdb:///{data}/app.duckdb"))  # fmt: skip
             run(
                 compile_spec(spec),
                 parse_moment("2018-11-02"),
@@ -97,7 +97,7 @@ KILLER = """
 import os, signal, sys
 sys.path.insert(0, {tests!r})
 from helpers import SPEC, load
-from warehouse.targets import open_target
+from warehouse.targets import open_source, open_target
 from warehouse.targets.base import Target
 
 execute = Target.execute

@@ -6,12 +6,14 @@ import logging
 import os
 from datetime import datetime
 
+import boto3
 import pytest
 import sqlglot
 from helpers import ROOT, SPEC, upload
 from plan_statements import in_order, planned
 from redshift_fake import FakeRedshift
 
+from warehouse.cli import main
 from warehouse.compile import load_project
 from warehouse.interval import Interval
 from warehouse.plan import plan
@@ -38,7 +40,7 @@ def raw(s3):
 
 def test_plan_matches_golden_file(raw) -> None:
     options = Options(variables=VARS, s3_client=lambda: raw, tables=["users", "songs", "artists", "time", "songplays"])
-    text = plan_text(load_project(SPEC), DAY, Redshift(), options)
+    text = plan_text(load_project(SPEC), DAY, Redshift(CopyAuth()), options)
     if os.environ.get("UPDATE_GOLDEN"):
         GOLDEN.write_text(text)
     assert text == GOLDEN.read_text(), f"plan changed: review, then rerun with UPDATE_GOLDEN=1 to accept ({GOLDEN})"
@@ -78,14 +80,19 @@ def test_the_copy_loads_exactly_the_manifest_of_the_interval(raw) -> None:
     assert 'SELECT PG_LAST_COPY_COUNT() AS "staged"' in sent
 
 
-def test_each_step_commits_once_and_nothing_truncates(raw) -> None:
+def test_each_step_publishes_in_one_locked_transaction_and_nothing_truncates(raw) -> None:
     connection = run_interval(raw, CopyAuth())
     sent = connection.statements
     steps = plan(load_project(SPEC), ["users", "songs", "artists", "time", "songplays"])
-    assert len(connection.committed) == len(steps) and not connection.rolled_back
+    recorded = [t for t in connection.committed if any(s.startswith('INSERT INTO "ledger"."steps"') for s in t)]
+    assert len(recorded) == len(steps) and len(connection.committed) <= 2 * len(steps) and not connection.rolled_back
+    assert all(t[0].startswith("LOCK ") for t in recorded[1:])  # setup creates what it writes
     assert not any(s.upper().startswith("TRUNCATE") for s in sent)
-    (merge_users,) = [i for i, s in enumerate(sent) if s.startswith('MERGE INTO "users"')]
-    assert sent[merge_users - 3].startswith('CREATE TEMPORARY TABLE "users__batch" (LIKE "users")')
+    (users,) = [t for t in connection.committed if any(s.startswith('MERGE INTO "users"') for s in t)]
+    assert users[0] == 'LOCK "ledger"."steps", "users"'
+    assert not any('"staging".' in s for s in users)  # the staged rows were read before the lock
+    (batch,) = [t for t in connection.committed if t[0].startswith('CREATE TEMPORARY TABLE "users__batch"')]
+    assert connection.committed.index(batch) + 1 == connection.committed.index(users)
 
 
 def test_keys_reach_the_server_but_never_the_logs(raw, caplog: pytest.LogCaptureFixture) -> None:
@@ -104,3 +111,97 @@ def test_every_statement_a_run_sends_is_in_the_plan_in_order(raw) -> None:
     options = Options(variables=VARS, s3_client=lambda: raw, tables=["users", "songs", "artists", "time", "songplays"])
     text = plan_text(load_project(SPEC), DAY, Redshift(auth, region="us-west-2"), options)
     in_order(connection.statements, planned(text))
+
+
+def test_staging_tables_are_not_backed_up() -> None:
+    """https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_TABLE_NEW.html: "For tables, such as staging
+    tables, that don't contain critical data, specify BACKUP NO"; the warehouse's tables keep the default."""
+    creates = [s for s in sqlglot.parse(GOLDEN.read_text(), read="redshift") if isinstance(s, sqlglot.exp.Create)]
+    staging = [c for c in creates if c.kind == "TABLE" and c.find(sqlglot.exp.Table).db == "staging"]
+    assert len(staging) == 2 and all(c.sql(dialect="redshift").endswith(" BACKUP NO") for c in staging)
+    assert not any("BACKUP" in c.sql(dialect="redshift") for c in creates if c not in staging)
+
+
+def test_a_plan_whose_buckets_are_in_different_regions_is_refused(s3) -> None:
+    """https://docs.aws.amazon.com/redshift/latest/dg/copy-parameters-data-source-s3.html: one REGION covers the
+    manifest and every data bucket."""
+    east = boto3.client("s3", region_name="us-east-1")
+    east.create_bucket(Bucket="sparkify-raw-east")  # no LocationConstraint: us-east-1
+    upload(east, "sparkify-raw-east", ROOT / "tests" / "fixtures" / "golden")
+    s3.create_bucket(Bucket="sparkify-staging", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    options = Options(variables={**VARS, "data_root": "s3://sparkify-raw-east"}, s3_client=lambda: s3, tables=["time"])
+    with pytest.raises(ValueError, match=r"s3://sparkify-raw-east in us-east-1, s3://sparkify-staging in us-west-2"):
+        plan_text(load_project(SPEC), DAY, Redshift(CopyAuth()), options)
+
+
+@pytest.mark.parametrize(
+    ("target", "refusal"),
+    [
+        ("redshift://u:p@c.a1.us-west-2.redshift.amazonaws.com:5439/dev?iam_role=default&region=eu-west-1",
+         r"COPY would read S3 in eu-west-1 \(region=eu-west-1\), but s3://sparkify-raw in us-west-2, "
+         r"s3://sparkify-staging in us-west-2: set region=us-west-2"),
+        ("redshift://u:p@c.a1.eu-west-1.redshift.amazonaws.com:5439/dev?iam_role=default",
+         r"the cluster is in eu-west-1 and no region= is set"),
+        ("redshift://u:p@c.a1.eu-west-1.redshift.amazonaws.com:5439/dev?iam_role=default&region=us-west-2", None),
+        ("redshift://u:p@localhost:5439/dev?iam_role=default", None),
+    ],
+)  # fmt: skip
+def test_a_plan_reading_buckets_outside_the_copy_region_is_refused(raw, target: str, refusal: str | None) -> None:
+    options = Options(variables=VARS, s3_client=lambda: raw, tables=["time"])
+    with RedshiftTarget.from_url(target) as opened:
+        if refusal is None:
+            assert "COPY" in plan_text(load_project(SPEC), DAY, opened.engine, options, opened)
+        else:
+            with pytest.raises(ValueError, match=refusal):
+                plan_text(load_project(SPEC), DAY, opened.engine, options, opened)
+
+
+def test_the_plan_shows_what_copy_signs_with_secrets_masked(raw, monkeypatch, capsys) -> None:
+    """`warehouse plan --target redshift` shows the keys a run would sign with (the environment's, as a target
+    URL without iam_role uses), masked; without credentials, the cluster's default role; a URL's role as given."""
+    keys = {
+        "AWS_ACCESS_KEY_ID": "AKIAPLANKEY",
+        "AWS_SECRET_ACCESS_KEY": "plan/Secret+9",
+        "AWS_SESSION_TOKEN": "tok-5e1f",
+    }
+    for name, value in keys.items():
+        monkeypatch.setenv(name, value)
+    day = ["plan", "--date", "2018-11-01", "--tables", "time", *(f"--var={k}={v}" for k, v in VARS.items())]
+    assert main([*day, "--target", "redshift"]) == 0
+    out = capsys.readouterr().out
+    assert "-- COPY signs with the keys of the environment's AWS credentials" in out
+    assert "ACCESS_KEY_ID 'AKIAPLANKEY'\nSECRET_ACCESS_KEY '***'\nSESSION_TOKEN '***'" in out
+    assert "plan/Secret+9" not in out and "tok-5e1f" not in out
+    for name in keys:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    assert main([*day, "--target", "redshift"]) == 0  # no credentials anywhere
+    assert "\nIAM_ROLE default\n" in capsys.readouterr().out
+    role = "arn:aws:iam::123456789012:role/loader"
+    assert main([*day, "--target", f"redshift://u:pw@localhost:5439/dev?iam_role={role}"]) == 0
+    out = capsys.readouterr().out
+    assert f"-- COPY signs with the IAM role {role}" in out and f"\nIAM_ROLE '{role}'\n" in out
+
+
+def test_each_step_holds_its_lock_for_its_last_few_statements_only() -> None:
+    """LOCK is ACCESS EXCLUSIVE on Redshift (https://docs.aws.amazon.com/redshift/latest/dg/r_LOCK.html): analysts'
+    reads wait while a load holds it. The golden plan says after each LOCK how many statements hold it: the
+    staging, COPY and deduplication happen before it, in a transaction of their own."""
+    held = {}
+    for step in GOLDEN.read_text().split("\n-- step ")[1:]:
+        name = step.split()[0]
+        _, note, locked = step.partition("a lock held for the ")
+        if not note:
+            assert name == "setup"  # it creates what it writes
+            continue
+        statements = planned(locked.split("\n", 1)[1])
+        held[name] = int(locked.split()[0])
+        assert len(statements) == held[name] + 1 and statements[0].startswith("LOCK")
+        assert not any('"staging".' in s or s.startswith("COPY") for s in statements), name
+    assert held == {
+        "stage_events": 3, "stage_songs": 5, "load_users": 6, "load_songs": 5, "load_artists": 5, "load_time": 5,
+        "load_songplays": 4, "check_users": 2, "check_songs": 2, "check_artists": 2, "check_time": 2,
+        "check_songplays": 2, "finish": 2,
+    }  # fmt: skip

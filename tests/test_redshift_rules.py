@@ -10,8 +10,15 @@ from datetime import datetime
 import pytest
 import sqlglot
 from helpers import ROOT, SPEC, upload
-from redshift_fake import FakeRedshift, load_error
-from redshift_rules import forbidden_in_transaction, lock_order_conflicts, transaction_violations, violations
+from redshift_fake import BadRecord, FakeRedshift
+from redshift_rules import (
+    forbidden_in_transaction,
+    lock_order_conflicts,
+    session_violations,
+    temporary_tables,
+    transaction_violations,
+    violations,
+)
 from sqlglot import exp
 
 from warehouse.compile import load_project
@@ -22,7 +29,7 @@ from warehouse.runner import StepRunner
 from warehouse.sources.batch import Batch
 from warehouse.sources.objects import SourceObject
 from warehouse.steps import Options
-from warehouse.targets.redshift import CopyAuth, Redshift, RedshiftTarget, load_errors
+from warehouse.targets.redshift import CopyAuth, Redshift, RedshiftTarget
 
 GOLDEN = ROOT / "tests" / "golden" / "plan_redshift.sql"
 DAY = Interval(datetime(2018, 11, 1), datetime(2018, 11, 2))
@@ -43,14 +50,10 @@ class Defect:
 
 
 # Defects of warehouse/ that the checker flags today. Fixing one makes its test fail until its entry is removed.
-KNOWN_DEFECTS: dict[str, Defect] = {
-    "load errors read raw_line, which SYS_LOAD_ERROR_DETAIL does not have": Defect(
-        item="(a) load errors", scope="statement", where=r"FROM sys_load_error_detail", rule="no column 'raw_line'"
-    ),
-    "a load step locks its table but not the staging and ledger tables it reads and writes": Defect(
-        item="(b) serializable isolation", scope="transaction", where=r'^LOCK "', rule="without locking it"
-    ),
-}
+# Fixed: load errors read from the view pair that matches the id at hand (r_STL_LOAD_ERRORS with PG_LAST_COPY_ID,
+# SYS_LOAD_ERROR_DETAIL by session and objects on Serverless); every transaction that takes a lock locks every
+# table it touches, first, in one order.
+KNOWN_DEFECTS: dict[str, Defect] = {}
 
 
 # --- each rule, kept and broken ---------------------------------------------------------------------------------
@@ -197,6 +200,15 @@ def test_a_transaction_locks_every_table_it_touches_first() -> None:
     assert transaction_violations(["TRUNCATE t", 'INSERT INTO "t" SELECT 1'])[0].startswith("statement 1: ")
 
 
+def test_a_session_table_is_its_own() -> None:
+    prepare = ['CREATE TEMPORARY TABLE "b" (LIKE "t")', 'INSERT INTO "b" SELECT * FROM "s"."u"']
+    publish = ['LOCK "t"', 'DELETE FROM "t" USING "b" WHERE "t"."a" = "b"."a"', 'DROP TABLE IF EXISTS "b"']
+    assert temporary_tables(prepare) == ["b"]
+    assert session_violations([prepare, publish]) == []
+    assert transaction_violations(publish) != []  # b is another session's, as far as this transaction shows
+    assert "transaction 2: " in session_violations([prepare[1:], publish])[0]
+
+
 def test_transactions_lock_tables_in_one_order() -> None:
     assert lock_order_conflicts([['LOCK "a", "b"'], ['LOCK "a"', 'LOCK "b"']]) == []
     (conflict,) = lock_order_conflicts([['LOCK "a", "b"'], ['LOCK "b"', 'LOCK "a"']])
@@ -227,8 +239,14 @@ def library_statements() -> list[str]:
     keys = CopyAuth(None, "AKIAEXAMPLE", "secret", "token")
     gzipped = Batch("events", rejecting, [SourceObject("s3://b/x.json.gz", 1, "v")], "s3://b/m.manifest")
     plain = Batch("events", events, [SourceObject("s3://b/x.json", 1, "v")], "s3://b/m.manifest")
-    copies = [Redshift(CopyAuth(), "us-west-2").copy(table, gzipped), Redshift(keys).copy(table, plain)]
-    return [s.sql(dialect="redshift") for s in [*copies, load_errors(), exp.select(exp.func("pg_last_copy_count"))]]
+    serverless = Redshift(CopyAuth(), serverless=True)
+    statements = [
+        Redshift(CopyAuth(), "us-west-2").copy(table, gzipped),
+        Redshift(keys).copy(table, plain),
+        serverless.load_errors(["s3://b/log_data/2018/11/2018-11-01-events.json", "s3://b/log_data/2018/11/x.json"]),
+        Redshift(CopyAuth()).load_errors(["s3://b/x.json"]),
+    ]
+    return [s.sql(dialect="redshift") for s in statements]
 
 
 def test_every_statement_sent_to_redshift_keeps_the_rules_but_the_known_defects() -> None:
@@ -259,28 +277,36 @@ def test_every_transaction_of_an_interval_keeps_the_rules_but_the_known_defects(
         runner.run_step(step)
     assert connection.committed and not connection.rolled_back
     seen: set[str] = set()
+    session: list[str] = []
     for statements in connection.committed:
-        _assert_only_known("transaction", statements[0], transaction_violations(statements), seen)
+        _assert_only_known("transaction", statements[0], transaction_violations(statements, session), seen)
+        session += temporary_tables(statements)
+    assert any(s.startswith("LOCK ") for statements in connection.committed for s in statements)
     assert lock_order_conflicts(connection.committed) == []
     missing = [d for d in KNOWN_DEFECTS.values() if d.scope == "transaction" and d.rule not in seen]
     assert not missing, f"known defects no transaction shows any more, remove them: {missing}"
 
 
 def test_a_refused_copy_reports_the_rows_redshift_recorded(raw) -> None:
-    connection = FakeRedshift()
-    connection.load_errors = [
-        {"file_name": "s3://sparkify-raw/log_data/2018/11/2018-11-01-events.json", "line_number": 3,
-         "column_name": "userid", "error_message": "Invalid digit, Value 'a', Pos 0, Type: Integer"},
-    ]  # fmt: skip
-    connection.fail(r'^COPY "staging"."events_', load_error("events_20181101"))
+    """A bad record of the interval's log: COPY sets it aside, the step reads it back from STL_LOAD_ERRORS in the
+    COPY's own transaction and fails naming it (on_bad_rows: fail). Before, the step read a column SYS views lack."""
+    url = "s3://sparkify-raw/log_data/2018/11/2018-11-01-events.json"
+    bad = BadRecord(url, 3, "userid", "Invalid digit, Value 'a', Pos 0, Type: Integer", '{"userId": "a"}')
+    connection = FakeRedshift(copy_errors=[[bad]])
+    connection.logged = [  # the same file's errors, from another session: not this COPY's
+        {"session": 7, "query": 3, "time": DAY.start, "record": BadRecord(url, 9, "ts", "Invalid timestamp")}
+    ]
     runner = _runner(raw, connection)
     setup, stage_events = plan(load_project(SPEC), TABLES)[:2]
     runner.run_step(setup)
     with pytest.raises(StepFailed) as failed:
         runner.run_step(stage_events)
-    if any("raw_line" in d.rule for d in KNOWN_DEFECTS.values()):
-        assert isinstance(failed.value.__cause__, AssertionError) and "raw_line" in str(failed.value.__cause__)
-    else:
-        assert isinstance(failed.value.__cause__, BadInput)
-        (reject,) = failed.value.__cause__.rejects
-        assert (reject.line, reject.reason.split(":")[0]) == (3, "userid")
+    assert isinstance(failed.value.__cause__, BadInput)
+    (reject,) = failed.value.__cause__.rejects
+    assert (reject.url, reject.line, reject.reason) == (
+        url,
+        3,
+        "userid: Invalid digit, Value 'a', Pos 0, Type: Integer",
+    )
+    assert reject.raw == '{"userId": "a"}'
+    assert f"{url}, line 3: userid: Invalid digit" in failed.value.result.message

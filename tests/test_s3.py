@@ -16,6 +16,7 @@ from warehouse.runner import run
 from warehouse.sources.objects import S3Store
 from warehouse.spec import load_spec
 from warehouse.steps import Options
+from warehouse.targets import open_source
 from warehouse.targets.duckdb import DuckDBTarget
 
 pytestmark = pytest.mark.slow  # subprocesses and whole loads: `make test`, not `make test-fast`
@@ -43,7 +44,7 @@ def test_a_load_from_s3_equals_the_load_from_the_same_files_on_disk(sample, s3, 
         expected = snapshot(local, spec)
     options = Options(
         variables={"data_root": "s3://sparkify-raw", "staging_root": "s3://sparkify-raw/_staging"},
-        connection=lambda _: f"duckdb:///{data}/app.duckdb",
+        connect=lambda _: open_source(f"duckdb:///{data}/app.duckdb"),
         s3_client=lambda: s3,
     )
     with DuckDBTarget(str(tmp_path / "s3.duckdb")) as remote:

@@ -112,6 +112,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--start", type=parse_moment, help="default: the spec's start_date")
     sub.add_argument("--end", type=parse_moment, help="default: the end of the latest interval in the ledger")
 
+    sub = command("clean", _clean, "Drop the staging tables that failed or finished intervals left behind.")
+    sub.add_argument("--spec", type=Path, help=SPEC_HELP)
+    sub.add_argument("--target", help=TARGET_HELP)
+    sub.set_defaults(needs_target=True)
+
     sub = command("sample", _sample, "Write Sparkify-shaped sample data (deterministic for a seed).")
     sub.add_argument("--out", required=True, type=Path)
     sub.add_argument("--days", type=int, default=30)
@@ -326,7 +331,30 @@ def _status(args: argparse.Namespace) -> int:
     rejected = {s: n for s, n in found.rejected.items() if n}
     if rejected:
         print("\nrows set aside in ledger.rejects: " + ", ".join(f"{s} {n:,}" for s, n in rejected.items()))
+    if found.staging:
+        print(f"\nstaging tables in {spec.staging_schema} (`warehouse clean` drops those left behind):")
+        staging = [
+            [t.name, f"{t.interval_start:%Y-%m-%d %H:%M}", t.state, "left behind" if t.orphaned else "in use"]
+            for t in found.staging
+        ]
+        print(format_table(["table", "interval start", "its interval", ""], staging))
     return 1 if any(i.state == "failed" for i in found.intervals) else 0
+
+
+def _clean(args: argparse.Namespace) -> int:
+    from warehouse.sql.ddl import drop_table
+    from warehouse.status import status
+
+    project = load_project(args.spec)
+    spec = project.spec
+    with open_target(args.target) as target:
+        orphans = status(project, target).orphans
+        for orphan in orphans:
+            with target.transaction():
+                target.execute(drop_table(orphan.name, spec.staging_schema))
+            print(f"dropped {spec.staging_schema}.{orphan.name} (its interval {orphan.state})")
+    print(f"{len(orphans)} staging table(s) dropped" if orphans else "no staging table left behind")
+    return 0
 
 
 def _runs(states: list) -> list[tuple[str, list]]:

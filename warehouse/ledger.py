@@ -16,11 +16,13 @@ from warehouse.spec import Column
 from warehouse.sql.ddl import create_schema, create_table
 from warehouse.sql.names import Layout, column, columns, ident
 from warehouse.sql.statement import Statement
+from warehouse.sql.types import max_bytes
 
 if TYPE_CHECKING:
     from warehouse.targets.engine import Engine
 
 SCHEMA = "ledger"
+ELLIPSIS = "…"  # marks text cut to fit its column
 
 
 def _cols(**types: str) -> dict[str, Column]:
@@ -160,8 +162,23 @@ def record_step(layout: Layout) -> Statement:
 
 
 def row(name: str, values: dict[str, Any]) -> dict[str, Any]:
-    """A full row of a ledger table for a bound insert: every column, NULL where `values` has none."""
-    return {column_name: values.get(column_name) for column_name in TABLES[name]}
+    """A full row of a ledger table for a bound insert: every column, NULL where `values` has none, text cut to
+    fit its column in bytes (as Redshift sizes VARCHAR: https://docs.aws.amazon.com/redshift/latest/dg/
+    r_Character_types.html), so that a long message in a multibyte script never fails the insert."""
+    full = {}
+    for column_name, column_def in TABLES[name].items():
+        value = values.get(column_name)
+        size = max_bytes(column_def.datatype)
+        full[column_name] = fit(value, size) if isinstance(value, str) and size is not None else value
+    return full
+
+
+def fit(text: str, size: int) -> str:
+    """`text`, or as much of it as fits in `size` bytes of UTF-8 with an ellipsis, never half a character."""
+    data = text.encode()
+    if len(data) <= size:
+        return text
+    return data[: size - len(ELLIPSIS.encode())].decode(errors="ignore") + ELLIPSIS
 
 
 def loaded_objects(layout: Layout, spec: str, source: str, tables: list[str]) -> exp.Select:
@@ -237,7 +254,7 @@ def step_row(key: dict[str, Any], result: StepResult, started: datetime, definit
         **{k: counts.get(k) for k in ("staged", "inserted", "updated", "deleted", "rejected")},
         "checks_passed": sum(c.passed for c in result.checks),
         "checks_failed": sum(not c.passed for c in result.checks),
-        "message": (result.message or "\n".join(result.warnings))[:4000] or None,
+        "message": result.message or "\n".join(result.warnings) or None,
         "started_at": started,
         "finished_at": utc_now(),
     }
@@ -251,7 +268,7 @@ def check_row(key: dict[str, Any], check: CheckResult, redact: Callable[[str], s
         "severity": check.severity,
         "status": check.outcome,
         "failures": check.failures,
-        "sample": None if check.outcome == "passed" else redact(check.describe())[:4000],
+        "sample": None if check.outcome == "passed" else redact(check.describe()),
         "checked_at": utc_now(),
     }
 
@@ -272,7 +289,7 @@ def reject_row(key: dict[str, Any], source: str, reject: Reject, redact: Callabl
         "source": source,
         "url": reject.url,
         "line": reject.line,
-        "reason": redact(reject.reason)[:1000],
-        "raw": reject.raw[:4000] or None,
+        "reason": redact(reject.reason),
+        "raw": reject.raw or None,
         "recorded_at": utc_now(),
     }

@@ -4,6 +4,7 @@ runner executes (`warehouse.steps`), rendered for the engine, with comments for 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 
 from warehouse import ledger, migrate
@@ -45,15 +46,26 @@ def plan_text(
     allows). With a target, the ledger is read for the objects of prefix sources loaded before (else all of them
     count as new), and secrets are masked."""
     plan = IntervalPlan(project, interval, engine, options)
-    redact: Callable[[str], str] = target.redact if target else str
+    redact: Callable[[str], str] = target.redact if target else engine.redact
     out = [f"-- plan of {project.spec.name} for {interval} on {engine.name}\n"]
     for step in plan.steps:
         out.append(f"\n-- step {step.name} ({step.layer}){' after ' + ', '.join(step.needs) if step.needs else ''}\n")
         built, reads = _built(plan, step, target)
         out += [f"{engine.render(read, pretty=True)};\n" for read in reads]
         out += [f"-- {note}\n" for note in built.notes]
-        out += [_render(engine, action) for action in built.actions]
+        out += [_render(engine, action) for action in built.prepare]
+        out.append(_publishing(built))
+        out += [_render(engine, action) for action in built.publish]
     return redact("".join(out))
+
+
+def _publishing(built: StepSQL) -> str:
+    """Where the step's last transaction starts, and how long its lock is held, in statements."""
+    head = "-- commit; then " if built.prepare else "-- "
+    if not built.lock:
+        return f"{head}the step's changes and its ledger row, in one transaction:\n"
+    held = sum(isinstance(a, Statement) for a in built.actions)
+    return f"{head}in one transaction, a lock held for the {held} statement(s) after it, until the step commits:\n"
 
 
 def _built(plan: IntervalPlan, step: Step, target: Target | None) -> tuple[StepSQL, list[Statement]]:
@@ -68,15 +80,18 @@ def _built(plan: IntervalPlan, step: Step, target: Target | None) -> tuple[StepS
     loaded = None
     if reads and target is not None and target.table_exists(table_ref("objects", ledger.SCHEMA)):
         loaded = {row for read in reads for row in target.fetch(read)[1]}
-    try:
-        with resolved(name, source, plan.where, reads_files=plan.engine.reads_files, loaded=loaded, dry=True) as batch:
-            return plan.build(step, batch), reads
-    except Exception as error:  # e.g. no AWS credentials to list with: the plan still shows the SQL
-        staged_as = as_json_source(source, "") if isinstance(source, PostgresSource) else source
-        empty = Batch(name, staged_as, [], plan.where.manifest_url(name))
-        built = plan.build(step, empty)
-        built.notes.insert(0, f"objects not listed: {type(error).__name__}: {error}")
-        return built, reads
+    with ExitStack() as stack:
+        try:
+            batch = stack.enter_context(
+                resolved(name, source, plan.where, reads_files=plan.engine.reads_files, loaded=loaded, dry=True)
+            )
+        except Exception as error:  # e.g. no AWS credentials to list with: the plan still shows the SQL
+            staged_as = as_json_source(source, "") if isinstance(source, PostgresSource) else source
+            empty = Batch(name, staged_as, [], plan.where.manifest_url(name))
+            built = plan.build(step, empty)
+            built.notes.insert(0, f"objects not listed: {type(error).__name__}: {error}")
+            return built, reads
+        return plan.build(step, batch), reads  # a batch the engine refuses refuses the plan
 
 
 def _render(engine: Engine, action: Action) -> str:

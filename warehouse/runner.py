@@ -4,12 +4,17 @@ back what they report, and binds the ledger's values."""
 
 from __future__ import annotations
 
+import copy
 import json
+import logging
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
+
+from sqlglot import exp
 
 from warehouse import catalog, ledger
 from warehouse.compile import Project
@@ -21,8 +26,26 @@ from warehouse.sources.batch import Batch
 from warehouse.sources.objects import store_for
 from warehouse.sources.resolve import diagnosed, resolved, without
 from warehouse.sql.statement import ROW, Action, Statement, Upload
-from warehouse.steps import IntervalPlan, Options, SchemaDrift, StepSQL, Warehouse, failed, present
+from warehouse.steps import IntervalPlan, Options, SchemaDrift, StepSQL, Warehouse, failed, present, session_tables
 from warehouse.targets.base import Target
+
+log = logging.getLogger("warehouse.runner")
+
+
+@dataclass(frozen=True)
+class Retry:
+    """How a transaction that lost a conflict with a concurrent one (Redshift's error 1023) is run again: at most
+    `attempts` times in all, waiting about `first_wait` seconds, then twice as long each time (at most `max_wait`,
+    less a random part, so that the transactions that collided do not meet again)."""
+
+    attempts: int = 5
+    first_wait: float = 2.0
+    max_wait: float = 60.0
+    sleep: Callable[[float], None] = time.sleep
+
+    def wait(self, attempt: int) -> float:
+        """Seconds to wait after failed attempt number `attempt` (1-based)."""
+        return min(self.max_wait, self.first_wait * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0)
 
 
 @dataclass
@@ -38,11 +61,19 @@ class StepRunner:
     """Runs the steps of one interval against one target. Each step commits its changes and its ledger row
     together, or rolls both back and records the failure."""
 
-    def __init__(self, project: Project, interval: Interval, target: Target, options: Options | None = None):
+    def __init__(
+        self,
+        project: Project,
+        interval: Interval,
+        target: Target,
+        options: Options | None = None,
+        retry: Retry | None = None,
+    ):
         self.plan = IntervalPlan(project, interval, target.engine, options)
         self.project, self.spec, self.interval, self.target = project, project.spec, interval, target
         self.options = self.plan.options
         self.steps = self.plan.steps
+        self.retry = retry or Retry()
         self.found = Warehouse()  # what setup found in the warehouse
 
     def run_step(self, step: Step) -> StepResult:
@@ -104,20 +135,89 @@ class StepRunner:
                 self._run(result, self.plan.build(result.step, cleaned), started, cleaned)
 
     def _run(self, result: StepResult, built: StepSQL, started: datetime, batch: Batch | None = None) -> None:
-        """Execute a step's actions in one transaction; before its ledger row, read what they reported."""
-        done, concluded = Execution(), False
-        for action in built.actions:
+        """Execute a step's actions: the statements that cannot run in a transaction block first (setup's), then
+        what it prepares in one transaction, then its lock, changes and ledger row in another; before its ledger
+        row, read what its statements reported."""
+        done = Execution()
+        for action in built.publish:
             if isinstance(action, Statement) and action.alone:
                 self.target.execute_alone(action)
-        with self.target.transaction():
-            for action in built.actions:
-                if isinstance(action, Statement) and action.binds and not concluded:  # the ledger's writes
-                    self._conclude(result, built, done, batch)
-                    concluded = True
-                if isinstance(action, Statement) and action.binds == "step":
-                    self.target.execute(action, ledger.row("steps", self._step_row(result, started)))
-                elif not (isinstance(action, Statement) and action.alone):
-                    self._execute(action, result, done, batch)
+        if built.prepare:
+            self._transaction(result, built, built.prepare, done, started, batch)
+        try:
+            self._transaction(result, built, built.publish, done, started, batch)
+        except Exception:
+            self._discard(built)
+            raise
+
+    def _discard(self, built: StepSQL) -> None:
+        """After a failed publish, drop the session tables its prepare committed (the publish drops them when it
+        commits), so that the step can run again in this session."""
+        session = session_tables(built.prepare)
+        drops = [
+            a for a in built.publish
+            if isinstance(a, Statement) and isinstance(a.sql, exp.Drop)
+            and all(t.name in session for t in a.sql.find_all(exp.Table))
+        ]  # fmt: skip
+        if not drops:
+            return
+        try:
+            with self.target.transaction():
+                for drop in drops:
+                    self.target.execute(drop)
+        except Exception as error:  # the step's own error is what matters; the session ends with the run
+            log.warning("%s: could not drop its session tables: %s", built.step.name, self.target.redact(str(error)))
+
+    def _transaction(
+        self,
+        result: StepResult,
+        built: StepSQL,
+        actions: list[Action],
+        done: Execution,
+        started: datetime,
+        batch: Batch | None,
+    ) -> None:
+        """Run actions in one transaction, again (from what was known before it) when it loses a conflict."""
+
+        def attempt() -> None:
+            concluded = False
+            with self.target.transaction():
+                for action in actions:
+                    if isinstance(action, Statement) and action.binds and not concluded:  # the ledger's writes
+                        self._conclude(result, built, done, batch)
+                        concluded = True
+                    if isinstance(action, Statement) and action.binds == "step":
+                        self.target.execute(action, ledger.row("steps", self._step_row(result, started)))
+                    elif not (isinstance(action, Statement) and action.alone):
+                        self._execute(action, result, done, batch)
+
+        before = (copy.deepcopy(done), copy.deepcopy(result))
+
+        def undo() -> None:
+            saved_done, saved_result = copy.deepcopy(before)
+            done.__dict__.update(saved_done.__dict__)
+            result.__dict__.update(saved_result.__dict__)
+
+        self._retried(result.step.name, attempt, undo)
+
+    def _retried(self, what: str, attempt: Callable[[], None], undo: Callable[[], None]) -> None:
+        """Run `attempt` (one transaction); when the target says it lost a conflict with a concurrent transaction,
+        undo what it did to the step's state, log, wait and run it again, `retry.attempts` times at most."""
+        for number in range(1, self.retry.attempts + 1):
+            try:
+                attempt()
+                return
+            except Exception as error:
+                if number == self.retry.attempts or not self.target.conflict(error):
+                    raise
+                undo()
+                wait = self.retry.wait(number)
+                log.warning(
+                    "%s %s: its transaction conflicted with a concurrent one (%s); running it again in %.1f s "
+                    "(attempt %d of %d)",
+                    what, self.interval, self.target.redact(str(error)), wait, number + 1, self.retry.attempts,
+                )  # fmt: skip
+                self.retry.sleep(wait)
 
     def _execute(self, action: Action, result: StepResult, done: Execution, batch: Batch | None) -> None:
         if isinstance(action, Upload):
@@ -163,20 +263,24 @@ class StepRunner:
         CONCLUDE[result.step.layer](self, result, built, done, batch)
 
     def _staged(self, result: StepResult, built: StepSQL, done: Execution, batch: Batch | None) -> None:
+        """The rows the engine set aside while staging (Redshift's COPY reports them): the step fails naming them,
+        or records them (on_bad_rows: reject)."""
         assert batch is not None
         found = [Reject.of(row) for row in done.rows.get("rejects", ([], []))[1]]
+        if found and batch.staged_as.on_bad_rows == "fail":
+            raise BadInput(result.step.subject, found)
         result.rejects = [*batch.excluded, *found]
         result.counts.setdefault("staged", 0)
         result.counts["rejected"] = len(result.rejects)
 
     def _merged(self, result: StepResult, built: StepSQL, done: Execution, batch: Batch | None) -> None:
-        """An engine that merged fewer rows than the batch holds has lost rows: roll back rather than publish.
-        (A driver that reports no count for MERGE gives -1.)"""
+        """A table that holds fewer of the batch's rows after the MERGE than the batch has lost rows: roll back
+        rather than publish (counted from the batch table: not every driver reports MERGE's count)."""
         counts = result.counts
         merged = counts.pop("merged", None)
         expected = counts.get("inserted", 0) + counts.get("updated", 0)
-        if merged is not None and merged >= 0 and merged != expected:
-            raise RuntimeError(f"the engine merged {merged} row(s) of a batch of {expected}: rolled back")
+        if merged is not None and merged != expected:
+            raise RuntimeError(f"the table holds {merged} row(s) of a merged batch of {expected}: rolled back")
 
     def _fact_counts(self, result: StepResult, built: StepSQL, done: Execution, batch: Batch | None) -> None:
         """Say what the SELECT yielded that was not inserted: rows outside the interval, duplicates of a key."""
@@ -214,19 +318,31 @@ class StepRunner:
         """Setup and finish report no more than their counts."""
 
     def _record_failure(self, result: StepResult, started: datetime) -> None:
-        """The failed step's ledger row, and its checks' rows (the evidence of a failed check)."""
+        """The failed step's ledger row, and its checks' rows (the evidence of a failed check). A failure to record
+        it is logged: the step's own error is what the caller raises."""
         if result.step.layer == Layer.SETUP:
             return  # the ledger may not exist yet
-        layout = self.plan.layout
-        try:
+        checks = [ledger.row("checks", self._check_row(c)) for c in result.checks]
+        step = ledger.row("steps", self._step_row(result, started))
+
+        def attempt() -> None:
             with self.target.transaction():
-                if result.checks:
-                    self.target.execute_many(
-                        ledger.record_checks(layout), [ledger.row("checks", self._check_row(c)) for c in result.checks]
-                    )
-                self.target.execute(ledger.record_step(layout), ledger.row("steps", self._step_row(result, started)))
-        except Exception:  # the original error matters more than a failed record of it
-            pass
+                for action in self.plan.failure(with_checks=bool(checks)):
+                    if action.binds == "checks":
+                        self.target.execute_many(action, checks)
+                    elif action.binds == "step":
+                        self.target.execute(action, step)
+                    else:
+                        self.target.execute(action)
+
+        try:
+            self._retried(result.step.name, attempt, lambda: None)
+        except Exception as error:
+            log.error(
+                "%s %s failed (%s), and recording that in %s.steps failed too: %s",
+                result.step.name, self.interval, result.message.splitlines()[0] if result.message else "",
+                ledger.SCHEMA, self.target.redact(_message(error)),
+            )  # fmt: skip
 
     def _run_key(self) -> dict[str, Any]:
         return ledger.run_key(self.spec.name, self.interval, self.options.run_id)

@@ -1,8 +1,10 @@
-"""What the ledger says: which intervals are loaded, stale, failed or missing, and when each table was last loaded."""
+"""What the ledger says: which intervals are loaded, stale, failed or missing, when each table was last loaded, and
+which staging tables runs left behind."""
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -37,10 +39,32 @@ class TableState:
 
 
 @dataclass
+class StagingTable:
+    """A staging table in the warehouse, and what the ledger says of its interval: `failed` or `loaded` (the
+    interval's last step failed, or finished: its tables are left behind), `running` (its last step succeeded
+    and more are to come), or `no record` (staged by a step that never recorded its end)."""
+
+    name: str
+    source: str
+    interval_start: datetime
+    state: str
+
+    @property
+    def orphaned(self) -> bool:
+        return self.state != "running"
+
+
+@dataclass
 class Status:
     intervals: list[IntervalState] = field(default_factory=list)
     tables: list[TableState] = field(default_factory=list)
     rejected: dict[str, int] = field(default_factory=dict)  # per source: rows set aside by the latest stagings
+    staging: list[StagingTable] = field(default_factory=list)  # the spec's staging tables in the warehouse
+
+    @property
+    def orphans(self) -> list[StagingTable]:
+        """Staging tables no run will use or drop: what `warehouse clean` drops."""
+        return [t for t in self.staging if t.orphaned]
 
 
 def status(project: Project, target: Target, start: datetime | None = None, end: datetime | None = None) -> Status:
@@ -78,7 +102,34 @@ def status(project: Project, target: Target, start: datetime | None = None, end:
         latest[(row["table_name"], Interval(row["interval_start"], row["interval_end"]))] = row
     for (source, _), row in latest.items():
         result.rejected[source] = result.rejected.get(source, 0) + (row["rejected"] or 0)
+    result.staging = staging_tables(spec, target, rows)
     return result
+
+
+def staging_tables(spec: Spec, target: Target, rows: list[dict]) -> list[StagingTable]:
+    """The spec's staging tables (`<source>_<interval key>`) in its staging schema, each with its interval's state
+    by its last step recorded."""
+    query = (
+        exp.select(exp.column("table_name"))
+        .from_(exp.table_("tables", db="information_schema"))
+        .where(exp.column("table_schema").eq(exp.Literal.string(spec.staging_schema)))
+    )
+    pattern = re.compile(rf"^({'|'.join(map(re.escape, spec.sources))})_(\d{{8}})(t\d{{4}})?$")
+    found = []
+    for (name,) in sorted(target.fetch(query)[1]) if spec.sources else []:
+        match = pattern.match(name)
+        if not match:
+            continue
+        start = datetime.strptime(match[2] + (match[3] or "t0000"), "%Y%m%dt%H%M")
+        last = max((r for r in rows if r["interval_start"] == start), key=lambda r: r["finished_at"], default=None)
+        if last is None:
+            state = "no record"
+        elif last["status"] == "failed":
+            state = "failed"
+        else:
+            state = "loaded" if last["step"] == "finish" else "running"
+        found.append(StagingTable(name, match[1], start, state))
+    return found
 
 
 def _interval_state(interval: Interval, rows: list[dict]) -> IntervalState:

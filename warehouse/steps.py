@@ -25,7 +25,8 @@ from warehouse.sql.names import Layout, shadow
 from warehouse.sql.names import table as table_ref
 from warehouse.sql.statement import Action, Statement
 from warehouse.sql.transforms import bind
-from warehouse.targets import resolve_url
+from warehouse.targets import open_source
+from warehouse.targets.base import Target
 from warehouse.targets.engine import Engine
 
 
@@ -35,7 +36,7 @@ class Options:
     full_refresh: bool = False
     tables: list[str] | None = None
     s3_client: Callable[[], Any] = default_s3_client
-    connection: Callable[[str], str] = resolve_url  # a connection id → its URL (Airflow passes its own lookup)
+    connect: Callable[[str], Target] = open_source  # a source's connection id → a read-only target (Airflow: hooks)
     run_id: str = ""
     rebuild: str | None = None  # a table loaded into its shadow, to take its place at the end (`rebuild`)
 
@@ -74,13 +75,22 @@ class SchemaDrift(Exception):
 
 @dataclass
 class StepSQL:
-    """What a step runs, in order, in one transaction (its ledger row last); `notes` say what the plan cannot
-    show as SQL (the objects, an extract)."""
+    """What a step runs, in order: `prepare` in a transaction of its own that takes no lock (staging, a load's
+    batch, the check queries), then `lock` and `actions` in one transaction, its ledger row last: the step's
+    changes and its record commit together, or neither. `notes` say what the plan cannot show as SQL (the
+    objects, an extract)."""
 
     step: Step
     actions: list[Action]
     notes: list[str] = field(default_factory=list)
     checks: list[CheckStep] = field(default_factory=list)
+    prepare: list[Action] = field(default_factory=list)
+    lock: list[Statement] = field(default_factory=list)
+
+    @property
+    def publish(self) -> list[Action]:
+        """The step's last transaction: its lock, then its actions."""
+        return [*self.lock, *self.actions]
 
 
 class IntervalPlan:
@@ -98,7 +108,7 @@ class IntervalPlan:
         files_root = f"{location.format(**self.variables).rstrip('/')}/{self.spec.name}" if location else None
         self.where = Where(
             self.spec.name, interval, interval.key, self.variables, files_root,
-            self.options.s3_client, self.options.connection,
+            self.options.s3_client, self.options.connect,
         )  # fmt: skip
 
     def step(self, name: str) -> Step:
@@ -129,7 +139,33 @@ class IntervalPlan:
         else:
             built = BUILDERS[step.layer](self, step, batch)
         built.actions.append(ledger.record_step(self.layout))
+        if step.layer != Layer.SETUP:  # setup creates what it writes; an ALTER TABLE locks its table itself
+            built.lock = self.locks(built.actions, session_tables([*built.prepare, *built.actions]))
         return built
+
+    def failure(self, with_checks: bool) -> list[Statement]:
+        """What records a failed step, in a transaction of its own: its checks' rows (the evidence of a failed
+        check) and its step row, each bound by the runner; its lock first."""
+        actions = [ledger.record_checks(self.layout)] if with_checks else []
+        actions.append(ledger.record_step(self.layout))
+        return [*self.locks(actions, set()), *actions]
+
+    def locks(self, actions: list[Action], session: set[str]) -> list[Statement]:
+        """The engine's lock of the tables a transaction touches (every one, where the engine asks for it; else the
+        warehouse tables it writes), in one order for every transaction: by schema, then name. Tables of the
+        session (`session`) and tables the transaction creates are its own."""
+        every = self.engine.locks_every_table
+        statements = [a.sql for a in actions if isinstance(a, Statement)]
+        created = {_key(t) for s in statements if isinstance(s, exp.Create) and (t := s.find(exp.Table)) is not None}
+        found: dict[tuple[str, str], exp.Table] = {}
+        for sql in statements:
+            for table in sql.find_all(exp.Table) if every else _written(sql):
+                if not table.name or table.name in session or _key(table) in created or _system(table):
+                    continue
+                if every or table.db != self.layout.ledger_schema:
+                    key = (table.db or self.engine.default_schema, table.name)
+                    found[key] = table_ref(table.name, table.db or None)
+        return self.engine.lock([found[key] for key in sorted(found)])
 
     @property
     def schema(self) -> str:
@@ -205,12 +241,15 @@ class IntervalPlan:
         source) the objects it staged, in the ledger."""
         assert batch is not None, "a stage step is built from its batch"
         name, staging = step.subject, self.layout.staging(step.subject)
-        actions: list[Action] = [Statement(s) for s in staging_ddl(staging, batch.staged_as.columns, self.engine)]
-        actions += self.engine.stage(staging, batch)
-        actions += ledger.record_rejects(self.layout, self.spec.name, name, self.interval.start)
+        if batch.objects:
+            self.engine.check_objects([*batch.urls, *filter(None, [batch.manifest_url])], self.options.s3_client)
+        prepare: list[Action] = [Statement(s) for s in staging_ddl(staging, batch.staged_as.columns, self.engine)]
+        prepare += self.engine.stage(staging, batch)
+        actions: list[Action] = [*ledger.record_rejects(self.layout, self.spec.name, name, self.interval.start)]
         if self.prefix_source(name):
             actions += ledger.stage_objects(self.layout, self.spec.name, name)
-        return StepSQL(step, actions, list(batch.notes))
+        notes = [*batch.notes, *(self.engine.staging_notes() if batch.objects else [])]
+        return StepSQL(step, actions, notes, prepare=prepare)
 
     def _load(self, step: Step, batch: Batch | None) -> StepSQL:
         """A dimension's merge (or rebuild) or a fact's replacement of the interval."""
@@ -220,7 +259,8 @@ class IntervalPlan:
         if self.options.full_refresh and kind == "upsert" and self._from_prefixes_only(name):
             kind = "replace"
         load = Load(name, table, bind(self.project.select(name), self.layout), self.layout, self.interval, self.engine)
-        return StepSQL(step, list(STRATEGIES[kind](load)))
+        built = STRATEGIES[kind](load)
+        return StepSQL(step, list(built.publish), prepare=list(built.prepare))
 
     def _checks(self, step: Step, batch: Batch | None) -> StepSQL:
         """The count of failing rows of every check in one query (a check of staged rows apart, run only while
@@ -243,16 +283,16 @@ class IntervalPlan:
             for c in staged
         ]
         actions += [Statement(sample(queries[c.index]), rows=f"sample {c.index}", when=failed(c.index)) for c in checks]
-        actions.append(ledger.record_checks(self.layout))
         notes = [f"check {c.index + 1}: {c.label}" for c in checks]
-        return StepSQL(step, actions, notes, checks)
+        return StepSQL(step, [ledger.record_checks(self.layout)], notes, checks, prepare=actions)
 
     def _finish(self, step: Step, batch: Batch | None) -> StepSQL:
-        """Mark the objects this interval staged as loaded, and drop its staging tables."""
-        actions: list[Action] = [ledger.mark_loaded(self.layout, self.spec.name)]
+        """Drop the interval's staging tables, then mark the objects it staged as loaded."""
         staged = [s.subject for s in self.steps if s.layer == Layer.STAGE]
-        actions += [Statement(drop_table(self.layout.staging_name(s), self.spec.staging_schema)) for s in staged]
-        return StepSQL(step, actions)
+        drops: list[Action] = [
+            Statement(drop_table(self.layout.staging_name(s), self.spec.staging_schema)) for s in staged
+        ]
+        return StepSQL(step, [ledger.mark_loaded(self.layout, self.spec.name)], prepare=drops)
 
     def _from_prefixes_only(self, table: str) -> bool:
         sources = self.project.sources_of(table)
@@ -293,4 +333,34 @@ def _present(tables: list[exp.Table]) -> exp.Select:
         .from_(exp.table_("tables", db="information_schema"))
         .where(exp.column("table_schema").eq(exp.Literal.string(schema)))
         .where(exp.column("table_name").isin(*names))
+    )
+
+
+def session_tables(actions: list[Action]) -> set[str]:
+    """The temporary tables the actions create: each session has its own (a load's batch)."""
+    return {
+        table.name
+        for action in actions
+        if isinstance(action, Statement) and isinstance(action.sql, exp.Create)
+        and action.sql.find(exp.TemporaryProperty) is not None and (table := action.sql.find(exp.Table)) is not None
+    }  # fmt: skip
+
+
+def _written(sql: exp.Expression) -> list[exp.Table]:
+    """The table a statement writes rows of (INSERT, UPDATE, DELETE, MERGE)."""
+    if not isinstance(sql, exp.Insert | exp.Update | exp.Delete | exp.Merge):
+        return []
+    target = sql.this.this if isinstance(sql.this, exp.Schema) else sql.this
+    return [target] if isinstance(target, exp.Table) else []
+
+
+def _key(table: exp.Table) -> tuple[str, str]:
+    return table.db, table.name
+
+
+def _system(table: exp.Table) -> bool:
+    """A catalog table or system view: not locked (https://docs.aws.amazon.com/redshift/latest/dg/
+    c_serial_isolation.html: the system catalog (PG) and system tables (STL, STV) are not locked by a transaction)."""
+    return table.db in ("information_schema", "pg_catalog") or (
+        not table.db and table.name.lower().startswith(("stl_", "stv_", "svl_", "svv_", "sys_", "pg_"))
     )

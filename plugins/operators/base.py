@@ -10,7 +10,7 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from operators.intervals import run_interval
 from operators.params import choices
-from operators.targets import check_pool, target_url
+from operators.targets import check_pool, open_connection, target_url
 from warehouse.compile import load_project
 from warehouse.plan import plan
 
@@ -43,7 +43,6 @@ class WarehouseStepOperator(BaseOperator):
         from warehouse.results import ChecksFailed, StepFailed
         from warehouse.runner import StepRunner
         from warehouse.steps import Options
-        from warehouse.targets import open_target
 
         project = load_project(self.spec_file)
         spec = project.spec
@@ -62,10 +61,10 @@ class WarehouseStepOperator(BaseOperator):
             full_refresh=chosen.full_refresh,
             tables=chosen.tables,
             s3_client=_s3_client(spec.connections.aws),
-            connection=target_url,  # database sources' connections, through Airflow's too
+            connect=lambda source: open_connection(source, spec.connections.aws, read_only=True),  # through hooks
             run_id=context["run_id"],
         )
-        with open_target(url) as target:
+        with open_connection(self.target, spec.connections.aws) as target:
             self.log.info("%s %s into %s (target %s)", step.name, interval, target.description, self.target)
             try:
                 result = StepRunner(project, interval, target, options).run_step(step)

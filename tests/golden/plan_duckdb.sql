@@ -34,6 +34,7 @@ ORDER BY
 -- additive  time: add table
 -- additive  accounts: add table
 -- additive  songplays: add table
+-- the step's changes and its ledger row, in one transaction:
 CREATE SCHEMA IF NOT EXISTS "staging";
 CREATE SCHEMA IF NOT EXISTS "ledger";
 CREATE TABLE IF NOT EXISTS "ledger"."steps" (
@@ -265,6 +266,7 @@ FROM READ_JSON(
   format => 'newline_delimited',
   columns => {'artist': 'VARCHAR', 'auth': 'VARCHAR', 'firstName': 'VARCHAR', 'gender': 'VARCHAR', 'itemInSession': 'VARCHAR', 'lastName': 'VARCHAR', 'length': 'VARCHAR', 'level': 'VARCHAR', 'location': 'VARCHAR', 'method': 'VARCHAR', 'page': 'VARCHAR', 'registration': 'VARCHAR', 'sessionId': 'VARCHAR', 'song': 'VARCHAR', 'status': 'VARCHAR', 'ts': 'VARCHAR', 'userAgent': 'VARCHAR', 'userId': 'VARCHAR'}
 );
+-- commit; then the step's changes and its ledger row, in one transaction:
 DELETE FROM "ledger"."rejects"
 WHERE
   "spec" = 'sparkify'
@@ -353,6 +355,7 @@ FROM READ_JSON(
   format => 'newline_delimited',
   columns => {'num_songs': 'VARCHAR', 'artist_id': 'VARCHAR', 'artist_latitude': 'VARCHAR', 'artist_longitude': 'VARCHAR', 'artist_location': 'VARCHAR', 'artist_name': 'VARCHAR', 'song_id': 'VARCHAR', 'title': 'VARCHAR', 'duration': 'VARCHAR', 'year': 'VARCHAR'}
 );
+-- commit; then the step's changes and its ledger row, in one transaction:
 DELETE FROM "ledger"."rejects"
 WHERE
   "spec" = 'sparkify'
@@ -410,6 +413,7 @@ FROM READ_JSON(
   format => 'newline_delimited',
   columns => {'account_id': 'VARCHAR', 'user_id': 'VARCHAR', 'plan': 'VARCHAR', 'country': 'VARCHAR', 'created_at': 'VARCHAR', 'updated_at': 'VARCHAR'}
 );
+-- commit; then the step's changes and its ledger row, in one transaction:
 DELETE FROM "ledger"."rejects"
 WHERE
   "spec" = 'sparkify'
@@ -467,15 +471,12 @@ FROM (
   ) AS "source"
 ) AS "ranked"
 WHERE
-  "ranked"."_row" = 1
-  AND NOT EXISTS(
-    SELECT
-      1
-    FROM "users" AS "loaded"
-    WHERE
-      "loaded"."user_id" = "ranked"."user_id"
-      AND "loaded"."updated_at" > "ranked"."updated_at"
-  );
+  "ranked"."_row" = 1;
+-- commit; then the step's changes and its ledger row, in one transaction:
+DELETE FROM "users__batch" USING   "users"
+WHERE
+  "users"."user_id" = "users__batch"."user_id"
+  AND "users"."updated_at" > "users__batch"."updated_at";
 SELECT
   COUNT(*) - COUNT("loaded"."user_id") AS "inserted",
   COUNT("loaded"."user_id") AS "updated"
@@ -499,6 +500,41 @@ WHEN NOT MATCHED THEN INSERT ("user_id", "first_name", "last_name", "gender", "l
   "batch"."level",
   "batch"."updated_at"
 );
+SELECT
+  COUNT(*) AS "merged"
+FROM "users__batch" AS "batch"
+JOIN "users" AS "loaded"
+  ON "loaded"."user_id" = "batch"."user_id"
+  AND (
+    "loaded"."first_name" = "batch"."first_name"
+    OR (
+      "loaded"."first_name" IS NULL AND "batch"."first_name" IS NULL
+    )
+  )
+  AND (
+    "loaded"."last_name" = "batch"."last_name"
+    OR (
+      "loaded"."last_name" IS NULL AND "batch"."last_name" IS NULL
+    )
+  )
+  AND (
+    "loaded"."gender" = "batch"."gender"
+    OR (
+      "loaded"."gender" IS NULL AND "batch"."gender" IS NULL
+    )
+  )
+  AND (
+    "loaded"."level" = "batch"."level"
+    OR (
+      "loaded"."level" IS NULL AND "batch"."level" IS NULL
+    )
+  )
+  AND (
+    "loaded"."updated_at" = "batch"."updated_at"
+    OR (
+      "loaded"."updated_at" IS NULL AND "batch"."updated_at" IS NULL
+    )
+  );
 DROP TABLE IF EXISTS "users__batch";
 -- with the step values bound by the runner:
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
@@ -547,6 +583,7 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+-- commit; then the step's changes and its ledger row, in one transaction:
 SELECT
   COUNT(*) - COUNT("loaded"."song_id") AS "inserted",
   COUNT("loaded"."song_id") AS "updated"
@@ -568,6 +605,35 @@ WHEN NOT MATCHED THEN INSERT ("song_id", "title", "artist_id", "year", "duration
   "batch"."year",
   "batch"."duration"
 );
+SELECT
+  COUNT(*) AS "merged"
+FROM "songs__batch" AS "batch"
+JOIN "songs" AS "loaded"
+  ON "loaded"."song_id" = "batch"."song_id"
+  AND (
+    "loaded"."title" = "batch"."title"
+    OR (
+      "loaded"."title" IS NULL AND "batch"."title" IS NULL
+    )
+  )
+  AND (
+    "loaded"."artist_id" = "batch"."artist_id"
+    OR (
+      "loaded"."artist_id" IS NULL AND "batch"."artist_id" IS NULL
+    )
+  )
+  AND (
+    "loaded"."year" = "batch"."year"
+    OR (
+      "loaded"."year" IS NULL AND "batch"."year" IS NULL
+    )
+  )
+  AND (
+    "loaded"."duration" = "batch"."duration"
+    OR (
+      "loaded"."duration" IS NULL AND "batch"."duration" IS NULL
+    )
+  );
 DROP TABLE IF EXISTS "songs__batch";
 -- with the step values bound by the runner:
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
@@ -616,6 +682,7 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+-- commit; then the step's changes and its ledger row, in one transaction:
 SELECT
   COUNT(*) - COUNT("loaded"."artist_id") AS "inserted",
   COUNT("loaded"."artist_id") AS "updated"
@@ -637,6 +704,35 @@ WHEN NOT MATCHED THEN INSERT ("artist_id", "name", "location", "latitude", "long
   "batch"."latitude",
   "batch"."longitude"
 );
+SELECT
+  COUNT(*) AS "merged"
+FROM "artists__batch" AS "batch"
+JOIN "artists" AS "loaded"
+  ON "loaded"."artist_id" = "batch"."artist_id"
+  AND (
+    "loaded"."name" = "batch"."name"
+    OR (
+      "loaded"."name" IS NULL AND "batch"."name" IS NULL
+    )
+  )
+  AND (
+    "loaded"."location" = "batch"."location"
+    OR (
+      "loaded"."location" IS NULL AND "batch"."location" IS NULL
+    )
+  )
+  AND (
+    "loaded"."latitude" = "batch"."latitude"
+    OR (
+      "loaded"."latitude" IS NULL AND "batch"."latitude" IS NULL
+    )
+  )
+  AND (
+    "loaded"."longitude" = "batch"."longitude"
+    OR (
+      "loaded"."longitude" IS NULL AND "batch"."longitude" IS NULL
+    )
+  );
 DROP TABLE IF EXISTS "artists__batch";
 -- with the step values bound by the runner:
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
@@ -693,6 +789,7 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+-- commit; then the step's changes and its ledger row, in one transaction:
 SELECT
   COUNT(*) - COUNT("loaded"."start_time") AS "inserted",
   COUNT("loaded"."start_time") AS "updated"
@@ -718,6 +815,47 @@ WHEN NOT MATCHED THEN INSERT ("start_time", "hour", "day", "week", "month", "yea
   "batch"."year",
   "batch"."weekday"
 );
+SELECT
+  COUNT(*) AS "merged"
+FROM "time__batch" AS "batch"
+JOIN "time" AS "loaded"
+  ON "loaded"."start_time" = "batch"."start_time"
+  AND (
+    "loaded"."hour" = "batch"."hour"
+    OR (
+      "loaded"."hour" IS NULL AND "batch"."hour" IS NULL
+    )
+  )
+  AND (
+    "loaded"."day" = "batch"."day"
+    OR (
+      "loaded"."day" IS NULL AND "batch"."day" IS NULL
+    )
+  )
+  AND (
+    "loaded"."week" = "batch"."week"
+    OR (
+      "loaded"."week" IS NULL AND "batch"."week" IS NULL
+    )
+  )
+  AND (
+    "loaded"."month" = "batch"."month"
+    OR (
+      "loaded"."month" IS NULL AND "batch"."month" IS NULL
+    )
+  )
+  AND (
+    "loaded"."year" = "batch"."year"
+    OR (
+      "loaded"."year" IS NULL AND "batch"."year" IS NULL
+    )
+  )
+  AND (
+    "loaded"."weekday" = "batch"."weekday"
+    OR (
+      "loaded"."weekday" IS NULL AND "batch"."weekday" IS NULL
+    )
+  );
 DROP TABLE IF EXISTS "time__batch";
 -- with the step values bound by the runner:
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
@@ -767,15 +905,12 @@ FROM (
   ) AS "source"
 ) AS "ranked"
 WHERE
-  "ranked"."_row" = 1
-  AND NOT EXISTS(
-    SELECT
-      1
-    FROM "accounts" AS "loaded"
-    WHERE
-      "loaded"."account_id" = "ranked"."account_id"
-      AND "loaded"."updated_at" > "ranked"."updated_at"
-  );
+  "ranked"."_row" = 1;
+-- commit; then the step's changes and its ledger row, in one transaction:
+DELETE FROM "accounts__batch" USING   "accounts"
+WHERE
+  "accounts"."account_id" = "accounts__batch"."account_id"
+  AND "accounts"."updated_at" > "accounts__batch"."updated_at";
 SELECT
   COUNT(*) - COUNT("loaded"."account_id") AS "inserted",
   COUNT("loaded"."account_id") AS "updated"
@@ -799,17 +934,52 @@ WHEN NOT MATCHED THEN INSERT ("account_id", "user_id", "plan", "country", "creat
   "batch"."created_at",
   "batch"."updated_at"
 );
+SELECT
+  COUNT(*) AS "merged"
+FROM "accounts__batch" AS "batch"
+JOIN "accounts" AS "loaded"
+  ON "loaded"."account_id" = "batch"."account_id"
+  AND (
+    "loaded"."user_id" = "batch"."user_id"
+    OR (
+      "loaded"."user_id" IS NULL AND "batch"."user_id" IS NULL
+    )
+  )
+  AND (
+    "loaded"."plan" = "batch"."plan"
+    OR (
+      "loaded"."plan" IS NULL AND "batch"."plan" IS NULL
+    )
+  )
+  AND (
+    "loaded"."country" = "batch"."country"
+    OR (
+      "loaded"."country" IS NULL AND "batch"."country" IS NULL
+    )
+  )
+  AND (
+    "loaded"."created_at" = "batch"."created_at"
+    OR (
+      "loaded"."created_at" IS NULL AND "batch"."created_at" IS NULL
+    )
+  )
+  AND (
+    "loaded"."updated_at" = "batch"."updated_at"
+    OR (
+      "loaded"."updated_at" IS NULL AND "batch"."updated_at" IS NULL
+    )
+  );
 DROP TABLE IF EXISTS "accounts__batch";
 -- with the step values bound by the runner:
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
 
 -- step load_songplays (facts) after stage_events, load_songs, load_artists
-CREATE TEMPORARY TABLE "songplays__batch" AS
+CREATE TEMPORARY TABLE "songplays__rows" AS
 SELECT
   *
 FROM "songplays"
 LIMIT 0;
-INSERT INTO "songplays__batch" (
+INSERT INTO "songplays__rows" (
   "songplay_id",
   "start_time",
   "user_id",
@@ -870,12 +1040,13 @@ SELECT
       THEN 1
     END
   ) AS "in_interval"
-FROM "songplays__batch";
-DELETE FROM "songplays"
-WHERE
-  "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-  AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP);
-INSERT INTO "songplays" (
+FROM "songplays__rows";
+CREATE TEMPORARY TABLE "songplays__batch" AS
+SELECT
+  *
+FROM "songplays"
+LIMIT 0;
+INSERT INTO "songplays__batch" (
   "songplay_id",
   "start_time",
   "user_id",
@@ -896,11 +1067,11 @@ SELECT
   "rows"."session_id",
   "rows"."location",
   "rows"."user_agent"
-FROM "songplays__batch" AS "rows"
+FROM "songplays__rows" AS "rows"
 LEFT JOIN (
   SELECT
     "songplay_id"
-  FROM "songplays__batch"
+  FROM "songplays__rows"
   WHERE
     "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
     AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
@@ -953,11 +1124,11 @@ FROM (
       "rows"."session_id",
       "rows"."location",
       "rows"."user_agent"
-    FROM "songplays__batch" AS "rows"
+    FROM "songplays__rows" AS "rows"
     INNER JOIN (
       SELECT
         "songplay_id"
-      FROM "songplays__batch"
+      FROM "songplays__rows"
       WHERE
         "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
         AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
@@ -974,6 +1145,34 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+DROP TABLE IF EXISTS "songplays__rows";
+-- commit; then the step's changes and its ledger row, in one transaction:
+DELETE FROM "songplays"
+WHERE
+  "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+  AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP);
+INSERT INTO "songplays" (
+  "songplay_id",
+  "start_time",
+  "user_id",
+  "level",
+  "song_id",
+  "artist_id",
+  "session_id",
+  "location",
+  "user_agent"
+)
+SELECT
+  "songplay_id",
+  "start_time",
+  "user_id",
+  "level",
+  "song_id",
+  "artist_id",
+  "session_id",
+  "location",
+  "user_agent"
+FROM "songplays__batch";
 DROP TABLE IF EXISTS "songplays__batch";
 -- with the step values bound by the runner:
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
@@ -1066,6 +1265,7 @@ ORDER BY
   1,
   2
 LIMIT 5;
+-- commit; then the step's changes and its ledger row, in one transaction:
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
@@ -1128,6 +1328,7 @@ ORDER BY
   1,
   2
 LIMIT 5;
+-- commit; then the step's changes and its ledger row, in one transaction:
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
@@ -1165,6 +1366,7 @@ ORDER BY
   1,
   2
 LIMIT 5;
+-- commit; then the step's changes and its ledger row, in one transaction:
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
@@ -1202,6 +1404,7 @@ ORDER BY
   1,
   2
 LIMIT 5;
+-- commit; then the step's changes and its ledger row, in one transaction:
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
@@ -1295,6 +1498,7 @@ ORDER BY
   1,
   2
 LIMIT 5;
+-- commit; then the step's changes and its ledger row, in one transaction:
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
@@ -1788,17 +1992,19 @@ ORDER BY
   2,
   3
 LIMIT 5;
+-- commit; then the step's changes and its ledger row, in one transaction:
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
 
 -- step finish (finish) after check_users, check_songs, check_artists, check_time, check_accounts, check_songplays
-UPDATE "ledger"."objects" SET status = 'loaded'
-WHERE
-  "spec" = 'sparkify' AND "interval_key" = '20181101' AND "status" = 'staged';
 DROP TABLE IF EXISTS "staging"."events_20181101";
 DROP TABLE IF EXISTS "staging"."songs_20181101";
 DROP TABLE IF EXISTS "staging"."accounts_20181101";
+-- commit; then the step's changes and its ledger row, in one transaction:
+UPDATE "ledger"."objects" SET status = 'loaded'
+WHERE
+  "spec" = 'sparkify' AND "interval_key" = '20181101' AND "status" = 'staged';
 -- with the step values bound by the runner:
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);

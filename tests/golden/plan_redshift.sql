@@ -46,6 +46,7 @@ ORDER BY
 -- additive  time: add table
 -- additive  accounts: add table
 -- additive  songplays: add table
+-- the step's changes and its ledger row, in one transaction:
 CREATE SCHEMA IF NOT EXISTS "staging";
 CREATE SCHEMA IF NOT EXISTS "ledger";
 CREATE TABLE IF NOT EXISTS "ledger"."steps" (
@@ -187,6 +188,7 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- step stage_events (stage) after setup
 -- 1 object(s)
 --   s3://sparkify-raw/log_data/2018/11/2018-11-01-events.json
+-- COPY signs with the cluster's default IAM role (secrets masked)
 DROP TABLE IF EXISTS "staging"."events_20181101";
 CREATE TABLE "staging"."events_20181101" (
   "artist" VARCHAR(512),
@@ -207,7 +209,8 @@ CREATE TABLE "staging"."events_20181101" (
   "ts" TIMESTAMP,
   "useragent" VARCHAR(512),
   "userid" INTEGER
-);
+)
+BACKUP NO;
 -- write s3://sparkify-staging/runs/sparkify/manifests/events/20181101.manifest:
 --   {
 --    "entries": [
@@ -241,11 +244,29 @@ FROM 's3://sparkify-staging/runs/sparkify/manifests/events/20181101.manifest'
 IAM_ROLE default
 FORMAT AS JSON 'auto ignorecase'
 TIMEFORMAT 'epochmillisecs'
+MAXERROR 100000
 COMPUPDATE OFF
 STATUPDATE OFF
 MANIFEST;
 SELECT
   PG_LAST_COPY_COUNT() AS "staged";
+SELECT
+  TRIM(filename) AS "url",
+  line_number AS "line",
+  CASE
+    WHEN TRIM(colname) = ''
+    THEN TRIM(err_reason)
+    ELSE TRIM(colname) || ': ' || TRIM(err_reason)
+  END AS "reason",
+  TRIM(raw_line) AS "raw"
+FROM stl_load_errors
+WHERE
+  query = PG_LAST_COPY_ID()
+ORDER BY
+  filename,
+  line_number;
+-- commit; then in one transaction, a lock held for the 3 statement(s) after it, until the step commits:
+LOCK "ledger"."rejects", "ledger"."steps";
 DELETE FROM "ledger"."rejects"
 WHERE
   "spec" = 'sparkify'
@@ -273,6 +294,7 @@ HAVING
   COUNT(DISTINCT "table_name") = 2;
 -- 1 object(s)
 --   s3://sparkify-raw/song_data/A/A/A/TRAAAAW128F429D538.json
+-- COPY signs with the cluster's default IAM role (secrets masked)
 DROP TABLE IF EXISTS "staging"."songs_20181101";
 CREATE TABLE "staging"."songs_20181101" (
   "num_songs" INTEGER,
@@ -285,7 +307,8 @@ CREATE TABLE "staging"."songs_20181101" (
   "title" VARCHAR(512),
   "duration" DOUBLE PRECISION,
   "year" INTEGER
-);
+)
+BACKUP NO;
 -- write s3://sparkify-staging/runs/sparkify/manifests/songs/20181101.manifest:
 --   {
 --    "entries": [
@@ -311,11 +334,29 @@ FROM 's3://sparkify-staging/runs/sparkify/manifests/songs/20181101.manifest'
 IAM_ROLE default
 FORMAT AS JSON 'auto'
 TIMEFORMAT 'auto'
+MAXERROR 100000
 COMPUPDATE OFF
 STATUPDATE OFF
 MANIFEST;
 SELECT
   PG_LAST_COPY_COUNT() AS "staged";
+SELECT
+  TRIM(filename) AS "url",
+  line_number AS "line",
+  CASE
+    WHEN TRIM(colname) = ''
+    THEN TRIM(err_reason)
+    ELSE TRIM(colname) || ': ' || TRIM(err_reason)
+  END AS "reason",
+  TRIM(raw_line) AS "raw"
+FROM stl_load_errors
+WHERE
+  query = PG_LAST_COPY_ID()
+ORDER BY
+  filename,
+  line_number;
+-- commit; then in one transaction, a lock held for the 5 statement(s) after it, until the step commits:
+LOCK "ledger"."objects", "ledger"."rejects", "ledger"."steps";
 DELETE FROM "ledger"."rejects"
 WHERE
   "spec" = 'sparkify'
@@ -335,7 +376,6 @@ INSERT INTO "ledger"."objects" ("spec", "source", "table_name", "url", "version"
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s);
 
 -- step load_users (dimensions) after stage_events
-LOCK "users";
 CREATE TEMPORARY TABLE "users__batch" (
   LIKE "users"
 );
@@ -380,15 +420,13 @@ FROM (
   ) AS "source"
 ) AS "ranked"
 WHERE
-  "ranked"."_row" = 1
-  AND NOT EXISTS(
-    SELECT
-      1
-    FROM "users" AS "loaded"
-    WHERE
-      "loaded"."user_id" = "ranked"."user_id"
-      AND "loaded"."updated_at" > "ranked"."updated_at"
-  );
+  "ranked"."_row" = 1;
+-- commit; then in one transaction, a lock held for the 6 statement(s) after it, until the step commits:
+LOCK "ledger"."steps", "users";
+DELETE FROM "users__batch" USING   "users"
+WHERE
+  "users"."user_id" = "users__batch"."user_id"
+  AND "users"."updated_at" > "users__batch"."updated_at";
 SELECT
   COUNT(*) - COUNT("loaded"."user_id") AS "inserted",
   COUNT("loaded"."user_id") AS "updated"
@@ -412,12 +450,46 @@ WHEN NOT MATCHED THEN INSERT ("user_id", "first_name", "last_name", "gender", "l
   "batch"."level",
   "batch"."updated_at"
 );
+SELECT
+  COUNT(*) AS "merged"
+FROM "users__batch" AS "batch"
+JOIN "users" AS "loaded"
+  ON "loaded"."user_id" = "batch"."user_id"
+  AND (
+    "loaded"."first_name" = "batch"."first_name"
+    OR (
+      "loaded"."first_name" IS NULL AND "batch"."first_name" IS NULL
+    )
+  )
+  AND (
+    "loaded"."last_name" = "batch"."last_name"
+    OR (
+      "loaded"."last_name" IS NULL AND "batch"."last_name" IS NULL
+    )
+  )
+  AND (
+    "loaded"."gender" = "batch"."gender"
+    OR (
+      "loaded"."gender" IS NULL AND "batch"."gender" IS NULL
+    )
+  )
+  AND (
+    "loaded"."level" = "batch"."level"
+    OR (
+      "loaded"."level" IS NULL AND "batch"."level" IS NULL
+    )
+  )
+  AND (
+    "loaded"."updated_at" = "batch"."updated_at"
+    OR (
+      "loaded"."updated_at" IS NULL AND "batch"."updated_at" IS NULL
+    )
+  );
 DROP TABLE IF EXISTS "users__batch";
 -- with the step values bound by the runner:
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s);
 
 -- step load_songs (dimensions) after stage_songs
-LOCK "songs";
 CREATE TEMPORARY TABLE "songs__batch" (
   LIKE "songs"
 );
@@ -459,6 +531,8 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+-- commit; then in one transaction, a lock held for the 5 statement(s) after it, until the step commits:
+LOCK "ledger"."steps", "songs";
 SELECT
   COUNT(*) - COUNT("loaded"."song_id") AS "inserted",
   COUNT("loaded"."song_id") AS "updated"
@@ -480,12 +554,40 @@ WHEN NOT MATCHED THEN INSERT ("song_id", "title", "artist_id", "year", "duration
   "batch"."year",
   "batch"."duration"
 );
+SELECT
+  COUNT(*) AS "merged"
+FROM "songs__batch" AS "batch"
+JOIN "songs" AS "loaded"
+  ON "loaded"."song_id" = "batch"."song_id"
+  AND (
+    "loaded"."title" = "batch"."title"
+    OR (
+      "loaded"."title" IS NULL AND "batch"."title" IS NULL
+    )
+  )
+  AND (
+    "loaded"."artist_id" = "batch"."artist_id"
+    OR (
+      "loaded"."artist_id" IS NULL AND "batch"."artist_id" IS NULL
+    )
+  )
+  AND (
+    "loaded"."year" = "batch"."year"
+    OR (
+      "loaded"."year" IS NULL AND "batch"."year" IS NULL
+    )
+  )
+  AND (
+    "loaded"."duration" = "batch"."duration"
+    OR (
+      "loaded"."duration" IS NULL AND "batch"."duration" IS NULL
+    )
+  );
 DROP TABLE IF EXISTS "songs__batch";
 -- with the step values bound by the runner:
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s);
 
 -- step load_artists (dimensions) after stage_songs
-LOCK "artists";
 CREATE TEMPORARY TABLE "artists__batch" (
   LIKE "artists"
 );
@@ -527,6 +629,8 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+-- commit; then in one transaction, a lock held for the 5 statement(s) after it, until the step commits:
+LOCK "ledger"."steps", "artists";
 SELECT
   COUNT(*) - COUNT("loaded"."artist_id") AS "inserted",
   COUNT("loaded"."artist_id") AS "updated"
@@ -548,12 +652,40 @@ WHEN NOT MATCHED THEN INSERT ("artist_id", "name", "location", "latitude", "long
   "batch"."latitude",
   "batch"."longitude"
 );
+SELECT
+  COUNT(*) AS "merged"
+FROM "artists__batch" AS "batch"
+JOIN "artists" AS "loaded"
+  ON "loaded"."artist_id" = "batch"."artist_id"
+  AND (
+    "loaded"."name" = "batch"."name"
+    OR (
+      "loaded"."name" IS NULL AND "batch"."name" IS NULL
+    )
+  )
+  AND (
+    "loaded"."location" = "batch"."location"
+    OR (
+      "loaded"."location" IS NULL AND "batch"."location" IS NULL
+    )
+  )
+  AND (
+    "loaded"."latitude" = "batch"."latitude"
+    OR (
+      "loaded"."latitude" IS NULL AND "batch"."latitude" IS NULL
+    )
+  )
+  AND (
+    "loaded"."longitude" = "batch"."longitude"
+    OR (
+      "loaded"."longitude" IS NULL AND "batch"."longitude" IS NULL
+    )
+  );
 DROP TABLE IF EXISTS "artists__batch";
 -- with the step values bound by the runner:
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s);
 
 -- step load_time (dimensions) after stage_events
-LOCK "time";
 CREATE TEMPORARY TABLE "time__batch" (
   LIKE "time"
 );
@@ -603,6 +735,8 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+-- commit; then in one transaction, a lock held for the 5 statement(s) after it, until the step commits:
+LOCK "ledger"."steps", "time";
 SELECT
   COUNT(*) - COUNT("loaded"."start_time") AS "inserted",
   COUNT("loaded"."start_time") AS "updated"
@@ -628,16 +762,56 @@ WHEN NOT MATCHED THEN INSERT ("start_time", "hour", "day", "week", "month", "yea
   "batch"."year",
   "batch"."weekday"
 );
+SELECT
+  COUNT(*) AS "merged"
+FROM "time__batch" AS "batch"
+JOIN "time" AS "loaded"
+  ON "loaded"."start_time" = "batch"."start_time"
+  AND (
+    "loaded"."hour" = "batch"."hour"
+    OR (
+      "loaded"."hour" IS NULL AND "batch"."hour" IS NULL
+    )
+  )
+  AND (
+    "loaded"."day" = "batch"."day"
+    OR (
+      "loaded"."day" IS NULL AND "batch"."day" IS NULL
+    )
+  )
+  AND (
+    "loaded"."week" = "batch"."week"
+    OR (
+      "loaded"."week" IS NULL AND "batch"."week" IS NULL
+    )
+  )
+  AND (
+    "loaded"."month" = "batch"."month"
+    OR (
+      "loaded"."month" IS NULL AND "batch"."month" IS NULL
+    )
+  )
+  AND (
+    "loaded"."year" = "batch"."year"
+    OR (
+      "loaded"."year" IS NULL AND "batch"."year" IS NULL
+    )
+  )
+  AND (
+    "loaded"."weekday" = "batch"."weekday"
+    OR (
+      "loaded"."weekday" IS NULL AND "batch"."weekday" IS NULL
+    )
+  );
 DROP TABLE IF EXISTS "time__batch";
 -- with the step values bound by the runner:
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s);
 
 -- step load_songplays (facts) after stage_events, load_songs, load_artists
-LOCK "songplays";
-CREATE TEMPORARY TABLE "songplays__batch" (
+CREATE TEMPORARY TABLE "songplays__rows" (
   LIKE "songplays"
 );
-INSERT INTO "songplays__batch" (
+INSERT INTO "songplays__rows" (
   "songplay_id",
   "start_time",
   "user_id",
@@ -698,12 +872,11 @@ SELECT
       THEN 1
     END
   ) AS "in_interval"
-FROM "songplays__batch";
-DELETE FROM "songplays"
-WHERE
-  "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-  AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP);
-INSERT INTO "songplays" (
+FROM "songplays__rows";
+CREATE TEMPORARY TABLE "songplays__batch" (
+  LIKE "songplays"
+);
+INSERT INTO "songplays__batch" (
   "songplay_id",
   "start_time",
   "user_id",
@@ -724,11 +897,11 @@ SELECT
   "rows"."session_id",
   "rows"."location",
   "rows"."user_agent"
-FROM "songplays__batch" AS "rows"
+FROM "songplays__rows" AS "rows"
 LEFT JOIN (
   SELECT
     "songplay_id"
-  FROM "songplays__batch"
+  FROM "songplays__rows"
   WHERE
     "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
     AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
@@ -781,11 +954,11 @@ FROM (
       "rows"."session_id",
       "rows"."location",
       "rows"."user_agent"
-    FROM "songplays__batch" AS "rows"
+    FROM "songplays__rows" AS "rows"
     INNER JOIN (
       SELECT
         "songplay_id"
-      FROM "songplays__batch"
+      FROM "songplays__rows"
       WHERE
         "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
         AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
@@ -802,6 +975,35 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+DROP TABLE IF EXISTS "songplays__rows";
+-- commit; then in one transaction, a lock held for the 4 statement(s) after it, until the step commits:
+LOCK "ledger"."steps", "songplays";
+DELETE FROM "songplays"
+WHERE
+  "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+  AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP);
+INSERT INTO "songplays" (
+  "songplay_id",
+  "start_time",
+  "user_id",
+  "level",
+  "song_id",
+  "artist_id",
+  "session_id",
+  "location",
+  "user_agent"
+)
+SELECT
+  "songplay_id",
+  "start_time",
+  "user_id",
+  "level",
+  "song_id",
+  "artist_id",
+  "session_id",
+  "location",
+  "user_agent"
+FROM "songplays__batch";
 DROP TABLE IF EXISTS "songplays__batch";
 -- with the step values bound by the runner:
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s);
@@ -894,6 +1096,8 @@ ORDER BY
   1,
   2
 LIMIT 5;
+-- commit; then in one transaction, a lock held for the 2 statement(s) after it, until the step commits:
+LOCK "ledger"."checks", "ledger"."steps";
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(table_name)s, %(check_name)s, %(severity)s, %(status)s, %(failures)s, %(sample)s, %(checked_at)s, %(run_id)s);
 -- with the step values bound by the runner:
@@ -956,6 +1160,8 @@ ORDER BY
   1,
   2
 LIMIT 5;
+-- commit; then in one transaction, a lock held for the 2 statement(s) after it, until the step commits:
+LOCK "ledger"."checks", "ledger"."steps";
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(table_name)s, %(check_name)s, %(severity)s, %(status)s, %(failures)s, %(sample)s, %(checked_at)s, %(run_id)s);
 -- with the step values bound by the runner:
@@ -993,6 +1199,8 @@ ORDER BY
   1,
   2
 LIMIT 5;
+-- commit; then in one transaction, a lock held for the 2 statement(s) after it, until the step commits:
+LOCK "ledger"."checks", "ledger"."steps";
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(table_name)s, %(check_name)s, %(severity)s, %(status)s, %(failures)s, %(sample)s, %(checked_at)s, %(run_id)s);
 -- with the step values bound by the runner:
@@ -1030,6 +1238,8 @@ ORDER BY
   1,
   2
 LIMIT 5;
+-- commit; then in one transaction, a lock held for the 2 statement(s) after it, until the step commits:
+LOCK "ledger"."checks", "ledger"."steps";
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(table_name)s, %(check_name)s, %(severity)s, %(status)s, %(failures)s, %(sample)s, %(checked_at)s, %(run_id)s);
 -- with the step values bound by the runner:
@@ -1523,16 +1733,20 @@ ORDER BY
   2,
   3
 LIMIT 5;
+-- commit; then in one transaction, a lock held for the 2 statement(s) after it, until the step commits:
+LOCK "ledger"."checks", "ledger"."steps";
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(table_name)s, %(check_name)s, %(severity)s, %(status)s, %(failures)s, %(sample)s, %(checked_at)s, %(run_id)s);
 -- with the step values bound by the runner:
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s);
 
 -- step finish (finish) after check_users, check_songs, check_artists, check_time, check_songplays
+DROP TABLE IF EXISTS "staging"."events_20181101";
+DROP TABLE IF EXISTS "staging"."songs_20181101";
+-- commit; then in one transaction, a lock held for the 2 statement(s) after it, until the step commits:
+LOCK "ledger"."objects", "ledger"."steps";
 UPDATE "ledger"."objects" SET status = 'loaded'
 WHERE
   "spec" = 'sparkify' AND "interval_key" = '20181101' AND "status" = 'staged';
-DROP TABLE IF EXISTS "staging"."events_20181101";
-DROP TABLE IF EXISTS "staging"."songs_20181101";
 -- with the step values bound by the runner:
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s);

@@ -28,7 +28,7 @@ class Where:
     variables: dict[str, str]
     files_root: str | None  # the spec's staging_location, resolved: manifests and database extracts go under it
     s3_client: Callable[[], Any]
-    connection: Callable[[str], str]  # a database source's connection id → its URL
+    connection: Callable[[str], Any]  # a database source's connection id → a read-only Target, unopened
 
     def extract_prefix(self, source: str) -> str:
         if self.files_root is None:

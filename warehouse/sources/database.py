@@ -21,7 +21,7 @@ from warehouse.sources.objects import ObjectStore, SourceObject
 from warehouse.spec import JsonSource, PostgresSource
 from warehouse.sql.load import in_interval
 from warehouse.sql.names import column, ident
-from warehouse.targets import open_target
+from warehouse.targets.base import Target
 from warehouse.targets.engine import Engine
 
 ROWS_PER_PART = 250_000
@@ -51,10 +51,11 @@ def as_json_source(source: PostgresSource, prefix: str) -> JsonSource:
 
 
 def extract(
-    source: PostgresSource, url: str, interval: Interval, store: ObjectStore, prefix: str
+    source: PostgresSource, database: Target, interval: Interval, store: ObjectStore, prefix: str
 ) -> tuple[list[SourceObject], int]:
-    """Write the interval's rows under `prefix` (replacing an earlier extract); return the parts and the rows."""
-    with open_target(url, read_only=True) as database, tempfile.TemporaryDirectory(prefix="warehouse-") as scratch:
+    """Write the interval's rows under `prefix` (replacing an earlier extract); return the parts and the rows.
+    `database` is opened read-only, and closed here."""
+    with database, tempfile.TemporaryDirectory(prefix="warehouse-") as scratch:
         database.execute(exp.Command(this="SET", expression=exp.Literal.string("TIME ZONE 'UTC'")))  # naive bounds
         with database.stream(extract_query(source, interval, database.engine), FETCH_ROWS) as batches:
             written = _write_parts(batches, Path(scratch), store, prefix)

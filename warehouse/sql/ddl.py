@@ -29,9 +29,11 @@ def create_table(
     staging: bool = False,
 ) -> exp.Create:
     """CREATE TABLE; with `table`, its key and (on Redshift) distribution, sort key and encodings; a `staging`
-    table skips the write-ahead log where the engine allows."""
+    table skips the write-ahead log, or the backups, where the engine allows."""
     defs: list[exp.Expression] = [column_def(n, c, engine) for n, c in columns.items()]
     properties: list[exp.Expression] = [exp.UnloggedProperty()] if staging and engine.unlogged_staging else []
+    if staging and not engine.staging_backup:
+        properties.append(exp.BackupProperty(this=exp.var("NO")))
     if table is not None and engine.informational_keys:
         defs.append(exp.PrimaryKey(expressions=[ident(k) for k in table.key]))
     if table is not None and engine.table_properties:

@@ -109,59 +109,77 @@ def _matches(key: list[str], left: str, right: str) -> exp.Expression:
     return exp.and_(*(column(k, left).eq(column(k, right)) for k in key))
 
 
-def dimension_upsert(load: Load) -> list[Statement]:
-    """Merge the run's newest row per key; with `latest_by`, never over a newer row already loaded."""
-    dim, target, batch = load.table, load.target, f"{load.name}__batch"
+@dataclass(frozen=True)
+class LoadSQL:
+    """A load in two transactions: `prepare` builds the batch (reading the run's rows, deduplicating them) and
+    commits it to a session table, taking no lock; `publish` writes the table from it, under the step's lock, which
+    is so held for as few statements as possible."""
+
+    prepare: list[Statement]
+    publish: list[Statement]
+
+
+def _batch(load: Load, suffix: str = "batch") -> exp.Table:
+    return table_ref(f"{load.name}__{suffix}")
+
+
+def dimension_upsert(load: Load) -> LoadSQL:
+    """Merge the run's newest row per key; with `latest_by`, never over a newer row already loaded (decided under
+    the lock, against the rows loaded by then)."""
+    dim, target, batch = load.table, load.target, _batch(load)
     names = dim.column_names
-    rows = latest_per_key(load.select, dim, load.engine)
-    if dim.latest_by:
-        newer = (
-            exp.select("1")
-            .from_(target.copy().as_("loaded", quoted=True))
-            .where(
-                exp.and_(
-                    _matches(dim.key, "loaded", "ranked"),
-                    column(dim.latest_by, "loaded") > column(dim.latest_by, "ranked"),
-                )
-            )
+    publish: list[Statement] = []
+    if dim.latest_by:  # https://docs.aws.amazon.com/redshift/latest/dg/r_DELETE.html: DELETE ... USING ... WHERE
+        newer = exp.and_(
+            _matches(dim.key, target.name, batch.name),
+            column(dim.latest_by, target.name) > column(dim.latest_by, batch.name),
         )
-        rows = rows.where(exp.not_(exp.Exists(this=newer)), append=True, copy=False)
+        publish.append(Statement(exp.Delete(this=batch.copy(), using=[target.copy()], where=exp.Where(this=newer))))
     matched = column(dim.key[0], "loaded")
     counts = (
         exp.select(
             (exp.Count(this=exp.Star()) - exp.Count(this=matched)).as_("inserted", quoted=True),
             exp.Count(this=matched.copy()).as_("updated", quoted=True),
         )
-        .from_(table_ref(batch).as_("batch", quoted=True))
+        .from_(batch.copy().as_("batch", quoted=True))
         .join(
             target.copy().as_("loaded", quoted=True),
             on=_matches(dim.key, "batch", "loaded"),
             join_type="left",
         )
     )
-    return [
-        *load.engine.lock(target),
-        Statement(create_temp_like(batch, target, load.engine)),
-        Statement(insert(table_ref(batch), names, rows)),
+    publish += [
         Statement(counts, ROW),
-        Statement(_merge(target, table_ref(batch), dim.key, names), "merged"),
-        Statement(drop_table(batch)),
+        Statement(_merge(target, batch, dim.key, names)),
+        Statement(_merged(target, batch, dim.key, names), ROW),
+        Statement(drop_table(batch.name)),
     ]
+    prepare = [
+        Statement(create_temp_like(batch.name, target, load.engine)),
+        Statement(insert(batch, names, latest_per_key(load.select, dim, load.engine))),
+    ]
+    return LoadSQL(prepare, publish)
 
 
-def dimension_replace(load: Load) -> list[Statement]:
+def dimension_replace(load: Load) -> LoadSQL:
     """Rebuild the whole table from the run's rows (DELETE, not TRUNCATE: Redshift's TRUNCATE commits)."""
-    target, names = load.target, load.table.column_names
-    return [
-        *load.engine.lock(target),
-        Statement(exp.delete(target.copy()), "deleted"),
-        Statement(insert(target, names, latest_per_key(load.select, load.table, load.engine)), "inserted"),
+    target, names, batch = load.target, load.table.column_names, _batch(load)
+    prepare = [
+        Statement(create_temp_like(batch.name, target, load.engine)),
+        Statement(insert(batch, names, latest_per_key(load.select, load.table, load.engine))),
     ]
+    publish = [
+        Statement(exp.delete(target.copy()), "deleted"),
+        Statement(insert(target, names, exp.select(*columns(names)).from_(batch.copy())), "inserted"),
+        Statement(drop_table(batch.name)),
+    ]
+    return LoadSQL(prepare, publish)
 
 
-def fact_replace(load: Load) -> list[Statement]:
-    """Replace exactly the interval's rows; rows the SELECT yields outside the interval are counted, not loaded."""
-    fact, target, batch = load.table, load.target, f"{load.name}__batch"
+def fact_replace(load: Load) -> LoadSQL:
+    """Replace exactly the interval's rows, deduplicated by key; rows the SELECT yields outside the interval are
+    counted, not loaded."""
+    fact, target, rows, batch = load.table, load.target, _batch(load, "rows"), _batch(load)
     assert isinstance(fact, Fact)
     names = fact.column_names
     window = in_interval(column(fact.time_column), load.interval)
@@ -171,19 +189,24 @@ def fact_replace(load: Load) -> list[Statement]:
         exp.Count(this=exp.Case(ifs=[exp.If(this=window.copy(), true=exp.Literal.number(1))])).as_(
             "in_interval", quoted=True
         ),
-    ).from_(table_ref(batch))
-    return [
-        *load.engine.lock(target),
-        Statement(create_temp_like(batch, target, load.engine)),
-        Statement(insert(table_ref(batch), names, raw)),
+    ).from_(rows.copy())
+    prepare = [
+        Statement(create_temp_like(rows.name, target, load.engine)),
+        Statement(insert(rows, names, raw)),
         Statement(counts, ROW),
-        Statement(exp.delete(target.copy(), where=window.copy()), "deleted"),
-        Statement(insert(target, names, one_per_key(table_ref(batch), fact, window, load.engine)), "inserted"),
-        Statement(drop_table(batch)),
+        Statement(create_temp_like(batch.name, target, load.engine)),
+        Statement(insert(batch, names, one_per_key(rows, fact, window, load.engine))),
+        Statement(drop_table(rows.name)),
     ]
+    publish = [
+        Statement(exp.delete(target.copy(), where=window.copy()), "deleted"),
+        Statement(insert(target, names, exp.select(*columns(names)).from_(batch.copy())), "inserted"),
+        Statement(drop_table(batch.name)),
+    ]
+    return LoadSQL(prepare, publish)
 
 
-STRATEGIES: dict[str, Callable[[Load], list[Statement]]] = {  # by `strategy(table)`
+STRATEGIES: dict[str, Callable[[Load], LoadSQL]] = {  # by `strategy(table)`
     "upsert": dimension_upsert,
     "replace": dimension_replace,
     "fact_by_time": fact_replace,
@@ -196,22 +219,35 @@ def strategy(table: Table) -> str:
 
 
 def _merge(target: exp.Table, batch: exp.Table, key: list[str], names: list[str]) -> exp.Merge:
+    """MERGE with both clauses, as Redshift's grammar requires (https://docs.aws.amazon.com/redshift/latest/dg/
+    r_MERGE.html: WHEN MATCHED THEN UPDATE ... WHEN NOT MATCHED THEN INSERT, or REMOVE DUPLICATES). A table whose
+    columns are all key columns has nothing to update: its matched rows set their first key column to itself."""
     on = _matches(key, target.name, "batch")
-    whens = []
-    # Both clauses always: Redshift's MERGE requires them (https://docs.aws.amazon.com/redshift/latest/dg/r_MERGE.html);
-    # a table whose columns are all key columns updates them to themselves.
-    updates = [exp.EQ(this=column(n), expression=column(n, "batch")) for n in names if n not in key]
-    updates = updates or [exp.EQ(this=column(k), expression=column(k, "batch")) for k in key]
-    whens.append(exp.When(matched=True, then=exp.Update(expressions=updates)))
-    whens.append(
-        exp.When(
-            matched=False,
-            then=exp.Insert(
-                this=exp.Tuple(expressions=columns(names)),
-                expression=exp.Tuple(expressions=columns(names, "batch")),
-            ),
-        )
+    updated = [n for n in names if n not in key] or key[:1]
+    updates = [exp.EQ(this=column(n), expression=column(n, "batch")) for n in updated]
+    inserts = exp.Insert(
+        this=exp.Tuple(expressions=columns(names)), expression=exp.Tuple(expressions=columns(names, "batch"))
     )
+    whens = [exp.When(matched=True, then=exp.Update(expressions=updates)), exp.When(matched=False, then=inserts)]
     return exp.Merge(
         this=target.copy(), using=batch.as_("batch", quoted=True), on=on, whens=exp.Whens(expressions=whens)
+    )
+
+
+def _merged(target: exp.Table, batch: exp.Table, key: list[str], names: list[str]) -> exp.Select:
+    """How many batch rows the table now holds, every column equal (NULL to NULL): the count of rows merged,
+    which redshift_connector does not report for MERGE (it counts only INSERT, DELETE, UPDATE, MOVE, FETCH, COPY
+    and SELECT: aws/amazon-redshift-python-driver redshift_connector/core.py). Joined on the key, then compared."""
+    same = [_matches(key, "loaded", "batch")] + [
+        exp.or_(
+            column(n, "loaded").eq(column(n, "batch")),
+            exp.and_(column(n, "loaded").is_(exp.null()), column(n, "batch").is_(exp.null())),
+        )
+        for n in names
+        if n not in key
+    ]
+    return (
+        exp.select(exp.Count(this=exp.Star()).as_("merged", quoted=True))
+        .from_(batch.copy().as_("batch", quoted=True))
+        .join(target.copy().as_("loaded", quoted=True), on=exp.and_(*same))
     )

@@ -37,7 +37,9 @@ class Layout:
         return table(shadow(name) if name == self.rebuilt else name, self.schema)
 
     def staging_name(self, source: str) -> str:
-        return f"{source}_{self.interval_key}"
+        """`<source>_<interval key>` in lowercase ASCII (`events_20181101t0300`): Redshift folds names to lowercase
+        (https://docs.aws.amazon.com/redshift/latest/dg/r_names.html), and the catalog is searched by this name."""
+        return f"{source}_{self.interval_key}".lower()
 
     def staging(self, source: str) -> exp.Table:
         return table(self.staging_name(source), self.staging_schema)

@@ -72,9 +72,18 @@ def open_target(target: str, read_only: bool = False) -> Target:
     url = resolve_url(target)
     module, _, target_class = ENGINES[engine_name(url)]
     opened = getattr(importlib.import_module(module), target_class).from_url(url, read_only)
-    if read_only:  # a source database: its statements are logged apart from the warehouse's
-        opened.log = logging.getLogger("warehouse.sql.source")
-    return opened
+    return as_source(opened) if read_only else opened
+
+
+def as_source(target: Target) -> Target:
+    """A source database's target: its statements are logged apart from the warehouse's."""
+    target.log = logging.getLogger("warehouse.sql.source")
+    return target
+
+
+def open_source(connection: str) -> Target:
+    """A database source by URL or connection id, opened read-only: what `Options.connect` does outside Airflow."""
+    return open_target(connection, read_only=True)
 
 
 def duckdb_path(url: str) -> str:

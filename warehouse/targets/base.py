@@ -59,7 +59,7 @@ class Target:
                 self._begin()
             yield
             if self._depth == 1:
-                self.connection.commit()
+                self._commit()
         except BaseException:
             if self._depth == 1 and self._connection is not None:
                 self.connection.rollback()
@@ -70,10 +70,18 @@ class Target:
     def _begin(self) -> None:
         """Drivers that open transactions implicitly need nothing here."""
 
+    def _commit(self) -> None:
+        self.connection.commit()
+
+    def conflict(self, error: BaseException) -> bool:
+        """Whether the error is a conflict with a concurrent transaction that running it again may resolve."""
+        return False
+
     def redact(self, text: str) -> str:
+        """The text without the target's secrets (its password, the keys its engine signs with)."""
         for secret in self.secrets:
             text = text.replace(secret, "***")
-        return text
+        return self.engine.redact(text)
 
     def execute(self, statement: exp.Expression | Statement, params: dict[str, Any] | None = None) -> int:
         """Run one statement (with named parameters); return the rows it changed (-1 when the driver cannot

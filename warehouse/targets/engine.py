@@ -4,7 +4,8 @@ a target (a connection) runs what it builds. Callers never branch on an engine's
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlglot import exp
 
@@ -24,8 +25,10 @@ class Engine:
     informational_keys: ClassVar[bool] = False  # PRIMARY KEY is declared for the planner but not enforced
     byte_order: ClassVar[str | None] = None  # the collation that sorts text by bytes, where the default may not
     unlogged_staging: ClassVar[bool] = False  # staging tables can skip the write-ahead log (a rerun rebuilds them)
+    staging_backup: ClassVar[bool] = True  # staging tables are in the engine's backups (Redshift: BACKUP NO if not)
     indexes: ClassVar[bool] = False  # keys and fact times need an index (no zone maps or sort keys to prune with)
-    lock_template: ClassVar[str | None] = None  # how a load takes its table for itself ("{}" is the table)
+    lock_template: ClassVar[str | None] = None  # how a transaction takes tables for itself ("{}": the tables)
+    locks_every_table: ClassVar[bool] = False  # lock every table a transaction touches (else those it publishes)
     single_writer: ClassVar[bool] = False  # one process may write the database at a time
     reads_files: ClassVar[bool] = True  # stages from local copies of the objects, read by DuckDB's JSON reader
     row_to_json: ClassVar[str] = "row_to_json"  # as a database source: the function that turns a row into JSON
@@ -43,18 +46,32 @@ class Engine:
             return datatype.copy()
         return exp.DataType.build(f"{datatype.this.name.lower()}({size})")
 
-    def lock(self, table: exp.Table) -> list[Statement]:
-        """Take the table for this transaction, where concurrent writers would otherwise collide (two MERGEs
-        inserting the same new key; serializable isolation errors): writers of a table queue up."""
-        if self.lock_template is None:
+    def lock(self, tables: list[exp.Table]) -> list[Statement]:
+        """Take the tables for this transaction, where concurrent writers would otherwise collide (two MERGEs
+        inserting the same new key; serializable isolation errors): writers of a table queue up. The caller
+        gives them in one fixed order (`warehouse.steps`), so that two transactions never wait for each other."""
+        if self.lock_template is None or not tables:
             return []
-        head, _, rest = self.lock_template.format(table.sql(dialect=self.name)).partition(" ")
+        names = ", ".join(t.sql(dialect=self.name) for t in tables)
+        head, _, rest = self.lock_template.format(names).partition(" ")
         return [Statement(exp.Command(this=head, expression=exp.Literal.string(rest)))]
 
     def stage(self, table: exp.Table, batch: Batch) -> list[Action]:
         """The statements that bulk-load a batch of objects into an empty staging table, inside the step's
         transaction; the staged row count is reported as `staged`."""
         raise NotImplementedError
+
+    def check_objects(self, urls: list[str], s3_client: Callable[[], Any]) -> None:
+        """Refuse (ValueError) a batch of objects, with the manifest that lists them, that the engine cannot stage
+        in one bulk load."""
+
+    def staging_notes(self) -> list[str]:
+        """What a plan says about how the engine stages (e.g. how Redshift's COPY signs its reads of S3)."""
+        return []
+
+    def redact(self, text: str) -> str:
+        """The text without the secrets this engine has put in statements (keys COPY signs with)."""
+        return text
 
     def catalog_query(self, schema: str) -> exp.Query:
         """The columns of a schema's tables: table, column, type (as the catalog writes it), nullable, position."""

@@ -4,7 +4,7 @@ target reads them, and streamed into the staging table with COPY ... FROM STDIN.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -91,13 +91,22 @@ class PostgresTarget(Target):
     def from_url(cls, url: str, read_only: bool = False) -> PostgresTarget:
         """postgresql://user:password@host:port/database (libpq parameters in the query string)."""
         password = unquote(urlsplit(url).password or "")
+        return cls.connected(lambda: psycopg.connect(libpq_url(url)), redact_url(url), read_only, (password,))
 
-        def connect() -> psycopg.Connection:
-            connection = psycopg.connect(libpq_url(url))
+    @classmethod
+    def connected(
+        cls, connect: Callable[[], psycopg.Connection], description: str, read_only: bool = False, secrets=()
+    ) -> PostgresTarget:
+        """A target whose connections `connect` opens (a URL's, or an Airflow hook's), read-only for a source."""
+
+        def opened() -> psycopg.Connection:
+            connection = connect()
+            if not isinstance(connection, psycopg.Connection):
+                raise TypeError(f"the PostgreSQL target needs a psycopg 3 connection, got {type(connection).__name__}")
             connection.read_only = read_only
             return connection
 
-        return cls(Postgres(), connect, redact_url(url), (password,))
+        return cls(Postgres(), opened, description, secrets)
 
     @contextmanager
     def stream(self, statement: exp.Expression, size: int) -> Iterator[Iterator[list[tuple]]]:

@@ -1,10 +1,14 @@
 """Redshift through redshift_connector. Staging is a COPY of exactly the interval's S3 objects, named in a
-manifest; the keys of the AWS connection, when used instead of a role, are secrets and never logged."""
+manifest; the keys COPY signs with, when it does not use a role, are secrets and never logged.
+
+Pages of the Amazon Redshift Database Developer Guide this module relies on (DG below):
+https://docs.aws.amazon.com/redshift/latest/dg/ + the page named in each comment."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -12,7 +16,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlglot import exp
 
-from warehouse.results import Reject
+from warehouse.results import DataError
 from warehouse.sql.names import ident
 from warehouse.sql.statement import ROW, Action, Statement, Upload
 from warehouse.targets import redact_url
@@ -23,12 +27,18 @@ from warehouse.targets.postgres import Postgres
 if TYPE_CHECKING:
     from warehouse.sources.batch import Batch
 
-MAX_ERRORS = 100_000  # Redshift's limit: as many bad records as COPY may set aside
+# DG copy-parameters-data-load.html: MAXERROR's limit. Every COPY sets bad records aside up to it, so that the
+# step reads them back in its own transaction, where PG_LAST_COPY_ID still names this COPY (DG PG_LAST_COPY_ID.html:
+# not updated when the COPY's transaction rolls back), and fails naming them when the source says `fail`
+# (DG system-tables-for-troubleshooting-data-loads.html: set MAXERROR large enough for COPY to tell what it refused).
+MAX_ERRORS = 100_000
+CONFLICT = "1023"  # DG c_serial_isolation.html: "ERROR:1023 DETAIL: Serializable isolation violation on table"
 
 
 @dataclass(frozen=True)
 class CopyAuth:
-    """How Redshift reads S3: a role (an ARN, or `default`, the cluster's default role) or keys (secrets)."""
+    """What one COPY signs its reads of S3 with: a role (an ARN, or `default`, the cluster's default role) or keys
+    (secrets). DG copy-parameters-authorization.html: exactly one of IAM_ROLE or the keys."""
 
     iam_role: str | None = "default"
     access_key_id: str | None = None
@@ -40,16 +50,55 @@ class CopyAuth:
         return tuple(s for s in (self.secret_access_key, self.session_token) if s)
 
 
+@dataclass(frozen=True)
+class CopySigning:
+    """How a target's COPYs sign: `fetch` gives one COPY's authorization, and is called as each COPY is built
+    (temporary keys expire during a long run); `description` says where it comes from, for the plan."""
+
+    fetch: Callable[[], CopyAuth]
+    description: str
+
+    @classmethod
+    def fixed(cls, auth: CopyAuth) -> CopySigning:
+        role = "the cluster's default IAM role" if auth.iam_role == "default" else f"the IAM role {auth.iam_role}"
+        return cls(lambda: auth, role if auth.iam_role else "fixed keys")
+
+    @classmethod
+    def environment(cls) -> CopySigning:
+        """Keys from boto3's credential chain (environment, profile, instance role), or the cluster's default role
+        when there are none."""
+
+        def fetch() -> CopyAuth:
+            import boto3
+
+            credentials = boto3.Session().get_credentials()
+            if credentials is None:
+                return CopyAuth()
+            frozen = credentials.get_frozen_credentials()  # one consistent set (they refresh independently)
+            return CopyAuth(None, frozen.access_key, frozen.secret_key, frozen.token)
+
+        return cls(fetch, "the keys of the environment's AWS credentials, or the cluster's default IAM role without")
+
+
 class Redshift(Postgres):
-    """Redshift: the warehouse's production engine; S3 is read by the cluster itself."""
+    """Redshift: the warehouse's production engine; S3 is read by the cluster itself.
+
+    `signing`: how COPY signs (default: the environment's AWS credentials); `region`: the Region of the manifest
+    and every data bucket, when it is not the cluster's; `serverless`: Redshift Serverless, which has the SYS
+    monitoring views only (DG cm_chap_system-tables.html), where a provisioned cluster also has STL."""
 
     name = "redshift"
     byte_order = None
     unlogged_staging = False
+    staging_backup = False  # DG r_CREATE_TABLE_NEW.html: "for tables, such as staging tables, ... specify BACKUP NO"
     indexes = False
     table_properties = True
     informational_keys = True
+    # DG r_LOCK.html: LOCK [ TABLE ] table_name [, ...], ACCESS EXCLUSIVE until the transaction ends. DG
+    # c_serial_isolation.html: against error 1023, "lock all tables affected by the transaction, including those
+    # affected by read-only SELECT statements", "in the same order", "at the beginning of the transaction".
     lock_template = "LOCK {}"
+    locks_every_table = True
     reads_files = False
     # ALTER TABLE (https://docs.aws.amazon.com/redshift/latest/dg/r_ALTER_TABLE.html): ADD COLUMN one column at a
     # time, DROP COLUMN and RENAME COLUMN may run in a transaction (c_serial_isolation.html lists "ALTER TABLE (to
@@ -58,11 +107,47 @@ class Redshift(Postgres):
     alterations = frozenset({"add_column", "widen_varchar", "rename_column", "drop_column"})
     alone = frozenset({"widen_varchar"})
 
-    def __init__(self, auth: CopyAuth | None = None, region: str | None = None):
-        self.auth, self.region = auth or CopyAuth(), region
+    def __init__(
+        self,
+        signing: CopySigning | CopyAuth | None = None,
+        region: str | None = None,
+        serverless: bool = False,
+        cluster_region: str | None = None,
+    ):
+        if signing is None:
+            signing = CopySigning.environment()
+        self.signing = CopySigning.fixed(signing) if isinstance(signing, CopyAuth) else signing
+        self.region, self.serverless, self.cluster_region = region, serverless, cluster_region
+        self._secrets: set[str] = set()
 
     def column_type(self, datatype: exp.DataType) -> exp.DataType:
         return datatype.copy()
+
+    def staging_notes(self) -> list[str]:
+        return [f"COPY signs with {self.signing.description} (secrets masked)"]
+
+    def check_objects(self, urls: list[str], s3_client: Callable[[], Any]) -> None:
+        """DG copy-parameters-data-source-s3.html: "If the REGION parameter is specified, all resources, including
+        a manifest file or multiple Amazon S3 buckets, must be located in the specified Region"; without it, "all
+        the buckets must be in the same AWS Region as the Amazon Redshift cluster". A COPY whose buckets are known
+        to be in other Regions is refused here, before it runs (a bucket whose Region cannot be read is not)."""
+        buckets = sorted({urlsplit(url).netloc for url in urls if url.startswith("s3://")})
+        client = s3_client() if buckets else None
+        known = {b: r for b in buckets if (r := bucket_region(client, b))}
+        where = ", ".join(f"s3://{b} in {r}" for b, r in known.items())
+        page = "https://docs.aws.amazon.com/redshift/latest/dg/copy-parameters-data-source-s3.html"
+        if len(set(known.values())) > 1:
+            raise ValueError(f"one COPY reads its manifest and every data bucket in one Region, but {where} ({page})")
+        expected = self.region or self.cluster_region
+        if known and expected and set(known.values()) != {expected}:
+            (region,) = set(known.values())
+            said = f"region={self.region}" if self.region else f"the cluster is in {expected} and no region= is set"
+            raise ValueError(f"COPY would read S3 in {expected} ({said}), but {where}: set region={region} ({page})")
+
+    def redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
 
     def key_query(self, schema: str) -> None:
         """No indexes: a key is informational (PRIMARY KEY), recorded with the table's definition."""
@@ -85,8 +170,7 @@ class Redshift(Postgres):
         )
 
     def stage(self, table: exp.Table, batch: Batch) -> list[Action]:
-        """Write the manifest, COPY exactly its objects, and read back the count (and, when the source sets bad
-        rows aside, the rows COPY refused)."""
+        """Write the manifest, COPY exactly its objects, and read back the count and the rows COPY set aside."""
         if not batch.objects:
             return []
         local = [url for url in batch.urls if not url.startswith("s3://")]
@@ -94,33 +178,31 @@ class Redshift(Postgres):
             raise ValueError(f"Redshift COPY reads S3 only; {local[0]} is not an s3:// object")
         if not (batch.manifest_url or "").startswith("s3://"):
             raise ValueError("Redshift needs the spec's staging_location to be an s3:// prefix (for COPY manifests)")
-        actions: list[Action] = [
+        return [
             Upload(batch.manifest_url, manifest(batch.urls)),
             Statement(self.copy(table, batch)),
             Statement(exp.select(exp.func("pg_last_copy_count").as_("staged", quoted=True)), ROW),
+            Statement(self.load_errors(batch.urls), rows="rejects"),
         ]
-        if batch.staged_as.on_bad_rows == "reject":
-            actions.append(Statement(load_errors(), rows="rejects"))
-        return actions
 
     def copy(self, into: exp.Table, batch: Batch) -> exp.Copy:
-        """COPY exactly the manifest's objects; bad records fail it, or are set aside (MAXERROR) when the source
-        rejects bad rows. Flags last (sqlglot and Redshift agree on that order)."""
+        """COPY exactly the manifest's objects, setting bad records aside (MAXERROR). Flags last (sqlglot and
+        Redshift agree on that order)."""
         source = batch.staged_as
         names = [ident(n) for n in source.columns]
         params = [
             _param("FORMAT AS JSON", exp.Literal.string("auto ignorecase" if source.match == "ignorecase" else "auto"))
         ]
         params.append(_param("TIMEFORMAT", exp.Literal.string(source.timeformat)))
-        if self.region:
+        if self.region:  # DG copy-parameters-data-source-s3.html: the manifest and every bucket are in this Region
             params.append(_param("REGION", exp.Literal.string(self.region)))
-        if source.on_bad_rows == "reject":
-            params.append(_param("MAXERROR", exp.Literal.number(MAX_ERRORS)))
+        params.append(_param("MAXERROR", exp.Literal.number(MAX_ERRORS)))
         params += [_param("COMPUPDATE", exp.var("OFF")), _param("STATUPDATE", exp.var("OFF"))]
         params += [_param("GZIP")] if all(u.endswith(".gz") for u in batch.urls) else []
         params.append(_param("MANIFEST"))
         credentials = exp.Credentials()
-        auth = self.auth
+        auth = self.signing.fetch()
+        self._secrets.update(auth.secrets)
         if auth.iam_role:
             role = exp.var("default") if auth.iam_role == "default" else exp.Literal.string(auth.iam_role)
             credentials.set("iam_role", role)
@@ -139,25 +221,65 @@ class Redshift(Postgres):
             params=params,
         )
 
+    def load_errors(self, urls: list[str]) -> exp.Select:
+        """The records the COPY just run set aside, as rejects: url, line, reason, raw line (None on Serverless)."""
+        return _sys_load_errors(urls) if self.serverless else _stl_load_errors()
 
-def load_errors() -> exp.Select:
-    """The records the last COPY of this session refused, as rejects: url, line, reason, raw line."""
-    trimmed = {n: exp.func("trim", exp.column(n)) for n in ("file_name", "column_name", "error_message", "raw_line")}
-    reason = exp.DPipe(
-        this=exp.DPipe(this=trimmed["column_name"], expression=exp.Literal.string(": ")),
-        expression=trimmed["error_message"],
-    )
+
+def _stl_load_errors() -> exp.Select:
+    """DG r_STL_LOAD_ERRORS.html (provisioned clusters): `query` is the id PG_LAST_COPY_ID returns for the
+    session's last COPY (DG PG_LAST_COPY_ID.html, whose example joins on it); CHAR columns, so trimmed."""
     return (
         exp.select(
-            trimmed["file_name"].as_("url", quoted=True),
+            _trim("filename").as_("url", quoted=True),
             exp.column("line_number").as_("line", quoted=True),
-            reason.as_("reason", quoted=True),
-            trimmed["raw_line"].as_("raw", quoted=True),
+            _reason("colname", "err_reason").as_("reason", quoted=True),
+            _trim("raw_line").as_("raw", quoted=True),
+        )
+        .from_(exp.to_table("stl_load_errors"))
+        .where(exp.column("query").eq(exp.func("pg_last_copy_id")))
+        .order_by(exp.column("filename"), exp.column("line_number"))
+    )
+
+
+def _sys_load_errors(urls: list[str]) -> exp.Select:
+    """DG SYS_LOAD_ERROR_DETAIL.html (Serverless too; no raw line). Its query_id is not the STL id PG_LAST_COPY_ID
+    returns, so the rows are this session's (`session_id`: "the process identifier of the process running the
+    copy", DG PG_BACKEND_PID.html), of these objects (one prefix covers them: an IN list of thousands of song
+    files would outgrow a statement), from the latest COPY of them (`start_time`: "when the copy began")."""
+    first, last = min(urls), max(urls)
+    common = next((i for i, (a, b) in enumerate(zip(first, last, strict=False)) if a != b), len(first))
+    prefix = first[:common].split("%")[0]  # a `_` in it matches itself, among other characters
+
+    def mine() -> exp.Expression:
+        return exp.and_(
+            exp.column("session_id").eq(exp.func("pg_backend_pid")),
+            exp.Like(this=_trim("file_name"), expression=exp.Literal.string(f"{prefix}%")),
+        )
+
+    latest = exp.select(exp.func("max", exp.column("start_time"))).from_("sys_load_error_detail").where(mine())
+    return (
+        exp.select(
+            _trim("file_name").as_("url", quoted=True),
+            exp.column("line_number").as_("line", quoted=True),
+            _reason("column_name", "error_message").as_("reason", quoted=True),
+            exp.null().as_("raw", quoted=True),
         )
         .from_(exp.to_table("sys_load_error_detail"))
-        .where(exp.column("query_id").eq(exp.func("pg_last_copy_id")))
+        .where(exp.and_(mine(), exp.column("start_time").eq(latest.subquery())))
         .order_by(exp.column("file_name"), exp.column("line_number"))
     )
+
+
+def _trim(name: str) -> exp.Expression:
+    return exp.func("trim", exp.column(name))
+
+
+def _reason(column: str, message: str) -> exp.Expression:
+    """`column: message`, or the message alone when no column is named (a line that is not JSON)."""
+    prefix = exp.DPipe(this=_trim(column), expression=exp.Literal.string(": "))
+    named = exp.DPipe(this=prefix, expression=_trim(message))
+    return exp.Case(ifs=[exp.If(this=_trim(column).eq(exp.Literal.string("")), true=_trim(message))], default=named)
 
 
 def manifest(urls: list[str]) -> bytes:
@@ -169,11 +291,42 @@ def _param(name: str, value: exp.Expression | None = None) -> exp.CopyParameter:
     return exp.CopyParameter(this=exp.var(name), expression=value)
 
 
+class RedshiftError(Exception):
+    """An error the Redshift server reported, as its message and detail: redshift_connector raises its error
+    classes with the server's fields as the one argument, e.g. {'S': 'ERROR', 'C': 'XX000', 'M': '1023', 'D':
+    'Serializable isolation violation on table ...'} (its core.py `handle_ERROR_RESPONSE`)."""
+
+    def __init__(self, fields: dict[str, str]):
+        self.fields = fields
+        message, detail = fields.get("M", ""), (fields.get("D") or "").strip()
+        if message.isdigit() and detail:  # an error number, explained by the detail
+            text = f"{message}: {detail}"
+        else:
+            text = "\n".join(part for part in (message, detail) if part)
+        super().__init__(text or str(fields))
+
+    @property
+    def message(self) -> str:
+        return self.fields.get("M", "")
+
+
+def server_error(error: Exception) -> Exception:
+    """The driver's error as the runner reports it: a COPY that refused more records than MAXERROR is a DataError,
+    any other error of the server a RedshiftError; an error of the driver itself as it is."""
+    fields = error.args[0] if error.args else None
+    if not isinstance(fields, dict):
+        return error
+    if fields.get("C") == "XX000" and fields.get("M", "").startswith("Load into table"):
+        return DataError(RedshiftError(fields).args[0])
+    return RedshiftError(fields)
+
+
 class RedshiftTarget(Target):
     @classmethod
     def from_url(cls, url: str, read_only: bool = False) -> RedshiftTarget:
-        """redshift://user:password@host:5439/database[?iam_role=arn:...|default][&region=us-west-2]; without
-        iam_role, COPY signs with the AWS credentials of the environment."""
+        """redshift://user:password@host:5439/database[?iam_role=arn:...|default][&region=us-west-2]
+        [&serverless=true]; without iam_role, COPY signs with the AWS credentials of the environment. A host of
+        a Serverless workgroup (`*.redshift-serverless.amazonaws.com`) needs no `serverless`."""
         parts = urlsplit(url)
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         password = unquote(parts.password or "")
@@ -186,16 +339,21 @@ class RedshiftTarget(Target):
                 user=unquote(parts.username or ""), password=password,
             )  # fmt: skip
 
-        auth = CopyAuth(iam_role=query["iam_role"]) if "iam_role" in query else environment_keys()
-        engine = Redshift(auth, query.get("region"))
-        return cls(engine, connect, redact_url(url), (password, *auth.secrets))
+        signing = CopySigning.fixed(CopyAuth(query["iam_role"])) if "iam_role" in query else None
+        serverless = serverless_host(parts.hostname, query.get("serverless"))
+        engine = Redshift(signing, query.get("region"), serverless, host_region(parts.hostname))
+        return cls(engine, connect, redact_url(url), (password,))
 
     @contextmanager
     def _cursor(self) -> Iterator[Any]:
+        import redshift_connector
+
         cursor = self.connection.cursor()
         cursor.paramstyle = "pyformat"  # the ledger's named parameters, %(name)s (the driver's default is %s)
         try:
             yield cursor
+        except redshift_connector.Error as error:
+            raise server_error(error) from error
         finally:
             cursor.close()
 
@@ -210,23 +368,41 @@ class RedshiftTarget(Target):
         finally:
             self.connection.autocommit = False
 
-    @property
-    def data_errors(self) -> tuple[type[BaseException], ...]:
+    def _commit(self) -> None:
         import redshift_connector
 
-        return (redshift_connector.Error,)
+        try:
+            self.connection.commit()  # a serialization conflict may show only here
+        except redshift_connector.Error as error:
+            raise server_error(error) from error
 
-    def refused_rows(self) -> list[Reject]:
-        """What Redshift recorded of the COPY that failed (its system tables outlive the rollback)."""
-        return [Reject.of(row) for row in self.fetch(load_errors())[1]]
+    def conflict(self, error: BaseException) -> bool:
+        """Error 1023, which redshift_connector raises as ProgrammingError with M '1023' (aws/aws-sdk-pandas#665)."""
+        return isinstance(error, RedshiftError) and error.message == CONFLICT
 
 
-def environment_keys() -> CopyAuth:
-    """Keys from boto3's credential chain, or the cluster's default role when there are none."""
-    import boto3
+def bucket_region(client: Any, bucket: str) -> str | None:
+    """The Region of a bucket, or None when it cannot be read (no permission, no such bucket, no network)."""
+    try:
+        location = client.get_bucket_location(Bucket=bucket).get("LocationConstraint")
+    except Exception:
+        return None
+    return {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(location, location)  # the API's legacy names
 
-    credentials = boto3.Session().get_credentials()
-    if credentials is None:
-        return CopyAuth()
-    frozen = credentials.get_frozen_credentials()
-    return CopyAuth(None, frozen.access_key, frozen.secret_key, frozen.token)
+
+def host_region(host: str | None) -> str | None:
+    """The Region in a Redshift endpoint (`<cluster>.<id>.us-west-2.redshift.amazonaws.com`, or a Serverless
+    workgroup's `...us-west-2.redshift-serverless.amazonaws.com`), else None."""
+    labels = (host or "").split(".")
+    if len(labels) >= 4 and labels[-3] in ("redshift", "redshift-serverless") and labels[-2] == "amazonaws":
+        region = labels[-4]
+        return region if re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", region) else None
+    return None
+
+
+def serverless_host(host: str | None, flag: str | bool | None = None) -> bool:
+    """Whether a target is Redshift Serverless: as `flag` says (a URL option or a connection extra), else by its
+    host, a workgroup endpoint `<workgroup>.<account>.<region>.redshift-serverless.amazonaws.com`."""
+    if flag is not None and flag != "":
+        return flag is True or str(flag).lower() in ("true", "1", "yes")
+    return ".redshift-serverless." in (host or "")
