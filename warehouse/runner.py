@@ -238,7 +238,7 @@ def run(
 ) -> list[StepResult]:
     """Run every interval of the schedule in [start, end) in order, step by step; stop at the first failure."""
     results: list[StepResult] = []
-    for interval in intervals(project.spec.schedule, start, end):
+    for interval in intervals(project.spec.timetable, start, end):
         runner = StepRunner(project, interval, target, options)
         for step in runner.steps:
             try:

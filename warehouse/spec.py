@@ -7,9 +7,11 @@ import string
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from warehouse.interval import PRESETS, Timetable, is_cron
 from warehouse.spec_errors import NAME_PATTERN, problem_of
 from warehouse.yamlfile import KeyPath, Problem, SpecError, YamlDocument, display_path, load_yaml
 
@@ -238,7 +240,12 @@ class Connections(SpecModel):
 class Spec(SpecModel):
     name: Name
     description: str = ""
-    schedule: Literal["@hourly", "@daily", "@weekly", "@monthly", "@yearly"] = "@daily"
+    schedule: str = Field(
+        "@daily",
+        description="One run per period: @hourly, @daily, @weekly, @monthly, @yearly, or a cron expression "
+        "(minute hour day-of-month month day-of-week, e.g. '0 3 * * *') whose consecutive ticks bound the intervals.",
+    )
+    timezone: str = Field("UTC", description="The timezone the schedule is read in (an IANA name, e.g. Europe/Paris).")
     start_date: date
     end_date: date | None = None
     catchup: bool = False
@@ -305,6 +312,28 @@ class Spec(SpecModel):
 
     def retry_delay(self) -> timedelta:
         return timedelta(minutes=self.retry_delay_minutes)
+
+    @property
+    def timetable(self) -> Timetable:
+        """The schedule in its timezone: what places intervals, in the CLI and the DAG alike."""
+        return Timetable(self.schedule, self.timezone)
+
+    @field_validator("schedule")
+    @classmethod
+    def _preset_or_cron(cls, value: str) -> str:
+        if value not in PRESETS and not is_cron(value):
+            presets = ", ".join(repr(p) for p in PRESETS)
+            raise ValueError(f"{value!r} is not one of: {presets}, nor a five-field cron expression")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ValueError, ZoneInfoNotFoundError):
+            raise ValueError(f"unknown timezone {value!r} (an IANA name such as UTC or Europe/Paris)") from None
+        return value
 
 
 def template_fields(template: str) -> list[str]:

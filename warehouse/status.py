@@ -49,7 +49,7 @@ def status(spec: Spec, target: Target, start: datetime | None = None, end: datet
     for row in rows:
         by_interval.setdefault(Interval(row["interval_start"], row["interval_end"]), []).append(row)
     result = Status()
-    for interval in intervals(spec.schedule, begin, finish):
+    for interval in intervals(spec.timetable, begin, finish):
         result.intervals.append(_interval_state(interval, by_interval.get(interval, [])))
     for name in spec.tables:
         loads = [r for r in rows if r["step"] == f"load_{name}" and r["status"] == "success"]
