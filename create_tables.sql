@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS "ledger"."steps" (
   "message" VARCHAR(4096),
   "started_at" TIMESTAMP NOT NULL,
   "finished_at" TIMESTAMP NOT NULL,
-  "run_id" VARCHAR(256)
+  "run_id" VARCHAR(256),
+  "extract_kind" VARCHAR(16)
 );
 
 CREATE TABLE IF NOT EXISTS "ledger"."objects" (

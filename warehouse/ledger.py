@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from warehouse.interval import Interval, utc_now
+from warehouse.plan import load, stage
 from warehouse.results import CheckResult, Reject, StepResult
 from warehouse.sources.objects import SourceObject
 from warehouse.spec import Column
@@ -46,6 +47,7 @@ TABLES: dict[str, dict[str, Column]] = {
         started_at="timestamp!",
         finished_at="timestamp!",
         run_id="varchar(256)",
+        extract_kind="varchar(16)",  # a database source's stage step: its extract was "full" or "changes"
     ),
     # Objects of prefix sources, per table that reads them: 'staged' by a run, 'loaded' once that run finished.
     "objects": _cols(
@@ -88,6 +90,12 @@ TABLES: dict[str, dict[str, Column]] = {
 }
 
 
+# Columns added since the first ledger: setup adds them to a ledger created before, in the order listed.
+ADDED: list[tuple[str, str]] = [("steps", "extract_kind")]
+# Columns whose value the plan writes into the statement (it knows them when it builds the step), not bound.
+WRITTEN: dict[str, tuple[str, ...]] = {"steps": ("extract_kind",)}
+
+
 def literal(value: Any) -> exp.Expression:
     """A Python value as a SQL literal built by sqlglot."""
     if value is None:
@@ -114,22 +122,91 @@ def ensure(layout: Layout, engine: Engine) -> list[Statement]:
     return statements
 
 
-def bound_insert(layout: Layout, name: str, binds: str) -> Statement:
-    """An INSERT of one row whose values the runner binds by column name (`binds`: which values)."""
+def upgrade(layout: Layout, engine: Engine) -> list[Statement]:
+    """Add the columns of `ADDED` that a ledger created by an earlier version lacks: the catalog says which are
+    missing, and each is added only then (Redshift's ADD COLUMN has no IF NOT EXISTS, and may run in a transaction
+    block: https://docs.aws.amazon.com/redshift/latest/dg/r_ALTER_TABLE.html)."""
+    statements = [Statement(missing_columns(layout), rows="missing")]
+    for table, name in ADDED:
+        added = exp.ColumnDef(this=ident(name), kind=engine.column_type(TABLES[table][name].datatype))
+        alter = exp.Alter(this=layout.ledger(table), kind="TABLE", actions=[added])
+        statements.append(Statement(alter, when=missing(f"{table}.{name}")))
+    return statements
+
+
+def missing_columns(layout: Layout) -> exp.Query:
+    """A row naming each column of `ADDED` (`steps.extract_kind`) that the ledger's table lacks."""
+
+    def absent(table: str, name: str) -> exp.Select:
+        present = (
+            exp.select("1")
+            .from_(exp.table_("columns", db="information_schema"))
+            .where(exp.column("table_schema").eq(literal(layout.ledger_schema)))
+            .where(exp.column("table_name").eq(literal(table)))
+            .where(exp.column("column_name").eq(literal(name)))
+        )
+        return exp.select(literal(f"{table}.{name}").as_("missing", quoted=True)).where(
+            exp.not_(exp.Exists(this=present))
+        )
+
+    queries = [absent(table, name) for table, name in ADDED]
+    return queries[0] if len(queries) == 1 else exp.union(*queries, distinct=False)
+
+
+def missing(column_name: str) -> str:
+    """The flag a `rows="missing"` statement raises for a ledger column (`steps.extract_kind`) not there yet."""
+    return f"missing {column_name}"
+
+
+def bound_insert(layout: Layout, name: str, binds: str, written: dict[str, Any] | None = None) -> Statement:
+    """An INSERT of one row whose values the runner binds by column name (`binds`: which values), but for the
+    `written` ones, literals in the statement."""
     names = list(TABLES[name])
-    values = exp.values([exp.Tuple(expressions=[exp.Placeholder(this=n) for n in names])])
+    written = written or {}
+    values = [literal(written.get(n)) if n in WRITTEN.get(name, ()) else exp.Placeholder(this=n) for n in names]
     into = exp.Schema(this=layout.ledger(name), expressions=[ident(n) for n in names])
-    return Statement(exp.Insert(this=into, expression=values), binds=binds)
+    return Statement(exp.Insert(this=into, expression=exp.values([exp.Tuple(expressions=values)])), binds=binds)
 
 
-def record_step(layout: Layout) -> Statement:
-    """The step's row: what it did and how it ended."""
-    return bound_insert(layout, "steps", "step")
+def record_step(layout: Layout, extract_kind: str | None = None) -> Statement:
+    """The step's row: what it did and how it ended (a database source's stage step: which kind of extract)."""
+    return bound_insert(layout, "steps", "step", {"extract_kind": extract_kind})
 
 
 def row(name: str, values: dict[str, Any]) -> dict[str, Any]:
-    """A full row of a ledger table for a bound insert: every column, NULL where `values` has none."""
-    return {column_name: values.get(column_name) for column_name in TABLES[name]}
+    """The bound values of a row of a ledger table: every column but the written ones, NULL where `values` has
+    none."""
+    return {c: values.get(c) for c in TABLES[name] if c not in WRITTEN.get(name, ())}
+
+
+def loaded_source(layout: Layout, spec: str, source: str, tables: list[str]) -> exp.Select:
+    """A row when every one of `tables` has loaded a database source before (a successful load of the table in an
+    interval whose stage of the source succeeded); none when this is the source's first load into them."""
+    staged = (
+        exp.select("1")
+        .from_(layout.ledger("steps").as_("staged", quoted=True))
+        .where(
+            exp.and_(
+                *(column(c, "staged").eq(column(c, "loaded")) for c in ("spec", "interval_start", "interval_end")),
+                column("step", "staged").eq(literal(stage(source))),
+                column("status", "staged").eq(literal("success")),
+            )
+        )
+    )
+    tables_loaded = exp.Count(this=exp.Distinct(expressions=[column("table_name", "loaded")]))
+    return (
+        exp.select(tables_loaded.as_("tables", quoted=True))
+        .from_(layout.ledger("steps").as_("loaded", quoted=True))
+        .where(
+            exp.and_(
+                column("spec", "loaded").eq(literal(spec)),
+                column("step", "loaded").isin(*(literal(load(t)) for t in tables)),
+                column("status", "loaded").eq(literal("success")),
+                exp.Exists(this=staged),
+            )
+        )
+        .having(tables_loaded.copy().eq(len(tables)))
+    )
 
 
 def loaded_objects(layout: Layout, spec: str, source: str, tables: list[str]) -> exp.Select:

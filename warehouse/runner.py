@@ -225,6 +225,7 @@ CONCLUDE: dict[Layer, Callable[[StepRunner, StepResult, StepSQL, Execution, Batc
 FLAGS: dict[str, Callable[[list[tuple]], set[str]]] = {  # what kept rows tell the statements after them
     "present": lambda rows: {present(name) for (name,) in rows},
     "failures": lambda rows: {failed(int(i)) for i, n in rows if n},
+    "missing": lambda rows: {ledger.missing(name) for (name,) in rows},
 }
 
 

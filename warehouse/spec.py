@@ -112,6 +112,12 @@ class PostgresSource(SpecModel):
     table: str | None = Field(None, description="schema.table to extract; or give `query`.")
     query: str | None = Field(None, description="A SELECT to extract instead of a table.")
     incremental_column: str = Field(description="Rows whose value falls in the interval are extracted.")
+    initial_load: Literal["full", "none"] = Field(
+        "full",
+        description="full: the source's first load into a target, and --full-refresh, extract every row whose "
+        "incremental column is before the interval's end (later intervals extract their changes); none: every "
+        "load extracts only its interval's changes.",
+    )
     on_bad_rows: Literal["fail", "reject"] = "fail"
     columns: Columns
 

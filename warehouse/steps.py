@@ -15,7 +15,7 @@ from warehouse.interval import Interval
 from warehouse.plan import Layer, Step, plan
 from warehouse.sources.batch import Batch, Where
 from warehouse.sources.objects import default_s3_client
-from warehouse.spec import Check, JsonSource
+from warehouse.spec import Check, JsonSource, PostgresSource
 from warehouse.sql.checks import Scope, check_name, failure_counts, failures, sample
 from warehouse.sql.ddl import create_indexes, create_schema, create_table, drop_table, staging_ddl
 from warehouse.sql.load import STRATEGIES, Load, strategy
@@ -95,16 +95,24 @@ class IntervalPlan:
         return isinstance(source, JsonSource) and not source.partitioned
 
     def reads(self, step: Step) -> list[Statement]:
-        """What a stage step reads before it builds its statements: a prefix source's objects loaded before."""
-        if step.layer != Layer.STAGE or not self.prefix_source(step.subject) or self.options.full_refresh:
+        """What a stage step reads before it builds its statements: a prefix source's objects loaded before; for a
+        database source with `initial_load: full`, whether the tables reading it have loaded it before (if not,
+        its extract is full). A full refresh reads neither: every object is new, every extract full."""
+        if step.layer != Layer.STAGE or self.options.full_refresh:
             return []
-        query = ledger.loaded_objects(self.layout, self.spec.name, step.subject, self.consumers(step.subject))
+        name, source = step.subject, self.spec.sources[step.subject]
+        if self.prefix_source(name):
+            query = ledger.loaded_objects(self.layout, self.spec.name, name, self.consumers(name))
+        elif isinstance(source, PostgresSource) and source.initial_load == "full":
+            query = ledger.loaded_source(self.layout, self.spec.name, name, self.consumers(name))
+        else:
+            return []
         return [Statement(query, rows="loaded")]
 
     def build(self, step: Step, batch: Batch | None = None) -> StepSQL:
         """The step's statements (a stage step's from its batch), its ledger row last."""
         built = BUILDERS[step.layer](self, step, batch)
-        built.actions.append(ledger.record_step(self.layout))
+        built.actions.append(ledger.record_step(self.layout, batch.extract_kind if batch else None))
         return built
 
     # --- one builder per layer ------------------------------------------------------------------------
@@ -122,7 +130,8 @@ class IntervalPlan:
         return statements
 
     def _setup(self, step: Step, batch: Batch | None) -> StepSQL:
-        return StepSQL(step, list(self.setup_statements()))
+        """The DDL, then the columns a ledger made by an earlier version lacks."""
+        return StepSQL(step, [*self.setup_statements(), *ledger.upgrade(self.layout, self.engine)])
 
     def _stage(self, step: Step, batch: Batch | None) -> StepSQL:
         """A fresh staging table, the engine's bulk load of the batch, the rows it set aside and (for a prefix

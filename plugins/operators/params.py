@@ -41,7 +41,7 @@ def trigger_params(spec: Spec, target: str) -> dict[str, Param]:
             type="boolean",
             title="Full refresh",
             description="Reload every object of prefix sources (e.g. all song files) and rebuild the dimensions "
-            "that only they feed.",
+            "that only they feed; extract database sources in full (initial_load: full).",
         ),
         "window_start": Param(
             None,

@@ -20,7 +20,8 @@ CREATE TABLE IF NOT EXISTS "ledger"."steps" (
   "message" TEXT,
   "started_at" TIMESTAMP NOT NULL,
   "finished_at" TIMESTAMP NOT NULL,
-  "run_id" TEXT
+  "run_id" TEXT,
+  "extract_kind" TEXT
 );
 CREATE TABLE IF NOT EXISTS "ledger"."objects" (
   "spec" TEXT NOT NULL,
@@ -107,8 +108,24 @@ CREATE TABLE IF NOT EXISTS "songplays" (
   "location" TEXT,
   "user_agent" TEXT
 );
+SELECT
+  'steps.extract_kind' AS "missing"
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM information_schema."columns"
+    WHERE
+      (
+        table_schema = 'ledger' AND table_name = 'steps'
+      )
+      AND column_name = 'extract_kind'
+  );
+-- only when missing steps.extract_kind:
+ALTER TABLE "ledger"."steps"
+ADD COLUMN "extract_kind" TEXT;
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, NULL);
 
 -- step stage_events (stage) after setup
 -- 1 object(s)
@@ -230,7 +247,7 @@ WHERE
 -- with the rejects values bound by the runner:
 INSERT INTO "ledger"."rejects" ("spec", "interval_start", "interval_end", "source", "url", "line", "reason", "raw", "recorded_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $source, $url, $line, $reason, $raw, $recorded_at, $run_id);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, NULL);
 
 -- step stage_songs (stage) after setup
 SELECT
@@ -326,10 +343,30 @@ WHERE
 -- with the objects values bound by the runner:
 INSERT INTO "ledger"."objects" ("spec", "source", "table_name", "url", "version", "interval_key", "status", "recorded_at") VALUES ($spec, $source, $table_name, $url, $version, $interval_key, $status, $recorded_at);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, NULL);
 
 -- step stage_accounts (stage) after setup
--- extract from app_db to s3://sparkify-warehouse/staging/sparkify/extracts/accounts/20181101/part-NNNN.json.gz: SELECT CAST(ROW_TO_JSON("extracted") AS TEXT) AS "line" FROM (SELECT CAST("account_id" AS INT) AS "account_id", CAST("user_id" AS INT) AS "user_id", CAST("plan" AS VARCHAR(16)) AS "plan", CAST("country" AS CHAR(2)) AS "country", CAST("created_at" AS TIMESTAMP) AS "created_at", CAST("updated_at" AS TIMESTAMP) AS "updated_at" FROM "public"."accounts" WHERE "updated_at" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP) AND "updated_at" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)) AS "extracted"
+SELECT
+  COUNT(DISTINCT "loaded"."table_name") AS "tables"
+FROM "ledger"."steps" AS "loaded"
+WHERE
+  "loaded"."spec" = 'sparkify'
+  AND "loaded"."step" IN ('load_accounts')
+  AND "loaded"."status" = 'success'
+  AND EXISTS(
+    SELECT
+      1
+    FROM "ledger"."steps" AS "staged"
+    WHERE
+      "staged"."spec" = "loaded"."spec"
+      AND "staged"."interval_start" = "loaded"."interval_start"
+      AND "staged"."interval_end" = "loaded"."interval_end"
+      AND "staged"."step" = 'stage_accounts'
+      AND "staged"."status" = 'success'
+  )
+HAVING
+  COUNT(DISTINCT "loaded"."table_name") = 1;
+-- extract (full) from app_db to s3://sparkify-warehouse/staging/sparkify/extracts/accounts/20181101/part-NNNN.json.gz: SELECT CAST(ROW_TO_JSON("extracted") AS TEXT) AS "line" FROM (SELECT CAST("account_id" AS INT) AS "account_id", CAST("user_id" AS INT) AS "user_id", CAST("plan" AS VARCHAR(16)) AS "plan", CAST("country" AS CHAR(2)) AS "country", CAST("created_at" AS TIMESTAMP) AS "created_at", CAST("updated_at" AS TIMESTAMP) AS "updated_at" FROM "public"."accounts" WHERE "updated_at" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)) AS "extracted"
 DROP TABLE IF EXISTS "staging"."accounts_20181101";
 CREATE TABLE "staging"."accounts_20181101" (
   "account_id" INT,
@@ -375,7 +412,7 @@ WHERE
 -- with the rejects values bound by the runner:
 INSERT INTO "ledger"."rejects" ("spec", "interval_start", "interval_end", "source", "url", "line", "reason", "raw", "recorded_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $source, $url, $line, $reason, $raw, $recorded_at, $run_id);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, 'full');
 
 -- step load_users (dimensions) after stage_events
 CREATE TEMPORARY TABLE "users__batch" AS
@@ -458,7 +495,7 @@ WHEN NOT MATCHED THEN INSERT ("user_id", "first_name", "last_name", "gender", "l
 );
 DROP TABLE IF EXISTS "users__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, NULL);
 
 -- step load_songs (dimensions) after stage_songs
 CREATE TEMPORARY TABLE "songs__batch" AS
@@ -527,7 +564,7 @@ WHEN NOT MATCHED THEN INSERT ("song_id", "title", "artist_id", "year", "duration
 );
 DROP TABLE IF EXISTS "songs__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, NULL);
 
 -- step load_artists (dimensions) after stage_songs
 CREATE TEMPORARY TABLE "artists__batch" AS
@@ -596,7 +633,7 @@ WHEN NOT MATCHED THEN INSERT ("artist_id", "name", "location", "latitude", "long
 );
 DROP TABLE IF EXISTS "artists__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, NULL);
 
 -- step load_time (dimensions) after stage_events
 CREATE TEMPORARY TABLE "time__batch" AS
@@ -677,7 +714,7 @@ WHEN NOT MATCHED THEN INSERT ("start_time", "hour", "day", "week", "month", "yea
 );
 DROP TABLE IF EXISTS "time__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, NULL);
 
 -- step load_accounts (dimensions) after stage_accounts
 CREATE TEMPORARY TABLE "accounts__batch" AS
@@ -758,7 +795,7 @@ WHEN NOT MATCHED THEN INSERT ("account_id", "user_id", "plan", "country", "creat
 );
 DROP TABLE IF EXISTS "accounts__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, NULL);
 
 -- step load_songplays (facts) after stage_events, load_songs, load_artists
 CREATE TEMPORARY TABLE "songplays__batch" AS
@@ -933,7 +970,7 @@ WHERE
   "ranked"."_row" = 1;
 DROP TABLE IF EXISTS "songplays__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, NULL);
 
 -- step check_users (checks) after load_users
 -- check 1: not_null(user_id, level)
@@ -1026,7 +1063,7 @@ LIMIT 5;
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, NULL);
 
 -- step check_songs (checks) after load_songs
 -- check 1: not_null(song_id)
@@ -1088,7 +1125,7 @@ LIMIT 5;
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, NULL);
 
 -- step check_artists (checks) after load_artists
 -- check 1: unique(artist_id)
@@ -1125,7 +1162,7 @@ LIMIT 5;
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, NULL);
 
 -- step check_time (checks) after load_time
 -- check 1: unique(start_time)
@@ -1162,7 +1199,7 @@ LIMIT 5;
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, NULL);
 
 -- step check_accounts (checks) after load_accounts
 -- check 1: not_null(account_id, plan)
@@ -1255,7 +1292,7 @@ LIMIT 5;
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, NULL);
 
 -- step check_songplays (checks) after load_songplays, load_users, load_songs, load_artists
 -- check 1: row_count(min=1)
@@ -1748,7 +1785,7 @@ LIMIT 5;
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, NULL);
 
 -- step finish (finish) after check_users, check_songs, check_artists, check_time, check_accounts, check_songplays
 UPDATE "ledger"."objects" SET status = 'loaded'
@@ -1758,4 +1795,4 @@ DROP TABLE IF EXISTS "staging"."events_20181101";
 DROP TABLE IF EXISTS "staging"."songs_20181101";
 DROP TABLE IF EXISTS "staging"."accounts_20181101";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, NULL);

@@ -20,7 +20,8 @@ CREATE TABLE IF NOT EXISTS "ledger"."steps" (
   "message" VARCHAR(4096),
   "started_at" TIMESTAMP NOT NULL,
   "finished_at" TIMESTAMP NOT NULL,
-  "run_id" VARCHAR(256)
+  "run_id" VARCHAR(256),
+  "extract_kind" VARCHAR(16)
 );
 CREATE TABLE IF NOT EXISTS "ledger"."objects" (
   "spec" VARCHAR(128) NOT NULL,
@@ -114,8 +115,24 @@ CREATE TABLE IF NOT EXISTS "songplays" (
 );
 CREATE INDEX IF NOT EXISTS "songplays__key" ON "songplays"("songplay_id");
 CREATE INDEX IF NOT EXISTS "songplays__time" ON "songplays"("start_time");
+SELECT
+  'steps.extract_kind' AS "missing"
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM information_schema.columns
+    WHERE
+      (
+        table_schema = 'ledger' AND table_name = 'steps'
+      )
+      AND column_name = 'extract_kind'
+  );
+-- only when missing steps.extract_kind:
+ALTER TABLE "ledger"."steps"
+ADD COLUMN "extract_kind" VARCHAR(16);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, NULL);
 
 -- step stage_events (stage) after setup
 -- 1 object(s)
@@ -241,7 +258,7 @@ WHERE
 -- with the rejects values bound by the runner:
 INSERT INTO "ledger"."rejects" ("spec", "interval_start", "interval_end", "source", "url", "line", "reason", "raw", "recorded_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(source)s, %(url)s, %(line)s, %(reason)s, %(raw)s, %(recorded_at)s, %(run_id)s);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, NULL);
 
 -- step stage_songs (stage) after setup
 SELECT
@@ -341,10 +358,30 @@ WHERE
 -- with the objects values bound by the runner:
 INSERT INTO "ledger"."objects" ("spec", "source", "table_name", "url", "version", "interval_key", "status", "recorded_at") VALUES (%(spec)s, %(source)s, %(table_name)s, %(url)s, %(version)s, %(interval_key)s, %(status)s, %(recorded_at)s);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, NULL);
 
 -- step stage_accounts (stage) after setup
--- extract from app_db to s3://sparkify-warehouse/staging/sparkify/extracts/accounts/20181101/part-NNNN.json.gz: SELECT CAST(ROW_TO_JSON("extracted") AS TEXT) AS "line" FROM (SELECT CAST("account_id" AS INT) AS "account_id", CAST("user_id" AS INT) AS "user_id", CAST("plan" AS VARCHAR(16)) AS "plan", CAST("country" AS CHAR(2)) AS "country", CAST("created_at" AS TIMESTAMP) AS "created_at", CAST("updated_at" AS TIMESTAMP) AS "updated_at" FROM "public"."accounts" WHERE "updated_at" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP) AND "updated_at" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)) AS "extracted"
+SELECT
+  COUNT(DISTINCT "loaded"."table_name") AS "tables"
+FROM "ledger"."steps" AS "loaded"
+WHERE
+  "loaded"."spec" = 'sparkify'
+  AND "loaded"."step" IN ('load_accounts')
+  AND "loaded"."status" = 'success'
+  AND EXISTS(
+    SELECT
+      1
+    FROM "ledger"."steps" AS "staged"
+    WHERE
+      "staged"."spec" = "loaded"."spec"
+      AND "staged"."interval_start" = "loaded"."interval_start"
+      AND "staged"."interval_end" = "loaded"."interval_end"
+      AND "staged"."step" = 'stage_accounts'
+      AND "staged"."status" = 'success'
+  )
+HAVING
+  COUNT(DISTINCT "loaded"."table_name") = 1;
+-- extract (full) from app_db to s3://sparkify-warehouse/staging/sparkify/extracts/accounts/20181101/part-NNNN.json.gz: SELECT CAST(ROW_TO_JSON("extracted") AS TEXT) AS "line" FROM (SELECT CAST("account_id" AS INT) AS "account_id", CAST("user_id" AS INT) AS "user_id", CAST("plan" AS VARCHAR(16)) AS "plan", CAST("country" AS CHAR(2)) AS "country", CAST("created_at" AS TIMESTAMP) AS "created_at", CAST("updated_at" AS TIMESTAMP) AS "updated_at" FROM "public"."accounts" WHERE "updated_at" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)) AS "extracted"
 DROP TABLE IF EXISTS "staging"."accounts_20181101";
 CREATE UNLOGGED TABLE "staging"."accounts_20181101" (
   "account_id" INT,
@@ -394,7 +431,7 @@ WHERE
 -- with the rejects values bound by the runner:
 INSERT INTO "ledger"."rejects" ("spec", "interval_start", "interval_end", "source", "url", "line", "reason", "raw", "recorded_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(source)s, %(url)s, %(line)s, %(reason)s, %(raw)s, %(recorded_at)s, %(run_id)s);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, 'full');
 
 -- step load_users (dimensions) after stage_events
 LOCK TABLE "users" IN SHARE ROW EXCLUSIVE MODE;
@@ -476,7 +513,7 @@ WHEN NOT MATCHED THEN INSERT ("user_id", "first_name", "last_name", "gender", "l
 );
 DROP TABLE IF EXISTS "users__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, NULL);
 
 -- step load_songs (dimensions) after stage_songs
 LOCK TABLE "songs" IN SHARE ROW EXCLUSIVE MODE;
@@ -544,7 +581,7 @@ WHEN NOT MATCHED THEN INSERT ("song_id", "title", "artist_id", "year", "duration
 );
 DROP TABLE IF EXISTS "songs__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, NULL);
 
 -- step load_artists (dimensions) after stage_songs
 LOCK TABLE "artists" IN SHARE ROW EXCLUSIVE MODE;
@@ -612,7 +649,7 @@ WHEN NOT MATCHED THEN INSERT ("artist_id", "name", "location", "latitude", "long
 );
 DROP TABLE IF EXISTS "artists__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, NULL);
 
 -- step load_time (dimensions) after stage_events
 LOCK TABLE "time" IN SHARE ROW EXCLUSIVE MODE;
@@ -692,7 +729,7 @@ WHEN NOT MATCHED THEN INSERT ("start_time", "hour", "day", "week", "month", "yea
 );
 DROP TABLE IF EXISTS "time__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, NULL);
 
 -- step load_accounts (dimensions) after stage_accounts
 LOCK TABLE "accounts" IN SHARE ROW EXCLUSIVE MODE;
@@ -772,7 +809,7 @@ WHEN NOT MATCHED THEN INSERT ("account_id", "user_id", "plan", "country", "creat
 );
 DROP TABLE IF EXISTS "accounts__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, NULL);
 
 -- step load_songplays (facts) after stage_events, load_songs, load_artists
 LOCK TABLE "songplays" IN SHARE ROW EXCLUSIVE MODE;
@@ -946,7 +983,7 @@ WHERE
   "ranked"."_row" = 1;
 DROP TABLE IF EXISTS "songplays__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, NULL);
 
 -- step check_users (checks) after load_users
 -- check 1: not_null(user_id, level)
@@ -1039,7 +1076,7 @@ LIMIT 5;
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(table_name)s, %(check_name)s, %(severity)s, %(status)s, %(failures)s, %(sample)s, %(checked_at)s, %(run_id)s);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, NULL);
 
 -- step check_songs (checks) after load_songs
 -- check 1: not_null(song_id)
@@ -1101,7 +1138,7 @@ LIMIT 5;
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(table_name)s, %(check_name)s, %(severity)s, %(status)s, %(failures)s, %(sample)s, %(checked_at)s, %(run_id)s);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, NULL);
 
 -- step check_artists (checks) after load_artists
 -- check 1: unique(artist_id)
@@ -1138,7 +1175,7 @@ LIMIT 5;
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(table_name)s, %(check_name)s, %(severity)s, %(status)s, %(failures)s, %(sample)s, %(checked_at)s, %(run_id)s);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, NULL);
 
 -- step check_time (checks) after load_time
 -- check 1: unique(start_time)
@@ -1175,7 +1212,7 @@ LIMIT 5;
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(table_name)s, %(check_name)s, %(severity)s, %(status)s, %(failures)s, %(sample)s, %(checked_at)s, %(run_id)s);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, NULL);
 
 -- step check_accounts (checks) after load_accounts
 -- check 1: not_null(account_id, plan)
@@ -1268,7 +1305,7 @@ LIMIT 5;
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(table_name)s, %(check_name)s, %(severity)s, %(status)s, %(failures)s, %(sample)s, %(checked_at)s, %(run_id)s);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, NULL);
 
 -- step check_songplays (checks) after load_songplays, load_users, load_songs, load_artists
 -- check 1: row_count(min=1)
@@ -1761,7 +1798,7 @@ LIMIT 5;
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(table_name)s, %(check_name)s, %(severity)s, %(status)s, %(failures)s, %(sample)s, %(checked_at)s, %(run_id)s);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, NULL);
 
 -- step finish (finish) after check_users, check_songs, check_artists, check_time, check_accounts, check_songplays
 UPDATE "ledger"."objects" SET status = 'loaded'
@@ -1771,4 +1808,4 @@ DROP TABLE IF EXISTS "staging"."events_20181101";
 DROP TABLE IF EXISTS "staging"."songs_20181101";
 DROP TABLE IF EXISTS "staging"."accounts_20181101";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "extract_kind") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, NULL);
