@@ -152,7 +152,10 @@ class StepRunner:
             raise RuntimeError(f"the engine merged {merged} row(s) of a batch of {expected}: rolled back")
 
     def _fact_counts(self, result: StepResult, built: StepSQL, done: Execution, batch: Batch | None) -> None:
-        """Say what the SELECT yielded that was not inserted: rows outside the interval, duplicates of a key."""
+        """Say what the SELECT yielded that was not inserted: rows outside the interval, duplicates of a key (a fact
+        merged by key reports as a dimension does)."""
+        if "merged" in result.counts:
+            return self._merged(result, built, done, batch)
         counts = result.counts
         selected, in_interval = counts.pop("selected", 0), counts.pop("in_interval", 0)
         outside, duplicates = selected - in_interval, in_interval - counts.get("inserted", 0)

@@ -235,7 +235,24 @@ class Dimension(Table):
 
 
 class Fact(Table):
-    time_column: Name = Field(description="Each run replaces the rows whose time falls in its interval.")
+    load: Literal["replace", "merge"] | None = Field(
+        None,
+        description="replace (the default with a time_column): each run replaces the rows whose time falls in its "
+        "interval; merge (the default without one): each run's rows replace the rows with the same key, whatever "
+        "interval loaded them, the newest by latest_by.",
+    )
+    time_column: Name | None = Field(
+        None, description="The fact's time: a run that replaces by time replaces the rows of its interval."
+    )
+    latest_by: Name | None = Field(
+        None, description="Column that orders versions of a row: the newest wins, across runs too (merge)."
+    )
+
+    @model_validator(mode="after")
+    def _by_key_without_time(self) -> Fact:
+        if self.load is None:
+            self.load = "replace" if self.time_column else "merge"
+        return self
 
 
 class Connections(SpecModel):
@@ -403,10 +420,13 @@ def _cross_check(spec: Spec, doc: YamlDocument) -> list[Problem]:
                 need((*at, "sort", i), column, columns, "sort column")
             if isinstance(table.distribution, DistKey):
                 need((*at, "distribution", "key"), table.distribution.key, columns, "distribution key")
-            if isinstance(table, Dimension) and table.latest_by:
+            if table.latest_by:
                 need((*at, "latest_by"), table.latest_by, columns, "column")
-            if isinstance(table, Fact):
+            if isinstance(table, Fact) and table.time_column:
                 need((*at, "time_column"), table.time_column, columns, "time column")
+            if isinstance(table, Fact) and table.load == "replace" and not table.time_column:
+                why = "a fact replaced by time needs a time_column (or load: merge, by key)"
+                problems.append(doc.problem((*at, "load"), why))
             for i, check in enumerate(table.checks):
                 problems += _check_names(spec, doc, (*at, "checks", i, check.kind), check, columns)
             if not spec.resolve(table.select).is_file():

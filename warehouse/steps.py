@@ -18,7 +18,7 @@ from warehouse.sources.objects import default_s3_client
 from warehouse.spec import Check, JsonSource, PostgresSource
 from warehouse.sql.checks import Scope, check_name, failure_counts, failures, sample
 from warehouse.sql.ddl import create_indexes, create_schema, create_table, drop_table, staging_ddl
-from warehouse.sql.load import STRATEGIES, Load, strategy
+from warehouse.sql.load import STRATEGIES, Load, merged_rows, strategy
 from warehouse.sql.names import Layout
 from warehouse.sql.statement import Action, Statement
 from warehouse.sql.transforms import bind
@@ -156,24 +156,28 @@ class IntervalPlan:
         return StepSQL(step, list(STRATEGIES[kind](load)))
 
     def _checks(self, step: Step, batch: Batch | None) -> StepSQL:
-        """The count of failing rows of every check in one query (a check of staged rows apart, run only while
-        they are there), then a sample of each failed one, then a ledger row per check."""
+        """The count of failing rows of every check in one query (checks that read a table gone once the interval
+        finished, staged rows or a merged fact's rows, apart: one query per such table, run only while it is
+        there), then a sample of each failed one, then a ledger row per check."""
         scope = Scope(self.project, step.subject, self.layout, self.interval)
         checks, queries = [], {}
         for index, check in enumerate(self.spec.tables[step.subject].checks):
             staged = getattr(check.options, "staged", None)
-            checks.append(CheckStep(index, check, self.layout.staging(staged.source) if staged else None))
+            checks.append(CheckStep(index, check, self.layout.staging(staged.source) if staged else scope.gate))
             queries[index] = failures(check, index, scope)
         actions: list[Action] = []
-        staged = [c for c in checks if c.staging is not None]
-        if staged:
-            actions.append(Statement(_present([c.staging for c in staged]), rows="present"))
+        gated: dict[str, tuple[exp.Table, list[CheckStep]]] = {}
+        for c in checks:
+            if c.staging is not None:
+                gated.setdefault(c.staging.name, (c.staging, []))[1].append(c)
+        if gated:
+            actions.append(Statement(_present([table for table, _ in gated.values()]), rows="present"))
         together = [(c.index, queries[c.index]) for c in checks if c.staging is None]
         if together:
             actions.append(Statement(failure_counts(together), rows="failures"))
         actions += [
-            Statement(failure_counts([(c.index, queries[c.index])]), rows="failures", when=present(c.staging.name))
-            for c in staged
+            Statement(failure_counts([(c.index, queries[c.index]) for c in group]), rows="failures", when=present(name))
+            for name, (_, group) in gated.items()
         ]
         actions += [Statement(sample(queries[c.index]), rows=f"sample {c.index}", when=failed(c.index)) for c in checks]
         actions.append(ledger.record_checks(self.layout))
@@ -181,10 +185,16 @@ class IntervalPlan:
         return StepSQL(step, actions, notes, checks)
 
     def _finish(self, step: Step, batch: Batch | None) -> StepSQL:
-        """Mark the objects this interval staged as loaded, and drop its staging tables."""
+        """Mark the objects this interval staged as loaded, and drop its staging tables (and the rows its merged
+        facts merged)."""
         actions: list[Action] = [ledger.mark_loaded(self.layout, self.spec.name)]
-        staged = [s.subject for s in self.steps if s.layer == Layer.STAGE]
-        actions += [Statement(drop_table(self.layout.staging_name(s), self.spec.staging_schema)) for s in staged]
+        staged = [self.layout.staging(s.subject) for s in self.steps if s.layer == Layer.STAGE]
+        merged = [
+            merged_rows(self.layout, s.subject)
+            for s in self.steps
+            if s.layer == Layer.FACTS and strategy(self.spec.tables[s.subject]) == "fact_by_key"
+        ]
+        actions += [Statement(drop_table(t.name, t.db)) for t in [*staged, *merged]]
         return StepSQL(step, actions)
 
     def _from_prefixes_only(self, table: str) -> bool:

@@ -10,7 +10,7 @@ from sqlglot import exp
 
 from warehouse.interval import Interval
 from warehouse.spec import Dimension, Fact, Table
-from warehouse.sql.ddl import create_temp_like, drop_table
+from warehouse.sql.ddl import create_temp_like, drop_table, staging_ddl
 from warehouse.sql.names import Layout, column, columns, ident
 from warehouse.sql.names import table as table_ref
 from warehouse.sql.statement import ROW, Statement
@@ -110,42 +110,68 @@ def _matches(key: list[str], left: str, right: str) -> exp.Expression:
 
 
 def dimension_upsert(load: Load) -> list[Statement]:
-    """Merge the run's newest row per key; with `latest_by`, never over a newer row already loaded."""
-    dim, target, batch = load.table, load.target, f"{load.name}__batch"
-    names = dim.column_names
-    rows = latest_per_key(load.select, dim, load.engine)
-    if dim.latest_by:
+    """Merge the run's newest row per key through a session table; with `latest_by`, never over a newer row
+    already loaded."""
+    batch = table_ref(f"{load.name}__batch")
+    return [
+        *load.engine.lock(load.target),
+        Statement(create_temp_like(batch.name, load.target, load.engine)),
+        *_merge_newest(load, batch),
+        Statement(drop_table(batch.name)),
+    ]
+
+
+def fact_merge(load: Load) -> list[Statement]:
+    """Merge the run's newest row per key, whatever interval loaded the rows it replaces; with `latest_by`, never
+    over a newer row. The rows it merged stay in a staging table (`merged_rows`) for the fact's checks."""
+    merged = merged_rows(load.layout, load.name)
+    return [
+        *load.engine.lock(load.target),
+        *(Statement(s) for s in staging_ddl(merged, load.table.columns, load.engine)),
+        *_merge_newest(load, merged),
+    ]
+
+
+def merged_rows(layout: Layout, name: str) -> exp.Table:
+    """Where a fact merged by key keeps the rows a run merged, until the interval finishes: what its checks see."""
+    return layout.staging(f"{name}__merged")
+
+
+def _merge_newest(load: Load, batch: exp.Table) -> list[Statement]:
+    """Fill the empty `batch` with the run's newest row per key (none older than the row loaded: `latest_by`),
+    count the keys new and known, and merge it into the table."""
+    table, target = load.table, load.target
+    names = table.column_names
+    rows = latest_per_key(load.select, table, load.engine)
+    if table.latest_by:
         newer = (
             exp.select("1")
             .from_(target.copy().as_("loaded", quoted=True))
             .where(
                 exp.and_(
-                    _matches(dim.key, "loaded", "ranked"),
-                    column(dim.latest_by, "loaded") > column(dim.latest_by, "ranked"),
+                    _matches(table.key, "loaded", "ranked"),
+                    column(table.latest_by, "loaded") > column(table.latest_by, "ranked"),
                 )
             )
         )
         rows = rows.where(exp.not_(exp.Exists(this=newer)), append=True, copy=False)
-    matched = column(dim.key[0], "loaded")
+    matched = column(table.key[0], "loaded")
     counts = (
         exp.select(
             (exp.Count(this=exp.Star()) - exp.Count(this=matched)).as_("inserted", quoted=True),
             exp.Count(this=matched.copy()).as_("updated", quoted=True),
         )
-        .from_(table_ref(batch).as_("batch", quoted=True))
+        .from_(batch.copy().as_("batch", quoted=True))
         .join(
             target.copy().as_("loaded", quoted=True),
-            on=_matches(dim.key, "batch", "loaded"),
+            on=_matches(table.key, "batch", "loaded"),
             join_type="left",
         )
     )
     return [
-        *load.engine.lock(target),
-        Statement(create_temp_like(batch, target, load.engine)),
-        Statement(insert(table_ref(batch), names, rows)),
+        Statement(insert(batch, names, rows)),
         Statement(counts, ROW),
-        Statement(_merge(target, table_ref(batch), dim.key, names), "merged"),
-        Statement(drop_table(batch)),
+        Statement(_merge(target, batch, table.key, names), "merged"),
     ]
 
 
@@ -187,20 +213,25 @@ STRATEGIES: dict[str, Callable[[Load], list[Statement]]] = {  # by `strategy(tab
     "upsert": dimension_upsert,
     "replace": dimension_replace,
     "fact_by_time": fact_replace,
+    "fact_by_key": fact_merge,
 }
 
 
 def strategy(table: Table) -> str:
-    """How a table loads: a dimension by its `load`, a fact by time."""
-    return table.load if isinstance(table, Dimension) else "fact_by_time"
+    """How a table loads: a dimension by its `load`, a fact by time or (`load: merge`) by key."""
+    if isinstance(table, Dimension):
+        return table.load
+    return "fact_by_key" if isinstance(table, Fact) and table.load == "merge" else "fact_by_time"
 
 
 def _merge(target: exp.Table, batch: exp.Table, key: list[str], names: list[str]) -> exp.Merge:
+    """MERGE by key. Both clauses always: Redshift's MERGE needs a WHEN MATCHED next to WHEN NOT MATCHED
+    (https://docs.aws.amazon.com/redshift/latest/dg/r_MERGE.html), so a table whose columns are all key columns
+    sets its first key to itself."""
     on = _matches(key, target.name, "batch")
-    whens = []
     updates = [exp.EQ(this=column(n), expression=column(n, "batch")) for n in names if n not in key]
-    if updates:
-        whens.append(exp.When(matched=True, then=exp.Update(expressions=updates)))
+    updates = updates or [exp.EQ(this=column(key[0]), expression=column(key[0], "batch"))]
+    whens = [exp.When(matched=True, then=exp.Update(expressions=updates))]
     whens.append(
         exp.When(
             matched=False,
