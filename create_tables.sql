@@ -22,7 +22,16 @@ CREATE TABLE IF NOT EXISTS "ledger"."steps" (
   "started_at" TIMESTAMP NOT NULL,
   "finished_at" TIMESTAMP NOT NULL,
   "run_id" VARCHAR(256),
+  "definition" VARCHAR(16),
   "extract_kind" VARCHAR(16)
+);
+
+CREATE TABLE IF NOT EXISTS "ledger"."definitions" (
+  "spec" VARCHAR(128) NOT NULL,
+  "table_name" VARCHAR(128) NOT NULL,
+  "fingerprint" VARCHAR(16) NOT NULL,
+  "definition" VARCHAR(65535) NOT NULL,
+  "recorded_at" TIMESTAMP NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS "ledger"."objects" (

@@ -77,11 +77,6 @@ SYSTEM_VIEWS: dict[str, frozenset[str]] = {
     # https://docs.aws.amazon.com/redshift/latest/dg/r_ALTER_TABLE.html); the columns are PostgreSQL's:
     # https://www.postgresql.org/docs/8.0/infoschema-tables.html (the ones every version has)
     "information_schema.tables": frozenset({"table_catalog", "table_schema", "table_name", "table_type"}),
-    # https://www.postgresql.org/docs/8.0/infoschema-columns.html (the ones every version has)
-    "information_schema.columns": _words(
-        "table_catalog table_schema table_name column_name ordinal_position column_default is_nullable data_type"
-        " character_maximum_length numeric_precision numeric_scale"
-    ),
 }
 SYSTEM_SCHEMAS = {"information_schema", "pg_catalog"}
 SYSTEM_PREFIX = re.compile(r"^(stl|stv|svl|svv|svcs|sys|pg)_")

@@ -12,14 +12,16 @@ from pathlib import Path
 
 import sqlglot
 
-from warehouse.compile import load_project
+from warehouse.compile import Project, load_project
 from warehouse.interval import parse_moment
-from warehouse.printed import ddl_text, interval_at, plan_text
+from warehouse.migrate import NEEDS_NO_DDL
+from warehouse.printed import changes_text, ddl_text, interval_at, plan_text
 from warehouse.results import StepFailed, StepResult
-from warehouse.runner import run
+from warehouse.runner import StepRunner, found_in, rebuild, reload_stale, run
 from warehouse.spec import Spec
 from warehouse.sql.transforms import READ_DIALECT
-from warehouse.steps import Options
+from warehouse.status import status
+from warehouse.steps import Options, SchemaDrift
 from warehouse.targets import DEFAULT_URL, ENGINES, engine_named, open_target, redact_url, resolve_url
 from warehouse.yamlfile import SpecError
 
@@ -76,9 +78,26 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--end", type=parse_moment, help="exclusive (default: one interval after --start)")
     sub.add_argument("--target", default=DEFAULT_URL, help="URL or connection id (default: %(default)s)")
     sub.add_argument("-v", "--verbose", action="store_true", help="log every SQL statement")
+    again = sub.add_mutually_exclusive_group()
+    again.add_argument("--stale", action="store_true", help="reload only the stale intervals' stale tables")
+    again.add_argument("--rebuild", metavar="TABLE", help="rebuild one table over the range and swap it in")
     _common_run_args(sub)
 
-    sub = command("status", _status, "Show which intervals are loaded, failed or missing, and each table's last load.")
+    sub = command(
+        "diff", _diff, "Show how the warehouse's tables differ from the spec, the statements, what to reload."
+    )
+    sub.add_argument("--spec", default=DEFAULT_SPEC)
+    sub.add_argument("--target", default=DEFAULT_URL, help="URL or connection id (default: %(default)s)")
+
+    sub = command("migrate", _migrate, "Apply the differences `warehouse diff` shows (breaking ones with a flag).")
+    sub.add_argument("--spec", default=DEFAULT_SPEC)
+    sub.add_argument("--target", default=DEFAULT_URL, help="URL or connection id (default: %(default)s)")
+    sub.add_argument("--allow-breaking", action="store_true", help="also renames, drops, narrower types, new keys")
+    sub.add_argument("--var", action="append", default=[], metavar="KEY=VALUE", help="override a spec var")
+
+    sub = command(
+        "status", _status, "Show which intervals are loaded, stale, failed or missing, and each table's last load."
+    )
     sub.add_argument("--spec", default=DEFAULT_SPEC)
     sub.add_argument("--target", default=DEFAULT_URL)
     sub.add_argument("--start", type=parse_moment, help="default: the spec's start_date")
@@ -120,8 +139,8 @@ def _options(args: argparse.Namespace) -> Options:
         if not sep:
             raise ValueError(f"--var {item!r}: expected KEY=VALUE")
         variables[key] = value
-    tables = [t.strip() for t in args.tables.split(",")] if args.tables else None
-    return Options(variables=variables, tables=tables, full_refresh=args.full_refresh, run_id="cli")
+    tables = [t.strip() for t in args.tables.split(",")] if getattr(args, "tables", None) else None
+    return Options(variables=variables, tables=tables, full_refresh=getattr(args, "full_refresh", False), run_id="cli")
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -167,11 +186,47 @@ def _run(args: argparse.Namespace) -> int:
     with open_target(args.target) as target:
         where = redact_url(resolve_url(args.target))
         print(f"loading {project.spec.name} into {where}: {args.start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}")
+        report = lambda r: (results.append(r), _progress(r))  # noqa: E731
         try:
-            run(project, args.start, end, target, options, progress=lambda r: (results.append(r), _progress(r)))
+            if args.rebuild:
+                rebuild(project, args.rebuild, args.start, end, target, options, report)
+            elif args.stale:
+                reload_stale(project, args.start, end, target, options, report)
+            else:
+                run(project, args.start, end, target, options, report)
         finally:
             print(summary(results))
     return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    project = load_project(args.spec)
+    with open_target(args.target) as target:
+        runner = StepRunner(project, interval_at(project, _start(project)), target)
+        found = runner.plan.changes(found_in(target, runner.plan))
+        where = redact_url(resolve_url(args.target))
+        print(f"{project.spec.name} in {where}: {len(found)} difference(s) from {project.spec.file}")
+        print(changes_text(project, target, found, _start(project)))
+    return 1 if any(c.kind not in NEEDS_NO_DDL for c in found) else 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    project = load_project(args.spec)
+    allowed = frozenset({"additive", "rewrite", *(["breaking"] if args.allow_breaking else [])})
+    with open_target(args.target) as target:
+        runner = StepRunner(project, interval_at(project, _start(project)), target, _options(args))
+        try:
+            found = runner.migrate(allowed)
+        except SchemaDrift as drift:
+            print(f"error: {drift}\nbreaking changes need --allow-breaking", file=sys.stderr)
+            return 1
+        print(f"{project.spec.name}: applied {len(found)} difference(s)")
+        print(changes_text(project, target, found, _start(project), statements=False))
+    return 0
+
+
+def _start(project: Project) -> datetime:
+    return datetime.combine(project.spec.start_date, datetime.min.time())
 
 
 def _progress(result: StepResult) -> None:
@@ -229,11 +284,10 @@ def _is_number(text: str) -> bool:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from warehouse.status import status
-
-    spec = load_project(args.spec).spec
+    project = load_project(args.spec)
+    spec = project.spec
     with open_target(args.target) as target:
-        found = status(spec, target, args.start, args.end)
+        found = status(project, target, args.start, args.end)
     print(f"{spec.name} in {redact_url(resolve_url(args.target))}: {len(found.intervals)} interval(s)")
     rows = []
     for state, runs in _runs(found.intervals):
@@ -260,7 +314,7 @@ def _runs(states: list) -> list[tuple[str, list]]:
     """Consecutive intervals in the same state, grouped."""
     groups: list[tuple[str, list]] = []
     for state in states:
-        if groups and groups[-1][0] == state.state and not state.detail and not groups[-1][1][-1].detail:
+        if groups and groups[-1][0] == state.state and state.detail == groups[-1][1][-1].detail:
             groups[-1][1].append(state)
         else:
             groups.append((state.state, [state]))

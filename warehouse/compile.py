@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from warehouse.spec import STAGING, Spec, load_spec
+from warehouse.spec import STAGING, Dimension, Spec, load_spec
 from warehouse.yamlfile import SpecError
 
 if TYPE_CHECKING:
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from warehouse.sql.transforms import CompiledSQL
 
 CACHE_VERSION = "3"  # bump when the deep checks change what they accept or return
+FACT_LOADS = {"replace": "replace by time", "merge": "merge by key"}  # how a definition records a fact's load
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,31 @@ class Project:
     def checks_depend_on(self, table: str) -> list[str]:
         """Other tables that a table's checks read (references, custom SQL)."""
         return self.graph.check_depends[table]
+
+    def definition(self, table: str) -> dict[str, Any]:
+        """What defines a table, as plain data the ledger records: what shapes its rows (`data`: columns, key,
+        how it loads, its SELECT) and what does not (layout, descriptions, checks)."""
+        spec_table = self.spec.tables[table]
+        data = {
+            "columns": {n: {"type": c.type, "nullable": c.nullable} for n, c in spec_table.columns.items()},
+            "key": list(spec_table.key),
+            "load": spec_table.load if isinstance(spec_table, Dimension) else FACT_LOADS[spec_table.load],
+            "latest_by": getattr(spec_table, "latest_by", None),
+            "time_column": getattr(spec_table, "time_column", None),
+            "select": self.select(table).sql(dialect="redshift"),
+        }
+        return {
+            "data": data,
+            "fingerprint": hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16],
+            "layout": {
+                "distribution": spec_table.model_dump(mode="json")["distribution"],
+                "sort": list(spec_table.sort),
+                "encode": {n: c.encode for n, c in spec_table.columns.items() if c.encode},
+            },
+            "description": spec_table.description,
+            "descriptions": {n: c.description for n, c in spec_table.columns.items() if c.description},
+            "checks": [c.label for c in spec_table.checks],
+        }
 
 
 _PROJECTS: dict[str, Project] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -47,7 +48,16 @@ TABLES: dict[str, dict[str, Column]] = {
         started_at="timestamp!",
         finished_at="timestamp!",
         run_id="varchar(256)",
+        definition="varchar(16)",  # a load step's: the fingerprint of its table's definition (stale when it changes)
         extract_kind="varchar(16)",  # a database source's stage step: its extract was "full" or "changes"
+    ),
+    # Each table's definition as it was set up or migrated (its `data` shapes the rows: their fingerprint).
+    "definitions": _cols(
+        spec="varchar(128)!",
+        table_name="varchar(128)!",
+        fingerprint="varchar(16)!",
+        definition="varchar(65535)!",
+        recorded_at="timestamp!",
     ),
     # Objects of prefix sources, per table that reads them: 'staged' by a run, 'loaded' once that run finished.
     "objects": _cols(
@@ -90,8 +100,6 @@ TABLES: dict[str, dict[str, Column]] = {
 }
 
 
-# Columns added since the first ledger: setup adds them to a ledger created before, in the order listed.
-ADDED: list[tuple[str, str]] = [("steps", "extract_kind")]
 # Columns whose value the plan writes into the statement (it knows them when it builds the step), not bound.
 WRITTEN: dict[str, tuple[str, ...]] = {"steps": ("extract_kind",)}
 
@@ -115,47 +123,18 @@ def _is(name: str, value: Any) -> exp.Expression:
     return column(name).eq(literal(value))
 
 
-def ensure(layout: Layout, engine: Engine) -> list[Statement]:
+def ensure(layout: Layout, engine: Engine, present: dict[str, set[str]]) -> list[Statement]:
+    """The ledger's schema and tables; a table that an earlier version created (`present`: its columns, by table)
+    gains the columns it lacks (the ledger only ever adds nullable columns)."""
     statements = [Statement(create_schema(layout.ledger_schema))]
     for name, cols in TABLES.items():
-        statements.append(Statement(create_table(name, cols, engine, schema=layout.ledger_schema)))
+        if name not in present:
+            statements.append(Statement(create_table(name, cols, engine, schema=layout.ledger_schema)))
+            continue
+        for missing in (c for c in cols if c not in present[name]):
+            added = exp.ColumnDef(this=ident(missing), kind=engine.column_type(cols[missing].datatype))
+            statements.append(Statement(exp.Alter(this=layout.ledger(name), kind="TABLE", actions=[added])))
     return statements
-
-
-def upgrade(layout: Layout, engine: Engine) -> list[Statement]:
-    """Add the columns of `ADDED` that a ledger created by an earlier version lacks: the catalog says which are
-    missing, and each is added only then (Redshift's ADD COLUMN has no IF NOT EXISTS, and may run in a transaction
-    block: https://docs.aws.amazon.com/redshift/latest/dg/r_ALTER_TABLE.html)."""
-    statements = [Statement(missing_columns(layout), rows="missing")]
-    for table, name in ADDED:
-        added = exp.ColumnDef(this=ident(name), kind=engine.column_type(TABLES[table][name].datatype))
-        alter = exp.Alter(this=layout.ledger(table), kind="TABLE", actions=[added])
-        statements.append(Statement(alter, when=missing(f"{table}.{name}")))
-    return statements
-
-
-def missing_columns(layout: Layout) -> exp.Query:
-    """A row naming each column of `ADDED` (`steps.extract_kind`) that the ledger's table lacks."""
-
-    def absent(table: str, name: str) -> exp.Select:
-        present = (
-            exp.select("1")
-            .from_(exp.table_("columns", db="information_schema"))
-            .where(exp.column("table_schema").eq(literal(layout.ledger_schema)))
-            .where(exp.column("table_name").eq(literal(table)))
-            .where(exp.column("column_name").eq(literal(name)))
-        )
-        return exp.select(literal(f"{table}.{name}").as_("missing", quoted=True)).where(
-            exp.not_(exp.Exists(this=present))
-        )
-
-    queries = [absent(table, name) for table, name in ADDED]
-    return queries[0] if len(queries) == 1 else exp.union(*queries, distinct=False)
-
-
-def missing(column_name: str) -> str:
-    """The flag a `rows="missing"` statement raises for a ledger column (`steps.extract_kind`) not there yet."""
-    return f"missing {column_name}"
 
 
 def bound_insert(layout: Layout, name: str, binds: str, written: dict[str, Any] | None = None) -> Statement:
@@ -166,6 +145,21 @@ def bound_insert(layout: Layout, name: str, binds: str, written: dict[str, Any] 
     values = [literal(written.get(n)) if n in WRITTEN.get(name, ()) else exp.Placeholder(this=n) for n in names]
     into = exp.Schema(this=layout.ledger(name), expressions=[ident(n) for n in names])
     return Statement(exp.Insert(this=into, expression=exp.values([exp.Tuple(expressions=values)])), binds=binds)
+
+
+def recorded_definitions(layout: Layout, spec: str) -> exp.Select:
+    """Every definition recorded for the spec's tables, oldest first."""
+    return (
+        exp.select(*columns(["table_name", "fingerprint", "definition"]))
+        .from_(layout.ledger("definitions"))
+        .where(_is("spec", spec))
+        .order_by(column("recorded_at"))
+    )
+
+
+def record_definitions(layout: Layout) -> Statement:
+    """A row per table whose definition changed since the last one recorded."""
+    return bound_insert(layout, "definitions", "definitions")
 
 
 def record_step(layout: Layout, extract_kind: str | None = None) -> Statement:
@@ -271,9 +265,10 @@ def run_key(spec: str, interval: Interval, run_id: str) -> dict[str, Any]:
     return {"spec": spec, "interval_start": interval.start, "interval_end": interval.end, "run_id": run_id or None}
 
 
-def step_row(key: dict[str, Any], result: StepResult, started: datetime) -> dict[str, Any]:
+def step_row(key: dict[str, Any], result: StepResult, started: datetime, definition: str | None) -> dict[str, Any]:
     counts = result.counts
     return {
+        "definition": definition,
         **key,
         "step": result.step.name,
         "table_name": result.step.subject,
@@ -297,6 +292,16 @@ def check_row(key: dict[str, Any], check: CheckResult, redact: Callable[[str], s
         "failures": check.failures,
         "sample": None if check.outcome == "passed" else redact(check.describe())[:4000],
         "checked_at": utc_now(),
+    }
+
+
+def definition_row(spec: str, table: str, definition: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "spec": spec,
+        "table_name": table,
+        "fingerprint": definition["fingerprint"],
+        "definition": json.dumps(definition, sort_keys=True),
+        "recorded_at": utc_now(),
     }
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from warehouse import ledger
+from warehouse import ledger, migrate
 from warehouse.compile import Project
 from warehouse.interval import Interval, intervals
+from warehouse.migrate import Change
 from warehouse.plan import Layer, Step
 from warehouse.sources.batch import Batch
 from warehouse.sources.database import as_json_source
@@ -16,6 +17,7 @@ from warehouse.sources.resolve import resolved
 from warehouse.spec import PostgresSource
 from warehouse.sql.names import table as table_ref
 from warehouse.sql.statement import Action, Statement, Upload
+from warehouse.status import status
 from warehouse.steps import IntervalPlan, Options, StepSQL
 from warehouse.targets.base import Target
 from warehouse.targets.engine import Engine
@@ -38,8 +40,10 @@ def ddl_text(project: Project, engine: Engine) -> str:
 def plan_text(
     project: Project, interval: Interval, engine: Engine, options: Options, target: Target | None = None
 ) -> str:
-    """Every step of one interval with every statement it runs, in order. With a target, the ledger is read for
-    the objects of prefix sources loaded before (else all of them count as new), and secrets are masked."""
+    """Every step of one interval with every statement it runs, in order. Setup is shown as on an empty target
+    (on a loaded one it creates only what is missing, and applies what `warehouse diff` shows only where the spec
+    allows). With a target, the ledger is read for the objects of prefix sources loaded before (else all of them
+    count as new), and secrets are masked."""
     plan = IntervalPlan(project, interval, engine, options)
     redact: Callable[[str], str] = target.redact if target else str
     out = [f"-- plan of {project.spec.name} for {interval} on {engine.name}\n"]
@@ -54,6 +58,8 @@ def plan_text(
 
 def _built(plan: IntervalPlan, step: Step, target: Target | None) -> tuple[StepSQL, list[Statement]]:
     """A step as the run builds it; a stage step from its batch, found without extracting anything."""
+    if step.layer == Layer.SETUP:  # reads the catalog and the ledger's definitions first; then, as on a fresh target:
+        return plan.build(step), [*plan.setup_reads(), plan.definitions_read()]
     if step.layer != Layer.STAGE:
         return plan.build(step), []
     name = step.subject
@@ -88,3 +94,34 @@ def _render(engine: Engine, action: Action) -> str:
         text += "-- fed with the rows of this query, run by an in-process DuckDB:\n"
         text += "".join(f"--   {line}\n" for line in fed.splitlines())
     return text + f"{engine.render(action, pretty=True)};\n"
+
+
+def changes_text(
+    project: Project, target: Target, found: list[Change], start: datetime, statements: bool = True
+) -> str:
+    """The differences, the statements that apply them on the target's engine (`warehouse migrate`), and what
+    must be reloaded to fill them."""
+    engine = target.engine
+    lines = [f"  {c}" for c in found] or ["  none: the warehouse's tables are as the spec says"]
+    if statements:
+        applied = migrate.migrations(project, engine, found, project.spec.warehouse_schema)
+        if applied:
+            lines.append(f"\nstatements ({engine.name}):")
+        for migration in applied:
+            note = "  -- outside a transaction block\n" if migration.alone else ""
+            lines += [note + f"  {engine.render(s)};" for s in migration.statements]
+    state = status(project, target)
+    stale = [i for i in state.intervals if i.state == "stale"]
+    loaded = [i for i in state.intervals if i.state in ("loaded", "stale")]
+    if stale:
+        first, last = stale[0].interval.start, stale[-1].interval.end
+        range_ = f"--start {first:%Y-%m-%d} --end {last:%Y-%m-%d}"
+        lines.append(f"\n{len(stale)} of {len(loaded)} loaded interval(s) lack the spec's tables as defined now;")
+        lines.append(f"once migrated, reload them: warehouse run --spec {project.spec.file} --stale {range_}")
+        dimensions = sorted({t for i in stale for t in i.stale if t in project.spec.dimensions})
+        lines += [
+            f"  (or rebuild a dimension away from readers: warehouse run --spec {project.spec.file} --rebuild {t} "
+            f"{range_})"
+            for t in dimensions
+        ]
+    return "\n".join(lines)

@@ -4,23 +4,24 @@ back what they report, and binds the ledger's values."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from warehouse import ledger
+from warehouse import catalog, ledger
 from warehouse.compile import Project
-from warehouse.interval import Interval, intervals
-from warehouse.interval import utc_now as _now
+from warehouse.interval import Interval, intervals, utc_now
+from warehouse.migrate import Change
 from warehouse.plan import Layer, Step
 from warehouse.results import BadInput, CheckResult, ChecksFailed, DataError, Reject, StepFailed, StepResult
 from warehouse.sources.batch import Batch
 from warehouse.sources.objects import store_for
 from warehouse.sources.resolve import diagnosed, resolved, without
 from warehouse.sql.statement import ROW, Action, Statement, Upload
-from warehouse.steps import IntervalPlan, Options, StepSQL, failed, present
+from warehouse.steps import IntervalPlan, Options, SchemaDrift, StepSQL, Warehouse, failed, present
 from warehouse.targets.base import Target
 
 
@@ -42,13 +43,20 @@ class StepRunner:
         self.project, self.spec, self.interval, self.target = project, project.spec, interval, target
         self.options = self.plan.options
         self.steps = self.plan.steps
+        self.found = Warehouse()  # what setup found in the warehouse
 
     def run_step(self, step: Step) -> StepResult:
         result = StepResult(step, self.interval)
-        started, clock = _now(), time.perf_counter()
+        started, clock = utc_now(), time.perf_counter()
         try:
             if step.layer == Layer.STAGE:
                 self._stage(result, started)
+            elif step.layer == Layer.SETUP:
+                try:
+                    built = self.plan.build(step, warehouse=self._warehouse())
+                except SchemaDrift as drift:
+                    raise SchemaDrift(str(drift).replace("TARGET", self.target.description)) from None
+                self._run(result, built, started)
             else:
                 self._run(result, self.plan.build(step), started)
         except Exception as error:
@@ -58,6 +66,18 @@ class StepRunner:
             raise StepFailed(result) from error
         result.seconds = time.perf_counter() - clock
         return result
+
+    def _warehouse(self) -> Warehouse:
+        """What setup reads first: the catalogs and the recorded definitions."""
+        self.found = found_in(self.target, self.plan)
+        return self.found
+
+    def migrate(self, allowed: frozenset[str]) -> list[Change]:
+        """Apply the differences between the warehouse and the spec whose severity is `allowed` (SchemaDrift if
+        there are others), and record the definitions; return every difference found."""
+        built = self.plan.setup(self._warehouse(), allowed)
+        self._run(StepResult(Step(Layer.SETUP), self.interval), built, utc_now())
+        return self.plan.changes(self.found)
 
     def _stage(self, result: StepResult, started: datetime) -> None:
         """Find the source's batch, then stage it; when the engine refuses rows, find them: fail naming them, or
@@ -86,6 +106,9 @@ class StepRunner:
     def _run(self, result: StepResult, built: StepSQL, started: datetime, batch: Batch | None = None) -> None:
         """Execute a step's actions in one transaction; before its ledger row, read what they reported."""
         done, concluded = Execution(), False
+        for action in built.actions:
+            if isinstance(action, Statement) and action.alone:
+                self.target.execute_alone(action)
         with self.target.transaction():
             for action in built.actions:
                 if isinstance(action, Statement) and action.binds and not concluded:  # the ledger's writes
@@ -93,7 +116,7 @@ class StepRunner:
                     concluded = True
                 if isinstance(action, Statement) and action.binds == "step":
                     self.target.execute(action, ledger.row("steps", self._step_row(result, started)))
-                else:
+                elif not (isinstance(action, Statement) and action.alone):
                     self._execute(action, result, done, batch)
 
     def _execute(self, action: Action, result: StepResult, done: Execution, batch: Batch | None) -> None:
@@ -124,9 +147,13 @@ class StepRunner:
             return [("checks", self._check_row(c)) for c in result.checks]
         if action.binds == "rejects":
             return [("rejects", self._reject_row(result.step.subject, r)) for r in result.rejects]
+        if action.binds == "definitions":
+            now = {t: self.project.definition(t) for t in self.spec.tables}
+            changed = [t for t, d in now.items() if self.found.recorded.get(t) != d]
+            return [("definitions", ledger.definition_row(self.spec.name, t, now[t])) for t in changed]
         if action.binds == "objects" and batch is not None:
             source, consumers = result.step.subject, self.plan.consumers(result.step.subject)
-            rows = ledger.object_rows(self.spec.name, source, self.interval.key, consumers, batch.objects, _now())
+            rows = ledger.object_rows(self.spec.name, source, self.interval.key, consumers, batch.objects, utc_now())
             return [("objects", row) for row in rows]
         raise ValueError(f"unknown values {action.binds!r}")
 
@@ -214,7 +241,9 @@ class StepRunner:
         return ledger.reject_row(self._run_key(), source, reject, self.target.redact)
 
     def _step_row(self, result: StepResult, started: datetime) -> dict[str, Any]:
-        return ledger.step_row(self._run_key(), result, started)
+        loads = result.step.layer in (Layer.DIMENSIONS, Layer.FACTS)
+        definition = self.project.definition(result.step.subject)["fingerprint"] if loads else None
+        return ledger.step_row(self._run_key(), result, started, definition)
 
 
 CONCLUDE: dict[Layer, Callable[[StepRunner, StepResult, StepSQL, Execution, Batch | None], None]] = {
@@ -228,8 +257,20 @@ CONCLUDE: dict[Layer, Callable[[StepRunner, StepResult, StepSQL, Execution, Batc
 FLAGS: dict[str, Callable[[list[tuple]], set[str]]] = {  # what kept rows tell the statements after them
     "present": lambda rows: {present(name) for (name,) in rows},
     "failures": lambda rows: {failed(int(i)) for i, n in rows if n},
-    "missing": lambda rows: {ledger.missing(name) for (name,) in rows},
 }
+
+
+def found_in(target: Target, plan: IntervalPlan) -> Warehouse:
+    """What a warehouse holds: its catalogs (read with the plan's setup reads) and the recorded definitions."""
+    engine, read = target.engine, {}
+    for statement in plan.setup_reads():
+        read[statement.rows] = target.fetch(statement)[1]
+    tables = catalog.from_rows(engine, read["tables"], read.get("keys", []))
+    found = Warehouse(tables, catalog.from_rows(engine, read["ledger"], []))
+    if "definitions" in found.ledger:
+        for table, _, text in target.fetch(plan.definitions_read())[1]:
+            found.recorded[table] = json.loads(text)  # oldest first: the latest wins
+    return found
 
 
 def run(
@@ -239,12 +280,17 @@ def run(
     target: Target,
     options: Options | None = None,
     progress: Callable[[StepResult], None] | None = None,
+    only: Layer | None = None,
+    skip: Layer | None = None,
 ) -> list[StepResult]:
-    """Run every interval of the schedule in [start, end) in order, step by step; stop at the first failure."""
+    """Run every interval of the schedule in [start, end) in order, step by step (`only` the steps of a layer, or
+    all but those of `skip`); stop at the first failure."""
     results: list[StepResult] = []
     for interval in intervals(project.spec.timetable, start, end):
         runner = StepRunner(project, interval, target, options)
         for step in runner.steps:
+            if (only is not None and step.layer != only) or step.layer == skip:
+                continue
             try:
                 result = runner.run_step(step)
             except StepFailed as failed_step:
@@ -260,6 +306,64 @@ def run(
 
 def _message(error: BaseException) -> str:
     text = str(error).strip() or type(error).__name__
-    return (
-        text if isinstance(error, ChecksFailed | FileNotFoundError | ValueError) else f"{type(error).__name__}: {text}"
-    )
+    plain = ChecksFailed | FileNotFoundError | ValueError | SchemaDrift
+    return text if isinstance(error, plain) else f"{type(error).__name__}: {text}"
+
+
+def rebuild(
+    project: Project,
+    table: str,
+    start: datetime,
+    end: datetime,
+    target: Target,
+    options: Options | None = None,
+    progress: Callable[[StepResult], None] | None = None,
+) -> list[StepResult]:
+    """Load one table anew from its sources over [start, end) into its shadow (every object of prefix sources
+    staged again), then swap the shadow in, in one transaction: readers see the old table until it commits. The
+    loads count in the ledger once the swap is recorded (their run id names the rebuild)."""
+    options = options or Options()
+    if table not in project.spec.tables:
+        raise ValueError(f"unknown table {table!r} (tables: {', '.join(project.spec.tables)})")
+    chosen = replace(options, tables=[table], full_refresh=True, rebuild=table, run_id=rebuild_id(table))
+    spans = intervals(project.spec.timetable, start, end)
+    results = run(project, start, spans[0].end, target, replace(chosen, rebuild=None), progress, only=Layer.SETUP)
+    first = StepRunner(project, spans[0], target, chosen)
+    with target.transaction():
+        for statement in first.plan.shadow_statements():
+            target.execute(statement)
+    results += run(project, start, end, target, chosen, progress, skip=Layer.SETUP)
+    swap = StepRunner(project, Interval(spans[0].start, spans[-1].end), target, chosen)
+    result = StepResult(Step(Layer.FACTS if table in project.spec.facts else Layer.DIMENSIONS, table), swap.interval)
+    with target.transaction():
+        for statement in swap.plan.swap_statements():
+            target.execute(statement)
+        row = ledger.step_row(swap._run_key(), result, utc_now(), None) | {"step": f"rebuild_{table}"}
+        target.execute(ledger.record_step(swap.plan.layout), ledger.row("steps", row))
+    return results
+
+
+def rebuild_id(table: str) -> str:
+    """The run id of a rebuild's loads (the ledger counts them once the swap that ends it is recorded)."""
+    return f"rebuild-{table}-{utc_now():%Y%m%dT%H%M%S%f}"
+
+
+def reload_stale(
+    project: Project,
+    start: datetime,
+    end: datetime,
+    target: Target,
+    options: Options | None = None,
+    progress: Callable[[StepResult], None] | None = None,
+) -> list[StepResult]:
+    """Reload, in order, the stale tables of each stale interval in [start, end) (`warehouse status` says why)."""
+    from warehouse.status import status
+
+    options = options or Options()
+    results: list[StepResult] = []
+    for state in status(project, target, start, end).intervals:
+        if state.state == "stale":
+            tables = [t for t in project.spec.tables if t in state.stale]
+            chosen = replace(options, tables=tables)
+            results += run(project, state.interval.start, state.interval.end, target, chosen, progress)
+    return results

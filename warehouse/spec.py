@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import string
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -51,9 +52,12 @@ class Column(SpecModel):
         description="Redshift type: smallint, int, bigint, decimal(p,s), real, "
         "double precision, boolean, char(n), varchar(n), varchar(max), date, timestamp, timestamptz"
     )
-    nullable: bool = True
-    description: str = ""
+    nullable: bool = Field(True, description="false: NOT NULL (a key column must be)")
+    description: str = Field("", description="What the column holds, for analysts (COMMENT ON COLUMN, the docs)")
     encode: Encoding | None = Field(None, description="Redshift compression encoding")
+    renamed_from: Name | None = Field(
+        None, description="The column's name before a rename: `warehouse migrate` renames it, keeping its data"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -206,6 +210,22 @@ class Check(SpecModel):
     def options(self) -> CheckBase:
         return getattr(self, self.kind)
 
+    @property
+    def label(self) -> str:
+        """A short name, e.g. `not_null(user_id, level)`, `row_count(min=1)`, `references(user_id → users)`."""
+        o: Any = self.options
+        labels: dict[str, Callable[[], str]] = {
+            "row_count": lambda: ", ".join(
+                [f"{b}={getattr(o, b)}" for b in ("min", "max") if getattr(o, b) is not None]
+                + ([f"staged {o.staged.source}"] if o.staged else [])
+            ),
+            "references": lambda: f"{', '.join(o.columns)} → {o.to}",
+            "accepted_values": lambda: f"{o.column} in {len(o.values)} value(s)",
+            "freshness": lambda: f"{o.column} within {o.max_age}",
+            "sql": lambda: o.name,
+        }
+        return f"{self.kind}({labels.get(self.kind, lambda: ', '.join(o.columns))()})"
+
 
 class DistKey(SpecModel):
     key: Name
@@ -274,6 +294,12 @@ class Spec(SpecModel):
     catchup: bool = False
     retries: int = Field(1, ge=0)
     retry_delay_minutes: int = Field(5, ge=0)
+    on_schema_change: Literal["fail", "migrate"] = Field(
+        "fail",
+        description="When the warehouse's tables differ from the spec: fail before moving data (the default), or "
+        "apply the additive changes (new tables, columns, longer varchars) and load; other changes always need "
+        "`warehouse migrate`.",
+    )
     tags: list[str] = Field(default_factory=list)
     warehouse_schema: Name | None = Field(None, alias="schema", description="Schema of the tables.")
     staging_schema: Name = "staging"

@@ -4,22 +4,25 @@ prints exactly these; the runner executes them and binds the values only it know
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlglot import exp
 
-from warehouse import ledger
+from warehouse import ledger, migrate
+from warehouse.catalog import Catalog
 from warehouse.compile import Project
 from warehouse.interval import Interval
+from warehouse.migrate import Change
 from warehouse.plan import Layer, Step, plan
 from warehouse.sources.batch import Batch, Where
 from warehouse.sources.objects import default_s3_client
 from warehouse.spec import Check, JsonSource, PostgresSource
-from warehouse.sql.checks import Scope, check_name, failure_counts, failures, sample
+from warehouse.sql.checks import Scope, failure_counts, failures, sample
 from warehouse.sql.ddl import create_indexes, create_schema, create_table, drop_table, staging_ddl
 from warehouse.sql.load import STRATEGIES, Load, merged_rows, strategy
-from warehouse.sql.names import Layout
+from warehouse.sql.names import Layout, shadow
+from warehouse.sql.names import table as table_ref
 from warehouse.sql.statement import Action, Statement
 from warehouse.sql.transforms import bind
 from warehouse.targets import resolve_url
@@ -34,6 +37,7 @@ class Options:
     s3_client: Callable[[], Any] = default_s3_client
     connection: Callable[[str], str] = resolve_url  # a connection id → its URL (Airflow passes its own lookup)
     run_id: str = ""
+    rebuild: str | None = None  # a table loaded into its shadow, to take its place at the end (`rebuild`)
 
 
 @dataclass(frozen=True)
@@ -47,11 +51,25 @@ class CheckStep:
 
     @property
     def label(self) -> str:
-        return check_name(self.check)
+        return self.check.label
 
     @property
     def severity(self) -> str:
         return self.check.options.severity
+
+
+@dataclass
+class Warehouse:
+    """What setup found: the catalog of the spec's schema and of the ledger's, and the definitions the ledger
+    recorded (the latest per table)."""
+
+    tables: Catalog = field(default_factory=dict)
+    ledger: Catalog = field(default_factory=dict)
+    recorded: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+class SchemaDrift(Exception):
+    """The warehouse's tables differ from the spec in ways a run does not apply by itself."""
 
 
 @dataclass
@@ -72,7 +90,9 @@ class IntervalPlan:
         self.project, self.spec, self.interval, self.engine = project, project.spec, interval, engine
         self.options = options or Options()
         self.variables = self.spec.variables(self.options.variables)
-        self.layout = Layout(self.spec.warehouse_schema, self.spec.staging_schema, ledger.SCHEMA, interval.key)
+        self.layout = Layout(
+            self.spec.warehouse_schema, self.spec.staging_schema, ledger.SCHEMA, interval.key, self.options.rebuild
+        )
         self.steps = plan(project, self.options.tables)
         location = self.spec.staging_location
         files_root = f"{location.format(**self.variables).rstrip('/')}/{self.spec.name}" if location else None
@@ -109,29 +129,84 @@ class IntervalPlan:
             return []
         return [Statement(query, rows="loaded")]
 
-    def build(self, step: Step, batch: Batch | None = None) -> StepSQL:
-        """The step's statements (a stage step's from its batch), its ledger row last."""
-        built = BUILDERS[step.layer](self, step, batch)
+    def build(self, step: Step, batch: Batch | None = None, warehouse: Warehouse | None = None) -> StepSQL:
+        """The step's statements (a stage step's from its batch; setup's from what the warehouse holds, by
+        default nothing), its ledger row last."""
+        if step.layer == Layer.SETUP:
+            built = self.setup(warehouse or Warehouse(), AUTOMATIC[self.spec.on_schema_change])
+        else:
+            built = BUILDERS[step.layer](self, step, batch)
         built.actions.append(ledger.record_step(self.layout, batch.extract_kind if batch else None))
         return built
+
+    @property
+    def schema(self) -> str:
+        return self.spec.warehouse_schema or self.engine.default_schema
+
+    def shadow_statements(self) -> list[Statement]:
+        """A fresh shadow of the table being rebuilt (dropped first: a rebuild that stopped leaves one)."""
+        name = self.options.rebuild
+        table, shadow_name = self.spec.tables[name], shadow(name)
+        schema = self.spec.warehouse_schema
+        creates = [create_table(shadow_name, table.columns, self.engine, schema=schema, table=table)]
+        creates += create_indexes(shadow_name, table, self.engine, schema)
+        return [Statement(drop_table(shadow_name, schema)), *(Statement(c) for c in creates)]
+
+    def swap_statements(self) -> list[Statement]:
+        """The shadow takes the table's place (with its indexes' names), in one transaction."""
+        name, schema = self.options.rebuild, self.spec.warehouse_schema
+        renames = [(table_ref(shadow(name), schema), table_ref(name))]
+        renames += [
+            (table_ref(index.this.name, schema), table_ref(index.this.name.replace(shadow(name), name, 1)))
+            for index in create_indexes(shadow(name), self.spec.tables[name], self.engine, schema)
+        ]
+        statements = [Statement(drop_table(name, schema))]
+        for kind, (old, new) in zip(["TABLE"] + ["INDEX"] * (len(renames) - 1), renames, strict=True):
+            statements.append(Statement(exp.Alter(this=old, kind=kind, actions=[exp.AlterRename(this=new)])))
+        return statements
+
+    def setup_reads(self) -> list[Statement]:
+        """What setup reads first: the catalog of the spec's schema (and where the engine shows keys, of their
+        indexes) and of the ledger's."""
+        keys = self.engine.key_query(self.schema)
+        return [
+            Statement(self.engine.catalog_query(self.schema), rows="tables"),
+            *([Statement(keys, rows="keys")] if keys is not None else []),
+            Statement(self.engine.catalog_query(self.layout.ledger_schema), rows="ledger"),
+        ]
+
+    def definitions_read(self) -> Statement:
+        """The definitions the ledger recorded (read when it has the table)."""
+        return Statement(ledger.recorded_definitions(self.layout, self.spec.name), rows="definitions")
+
+    def changes(self, warehouse: Warehouse) -> list[Change]:
+        return migrate.changes(self.project, self.engine, warehouse.tables, warehouse.recorded)
 
     # --- one builder per layer ------------------------------------------------------------------------
 
     def setup_statements(self) -> list[Statement]:
         """Schemas, the ledger and every table (IF NOT EXISTS): `create_tables.sql` holds them for Redshift."""
-        spec, schema = self.spec, self.spec.warehouse_schema
-        statements = [Statement(create_schema(spec.staging_schema))]
-        if schema:
-            statements.append(Statement(create_schema(schema)))
-        statements += ledger.ensure(self.layout, self.engine)
-        for name, table in spec.tables.items():
-            statements.append(Statement(create_table(name, table.columns, self.engine, schema=schema, table=table)))
-            statements += [Statement(index) for index in create_indexes(name, table, self.engine, schema)]
-        return statements
+        return [a for a in self.setup(Warehouse(), frozenset()).actions if isinstance(a, Statement) and not a.binds]
 
-    def _setup(self, step: Step, batch: Batch | None) -> StepSQL:
-        """The DDL, then the columns a ledger made by an earlier version lacks."""
-        return StepSQL(step, [*self.setup_statements(), *ledger.upgrade(self.layout, self.engine)])
+    def setup(self, warehouse: Warehouse, allowed: frozenset[str]) -> StepSQL:
+        """Schemas, the ledger's tables (and the columns a newer ledger has), the spec's tables that are missing,
+        the changes of the `allowed` severities, and the definitions that changed. Any other difference between
+        the warehouse's tables and the spec stops here, before any data moves (SchemaDrift)."""
+        step = Step(Layer.SETUP)
+        spec, schema = self.spec, self.spec.warehouse_schema
+        actions: list[Action] = [Statement(create_schema(spec.staging_schema))]
+        if schema:
+            actions.append(Statement(create_schema(schema)))
+        present = {name: set(shape.columns) for name, shape in warehouse.ledger.items()}
+        actions += ledger.ensure(self.layout, self.engine, present)
+        found = self.changes(warehouse)
+        blocking = [c for c in found if c.kind not in migrate.NEEDS_NO_DDL and c.kind != "add_table"]
+        if any(c.severity not in allowed for c in blocking):
+            raise SchemaDrift(migrate.drift_message(spec, blocking))
+        for migration in migrate.migrations(self.project, self.engine, found, schema):
+            actions += [replace(s, alone=migration.alone) for s in migration.statements]
+        actions.append(ledger.record_definitions(self.layout))
+        return StepSQL(step, actions, [str(c) for c in found])
 
     def _stage(self, step: Step, batch: Batch | None) -> StepSQL:
         """A fresh staging table, the engine's bulk load of the batch, the rows it set aside and (for a prefix
@@ -203,12 +278,17 @@ class IntervalPlan:
 
 
 BUILDERS: dict[Layer, Callable[[IntervalPlan, Step, Batch | None], StepSQL]] = {
-    Layer.SETUP: IntervalPlan._setup,
     Layer.STAGE: IntervalPlan._stage,
     Layer.DIMENSIONS: IntervalPlan._load,
     Layer.FACTS: IntervalPlan._load,
     Layer.CHECKS: IntervalPlan._checks,
     Layer.FINISH: IntervalPlan._finish,
+}
+
+
+AUTOMATIC = {  # what a run's setup applies by itself, by the spec's on_schema_change
+    "fail": frozenset(),
+    "migrate": frozenset({"additive"}),
 }
 
 

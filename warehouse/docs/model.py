@@ -22,7 +22,6 @@ def gather(spec_path: Path | str, target: str | None = None) -> Dictionary:
     from warehouse.compile import load_project
     from warehouse.ledger import SCHEMA as LEDGER_SCHEMA
     from warehouse.spec import STAGING
-    from warehouse.sql.checks import check_name
     from warehouse.targets import open_target, redact_url, resolve_url
 
     compiled = load_project(spec_path)
@@ -39,7 +38,7 @@ def gather(spec_path: Path | str, target: str | None = None) -> Dictionary:
             select_text=spec.resolve(table.select).read_text(encoding="utf-8"),
             select_sql=compiled.select(name).sql(dialect=SQL_DIALECT),
             reads=compiled.depends_on(name),
-            check_names=[check_name(c) for c in table.checks],
+            check_names=[c.label for c in table.checks],
             check_sql=[spec.resolve(c.sql.query).read_text(encoding="utf-8") if c.sql else "" for c in table.checks],
         )
     dictionary = Dictionary(

@@ -50,22 +50,6 @@ class Scope:
         return query.where(in_interval(column(self.table.time_column, alias), self.interval))
 
 
-def check_name(check: Check) -> str:
-    """A short label, e.g. `not_null(user_id, level)`, `row_count(min=1)`, `references(user_id → users)`."""
-    o = check.options
-    labels: dict[str, Callable[[], str]] = {
-        "row_count": lambda: ", ".join(
-            [f"{b}={getattr(o, b)}" for b in ("min", "max") if getattr(o, b) is not None]
-            + ([f"staged {o.staged.source}"] if o.staged else [])
-        ),
-        "references": lambda: f"{', '.join(o.columns)} → {o.to}",
-        "accepted_values": lambda: f"{o.column} in {len(o.values)} value(s)",
-        "freshness": lambda: f"{o.column} within {o.max_age}",
-        "sql": lambda: o.name,
-    }
-    return f"{check.kind}({labels.get(check.kind, lambda: ', '.join(o.columns))()})"
-
-
 def failures(check: Check, index: int, scope: Scope) -> exp.Select:
     """The rows that break the check: offending rows, or one row describing a failed count or age."""
     return FAILURES[check.kind](check, index, scope)

@@ -31,9 +31,10 @@ class Layout:
     staging_schema: str
     ledger_schema: str
     interval_key: str
+    rebuilt: str | None = None  # a table loaded into its shadow (`<table>__rebuild`) while it is rebuilt
 
     def table(self, name: str) -> exp.Table:
-        return table(name, self.schema)
+        return table(shadow(name) if name == self.rebuilt else name, self.schema)
 
     def staging_name(self, source: str) -> str:
         return f"{source}_{self.interval_key}"
@@ -43,3 +44,8 @@ class Layout:
 
     def ledger(self, name: str) -> exp.Table:
         return table(name, self.ledger_schema)
+
+
+def shadow(name: str) -> str:
+    """The table a rebuild loads before it takes the place of `name`."""
+    return f"{name}__rebuild"

@@ -20,6 +20,8 @@ class Statement:
     - `binds`: values the runner binds to its named parameters: "step" (the step's ledger row); "rejects",
       "checks", "objects" (once per row set aside, per check, per object staged and table that loads it).
     - `feed`: rows sent by the client (PostgreSQL COPY FROM STDIN), read by an in-process DuckDB.
+    - `alone`: it cannot run inside a transaction block (Redshift's ALTER COLUMN ... TYPE): the runner runs it
+      first, on its own.
     """
 
     sql: exp.Expression
@@ -28,6 +30,7 @@ class Statement:
     when: str | None = None
     binds: str | None = None
     feed: exp.Query | None = None
+    alone: bool = False
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,11 @@ class Target:
                 raise DataError(str(error).strip().splitlines()[0]) from error
             return self._rowcount(cursor)
 
+    def execute_alone(self, statement: Statement) -> None:
+        """Run a statement outside any transaction block (the engines that need it say how)."""
+        with self.transaction():
+            self.execute(statement)
+
     def execute_many(self, statement: Statement, rows: list[dict[str, Any]]) -> None:
         """Run one statement once per set of named parameters."""
         if not rows:

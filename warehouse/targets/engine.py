@@ -29,6 +29,11 @@ class Engine:
     single_writer: ClassVar[bool] = False  # one process may write the database at a time
     reads_files: ClassVar[bool] = True  # stages from local copies of the objects, read by DuckDB's JSON reader
     row_to_json: ClassVar[str] = "row_to_json"  # as a database source: the function that turns a row into JSON
+    alterations: ClassVar[frozenset[str]] = frozenset(  # changes (warehouse.migrate) ALTER TABLE makes in place
+        {"add_column", "add_required_column", "widen_varchar", "widen_type", "narrow_type", "set_not_null",
+         "drop_not_null", "rename_column", "drop_column", "change_key"}
+    )  # fmt: skip
+    alone: ClassVar[frozenset[str]] = frozenset()  # those of them that cannot run inside a transaction block
 
     def column_type(self, datatype: exp.DataType) -> exp.DataType:
         """The type to declare for a spec type. PostgreSQL counts characters, not bytes: the byte limit Redshift
@@ -51,6 +56,23 @@ class Engine:
         transaction; the staged row count is reported as `staged`."""
         raise NotImplementedError
 
+    def catalog_query(self, schema: str) -> exp.Query:
+        """The columns of a schema's tables: table, column, type (as the catalog writes it), nullable, position."""
+        return catalog_sql(
+            "SELECT table_name, column_name, data_type, is_nullable = 'YES', ordinal_position "
+            "FROM information_schema.columns WHERE table_schema = :schema",
+            self.name,
+            schema,
+        )
+
+    def key_query(self, schema: str) -> exp.Query | None:
+        """Where the catalog shows a table's key (an index), its columns: table, column, position."""
+        return None
+
+    def catalog_type(self, text: str) -> str:
+        """A type as the catalog writes it, in the terms `column_type` declares it."""
+        return exp.DataType.build(text, dialect=self.name).sql(dialect=self.name)
+
     def collate_bytes(self, value: exp.Expression) -> exp.Expression:
         """Text compared by bytes, so that every engine orders ties the same way."""
         return exp.Collate(this=value, expression=ident(self.byte_order)) if self.byte_order else value
@@ -60,3 +82,13 @@ class Engine:
 
     def __repr__(self) -> str:
         return self.name
+
+
+def catalog_sql(text: str, dialect: str, schema: str) -> exp.Query:
+    """A fixed catalog query, its `:schema` placeholder bound to the schema as a literal."""
+    import sqlglot
+
+    def bind(node: exp.Expression) -> exp.Expression:
+        return exp.Literal.string(schema) if isinstance(node, exp.Placeholder) and node.name == "schema" else node
+
+    return sqlglot.parse_one(text, read=dialect).transform(bind)

@@ -19,7 +19,7 @@ from warehouse.sql.names import ident
 from warehouse.sql.statement import Action, Statement
 from warehouse.targets import redact_url
 from warehouse.targets.base import Target
-from warehouse.targets.engine import Engine
+from warehouse.targets.engine import Engine, catalog_sql
 
 if TYPE_CHECKING:
     from warehouse.sources.batch import Batch
@@ -38,6 +38,30 @@ class Postgres(Engine):
         if batch.rows is None:
             return []
         return [Statement(copy_from_stdin(table, list(batch.staged_as.columns)), "staged", feed=batch.rows)]
+
+    def catalog_query(self, schema: str) -> exp.Query:
+        """From pg_catalog: information_schema writes `character varying` without its length."""
+        return catalog_sql(
+            "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, a.attnum "
+            "FROM pg_catalog.pg_attribute AS a JOIN pg_catalog.pg_class AS c ON c.oid = a.attrelid "
+            "JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = :schema AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped",
+            self.name,
+            schema,
+        )
+
+    def key_query(self, schema: str) -> exp.Query:
+        """The columns of each table's key index (`<table>__key`, created by setup)."""
+        return catalog_sql(
+            "SELECT t.relname, a.attname, array_position(CAST(x.indkey AS SMALLINT[]), a.attnum) "
+            "FROM pg_catalog.pg_index AS x JOIN pg_catalog.pg_class AS i ON i.oid = x.indexrelid "
+            "JOIN pg_catalog.pg_class AS t ON t.oid = x.indrelid "
+            "JOIN pg_catalog.pg_namespace AS n ON n.oid = t.relnamespace "
+            "JOIN pg_catalog.pg_attribute AS a ON a.attrelid = t.oid AND a.attnum = ANY(x.indkey) "
+            "WHERE n.nspname = :schema AND i.relname = t.relname || '__key'",
+            self.name,
+            schema,
+        )
 
 
 def copy_from_stdin(into: exp.Table, names: list[str]) -> exp.Copy:

@@ -17,6 +17,7 @@ from warehouse.sql.names import ident
 from warehouse.sql.statement import ROW, Action, Statement, Upload
 from warehouse.targets import redact_url
 from warehouse.targets.base import Target
+from warehouse.targets.engine import catalog_sql
 from warehouse.targets.postgres import Postgres
 
 if TYPE_CHECKING:
@@ -50,12 +51,38 @@ class Redshift(Postgres):
     informational_keys = True
     lock_template = "LOCK {}"
     reads_files = False
+    # ALTER TABLE (https://docs.aws.amazon.com/redshift/latest/dg/r_ALTER_TABLE.html): ADD COLUMN one column at a
+    # time, DROP COLUMN and RENAME COLUMN may run in a transaction (c_serial_isolation.html lists "ALTER TABLE (to
+    # add or drop columns)"); ALTER COLUMN ... TYPE only lengthens a VARCHAR and "can't run within a transaction
+    # block". Every other change is a deep copy (create, INSERT ... SELECT, rename), in one transaction.
+    alterations = frozenset({"add_column", "widen_varchar", "rename_column", "drop_column"})
+    alone = frozenset({"widen_varchar"})
 
     def __init__(self, auth: CopyAuth | None = None, region: str | None = None):
         self.auth, self.region = auth or CopyAuth(), region
 
     def column_type(self, datatype: exp.DataType) -> exp.DataType:
         return datatype.copy()
+
+    def key_query(self, schema: str) -> None:
+        """No indexes: a key is informational (PRIMARY KEY), recorded with the table's definition."""
+        return None
+
+    def catalog_query(self, schema: str) -> exp.Query:
+        """From SVV_COLUMNS (https://docs.aws.amazon.com/redshift/latest/dg/r_SVV_COLUMNS.html), which sees every
+        schema (PG_TABLE_DEF sees only those on the search path), the type rebuilt with its length or precision."""
+        return catalog_sql(
+            "SELECT table_name, column_name, "
+            "CASE WHEN NOT character_maximum_length IS NULL "
+            "THEN data_type || '(' || CAST(character_maximum_length AS VARCHAR) || ')' "
+            "WHEN data_type = 'numeric' "
+            "THEN data_type || '(' || CAST(numeric_precision AS VARCHAR) || ',' "
+            "|| CAST(numeric_scale AS VARCHAR) || ')' "
+            "ELSE data_type END, is_nullable = 'YES', ordinal_position "
+            "FROM svv_columns WHERE table_schema = :schema",
+            self.name,
+            schema,
+        )
 
     def stage(self, table: exp.Table, batch: Batch) -> list[Action]:
         """Write the manifest, COPY exactly its objects, and read back the count (and, when the source sets bad
@@ -171,6 +198,17 @@ class RedshiftTarget(Target):
             yield cursor
         finally:
             cursor.close()
+
+    def execute_alone(self, statement: Statement) -> None:
+        """redshift_connector opens a transaction before a statement unless the connection is in autocommit mode
+        (its cursor.py): ALTER COLUMN ... TYPE "can't run within a transaction block"
+        (https://docs.aws.amazon.com/redshift/latest/dg/r_ALTER_TABLE.html)."""
+        self.connection.commit()
+        self.connection.autocommit = True
+        try:
+            self.execute(statement)
+        finally:
+            self.connection.autocommit = False
 
     @property
     def data_errors(self) -> tuple[type[BaseException], ...]:
