@@ -111,3 +111,18 @@ def test_a_fact_replaced_by_time_needs_a_time_column(tmp_path: Path) -> None:
     (problem,) = error_of(spec).problems
     assert (problem.line, problem.key) == (line, "facts.order_status.load")
     assert "needs a time_column (or load: merge, by key)" in problem.message
+
+
+def test_a_merged_fact_rebuilt_into_its_shadow_is_checked_there(tmp_path: Path) -> None:
+    from warehouse.runner import rebuild
+
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    load_days(url, (1, 2), tmp_path / "staging")
+    options = Options(variables={"data_root": str(DATA), "staging_root": str(tmp_path / "staging")})
+    with open_target(url) as target:
+        results = rebuild(compile_spec(load_spec(ORDERS)), "orders", datetime(2018, 11, 1), datetime(2018, 11, 5),
+                          target, options)  # fmt: skip
+    checked = [c for r in results if r.step.name == "check_orders" for c in r.checks]
+    assert len(checked) == 12 and not any(c.skipped for c in checked)
+    assert [c.failures for c in checked if c.name.startswith("accepted_values")] == [1, 0, 0, 0]
+    assert orders(url) == NEWEST

@@ -43,7 +43,7 @@ class Scope:
         if self.name not in self.project.spec.facts:
             return query
         if self.gate is not None:
-            owner = alias or self.name
+            owner = alias or source.name  # the table, or the shadow a rebuild loads
             same_key = exp.and_(*(column(k, "merged").eq(column(k, owner)) for k in self.table.key))
             merged = exp.select("1").from_(self.gate.as_("merged", quoted=True)).where(same_key)
             return query.where(exp.Exists(this=merged))
