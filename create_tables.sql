@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS "ledger"."steps" (
   "started_at" TIMESTAMP NOT NULL,
   "finished_at" TIMESTAMP NOT NULL,
   "run_id" VARCHAR(256),
-  "definition" VARCHAR(16)
+  "definition" VARCHAR(16),
+  "extract_kind" VARCHAR(16)
 );
 
 CREATE TABLE IF NOT EXISTS "ledger"."definitions" (

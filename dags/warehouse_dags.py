@@ -45,7 +45,7 @@ def build_dag(project: Project) -> DAG:
         dag_id=spec.name,
         description=spec.description or None,
         doc_md=_doc(spec),
-        schedule=CronDataIntervalTimetable(spec.schedule, timezone="UTC"),  # runs own [start, end) intervals
+        schedule=CronDataIntervalTimetable(spec.schedule, timezone=spec.timezone),  # runs own [start, end)
         start_date=_utc(spec.start_date),
         end_date=_utc(spec.end_date) if spec.end_date else None,
         catchup=spec.catchup,
@@ -86,9 +86,9 @@ def _utc(day: date) -> datetime:
 
 def _doc(spec: Spec) -> str:
     period = {"@hourly": "hour", "@daily": "day", "@weekly": "week", "@monthly": "month", "@yearly": "year"}
+    every = period.get(spec.schedule, f"period of `{spec.schedule}` ({spec.timezone})")
     return (
         f"{spec.description}\n\nSpec `{spec.file.name}`: tables {', '.join(spec.tables)}. Each run loads one "
-        f"{period[spec.schedule]}: a scheduled or backfill run its data interval, a manual run the "
-        f"{period[spec.schedule]} that ends at its logical date (or the params' window). Rerunning a run replaces "
-        "exactly its interval."
+        f"{every}: a scheduled or backfill run its data interval, a manual run the {every} that ends at its logical "
+        "date (or the params' window). Rerunning a run replaces exactly its interval."
     )

@@ -26,8 +26,8 @@ def test_parallel_intervals_equal_sequential_ones(sample, pg_database: str, tmp_
             load(spec, sequential, day, None, data)
         expected = snapshot(sequential, spec)
 
-    with open_target(pg_database) as target:  # the tables exist before the race
-        load(spec, target, "2018-11-01", None, data, tables=["songs"])
+    with open_target(pg_database) as target:  # the tables exist before the race, and the accounts' first (full)
+        load(spec, target, "2018-11-01", None, data, tables=["songs", "accounts"])  # load is done, as in sequence
     ready = threading.Barrier(len(days))
     errors: list[BaseException] = []
 

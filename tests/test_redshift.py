@@ -28,6 +28,10 @@ VARS = {"data_root": "s3://sparkify-raw", "staging_root": "s3://sparkify-staging
 EVENTS = [
     "s3://sparkify-raw/log_data/2018/11/2018-11-01-events.json",
 ]
+ORDERS = ROOT / "tests" / "fixtures" / "orders" / "orders.yaml"  # facts merged by key
+ORDERS_GOLDEN = ROOT / "tests" / "golden" / "plan_redshift_orders.sql"
+ORDERS_VARS = {"data_root": "s3://shop-raw", "staging_root": "s3://shop-warehouse/staging"}
+NOV_3 = Interval(datetime(2018, 11, 3), datetime(2018, 11, 4))
 
 
 @pytest.fixture
@@ -205,3 +209,34 @@ def test_each_step_holds_its_lock_for_its_last_few_statements_only() -> None:
         "load_songplays": 4, "check_users": 2, "check_songs": 2, "check_artists": 2, "check_time": 2,
         "check_songplays": 2, "finish": 2,
     }  # fmt: skip
+
+
+@pytest.fixture
+def shop(s3):
+    upload(s3, "shop-raw", ORDERS.parent / "data")
+    s3.create_bucket(Bucket="shop-warehouse", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    return s3
+
+
+def test_merged_fact_plan_matches_golden_file(shop) -> None:
+    text = plan_text(load_project(ORDERS), NOV_3, Redshift(), Options(variables=ORDERS_VARS, s3_client=lambda: shop))
+    if os.environ.get("UPDATE_GOLDEN"):
+        ORDERS_GOLDEN.write_text(text)
+    assert text == ORDERS_GOLDEN.read_text(), f"plan changed: review, then rerun with UPDATE_GOLDEN=1 ({ORDERS_GOLDEN})"
+
+
+def test_a_merged_fact_merges_from_a_staging_table_its_checks_read(shop) -> None:
+    connection = FakeRedshift()
+    engine, options = Redshift(CopyAuth(), region="us-west-2"), Options(variables=ORDERS_VARS, s3_client=lambda: shop)
+    target = RedshiftTarget(engine, lambda: connection, "redshift://test")
+    project = load_project(ORDERS)
+    runner = StepRunner(project, NOV_3, target, options)
+    for step in plan(project):
+        runner.run_step(step)
+    sent = connection.statements
+    in_order(sent, planned(plan_text(project, NOV_3, engine, options)))
+    (merge,) = [s for s in sent if s.startswith('MERGE INTO "orders"')]
+    assert 'USING "staging"."orders__merged_20181103" AS "batch"' in merge
+    assert "WHEN MATCHED THEN UPDATE SET" in merge and "WHEN NOT MATCHED THEN INSERT" in merge
+    dropped = [s for s in sent if s.startswith('DROP TABLE IF EXISTS "staging"."orders__merged_20181103"')]
+    assert len(dropped) == 2  # before the load fills it, and when the interval finishes

@@ -250,7 +250,9 @@ def library_statements() -> list[str]:
 
 
 def test_every_statement_sent_to_redshift_keeps_the_rules_but_the_known_defects() -> None:
-    golden = [s.sql(dialect="redshift") for s in sqlglot.parse(GOLDEN.read_text(), read="redshift") if s]
+    plans = sorted(GOLDEN.parent.glob("plan_redshift*.sql"))  # the Sparkify plan and the merged facts' one
+    assert GOLDEN in plans and len(plans) > 1
+    golden = [s.sql(dialect="redshift") for p in plans for s in sqlglot.parse(p.read_text(), read="redshift") if s]
     seen: set[str] = set()
     for sql in [*golden, *library_statements()]:
         _assert_only_known("statement", sql, violations(sql), seen)
@@ -310,3 +312,20 @@ def test_a_refused_copy_reports_the_rows_redshift_recorded(raw) -> None:
     )
     assert reject.raw == '{"userId": "a"}'
     assert f"{url}, line 3: userid: Invalid digit" in failed.value.result.message
+
+
+def test_every_transaction_of_a_merged_fact_keeps_the_rules_but_the_known_defects(s3) -> None:
+    orders = ROOT / "tests" / "fixtures" / "orders" / "orders.yaml"
+    upload(s3, "shop-raw", orders.parent / "data")
+    s3.create_bucket(Bucket="shop-warehouse", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    connection = FakeRedshift()
+    target = RedshiftTarget(Redshift(CopyAuth(), "us-west-2"), lambda: connection, "redshift://test")
+    project = load_project(orders)
+    variables = {"data_root": "s3://shop-raw", "staging_root": "s3://shop-warehouse/staging"}
+    runner = StepRunner(project, DAY, target, Options(variables=variables, s3_client=lambda: s3))
+    for step in plan(project):
+        runner.run_step(step)
+    assert len(connection.committed) >= len(plan(project)) and not connection.rolled_back
+    for statements in connection.committed:
+        _assert_only_known("transaction", statements[0], transaction_violations(statements), set())
+    assert lock_order_conflicts(connection.committed) == []

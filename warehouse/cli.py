@@ -153,7 +153,11 @@ def _defaults(args: argparse.Namespace) -> None:
 def _common_run_args(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--var", action="append", default=[], metavar="KEY=VALUE", help="override a spec var")
     sub.add_argument("--tables", help="comma-separated tables to load (default: all)")
-    sub.add_argument("--full-refresh", action="store_true", help="reload every object of prefix sources")
+    sub.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="reload every object of prefix sources, extract database ones in full",
+    )
 
 
 def _options(args: argparse.Namespace) -> Options:

@@ -16,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from warehouse.spec import STAGING, Spec, read_spec
+from warehouse.spec import STAGING, Dimension, Spec, read_spec
 from warehouse.yamlfile import Problem, SpecError
 
 if TYPE_CHECKING:
@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 
     from warehouse.sql.transforms import CompiledSQL
 
-CACHE_VERSION = "4"  # bump when the deep checks change what they accept or return
+CACHE_VERSION = "5"  # bump when the deep checks change what they accept or return
+FACT_LOADS = {"replace": "replace by time", "merge": "merge by key"}  # how a definition records a fact's load
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class Project:
         data = {
             "columns": {n: {"type": c.type, "nullable": c.nullable} for n, c in spec_table.columns.items()},
             "key": list(spec_table.key),
-            "load": getattr(spec_table, "load", "replace by time"),
+            "load": spec_table.load if isinstance(spec_table, Dimension) else FACT_LOADS[spec_table.load],
             "latest_by": getattr(spec_table, "latest_by", None),
             "time_column": getattr(spec_table, "time_column", None),
             "select": self.select(table).sql(dialect="redshift"),

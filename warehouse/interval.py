@@ -1,9 +1,11 @@
-"""Intervals: the unit of work. A run owns [start, end), naive UTC, one period of the spec's schedule."""
+"""Intervals: the unit of work. A run owns [start, end), naive UTC, one period of the spec's timetable."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
 
 
 @dataclass(frozen=True, order=True)
@@ -19,9 +21,9 @@ class Interval:
 
     @property
     def key(self) -> str:
-        """A name-safe label, e.g. 20181101 or 20181101T0300."""
+        """A name-safe label (lowercase, as Redshift folds names), e.g. 20181101 or 20181101t0300."""
         whole_day = self.start.time() == time() and self.end.time() == time()
-        return self.start.strftime("%Y%m%d" if whole_day else "%Y%m%dT%H%M")
+        return self.start.strftime("%Y%m%d" if whole_day else "%Y%m%dt%H%M")
 
     def days(self) -> list[date]:
         """Calendar days that overlap the interval."""
@@ -32,52 +34,104 @@ class Interval:
         return f"[{self.start:%Y-%m-%d %H:%M}, {self.end:%Y-%m-%d %H:%M})"
 
 
-def period_start(schedule: str, moment: datetime) -> datetime:
-    """The start of the schedule period containing `moment` (@weekly periods start on Sunday, as in Airflow)."""
-    day = datetime.combine(moment.date(), time())
-    if schedule == "@hourly":
-        return moment.replace(minute=0, second=0, microsecond=0)
-    if schedule == "@daily":
-        return day
-    if schedule == "@weekly":
-        return day - timedelta(days=(day.weekday() + 1) % 7)
-    if schedule == "@monthly":
-        return day.replace(day=1)
-    if schedule == "@yearly":
-        return day.replace(month=1, day=1)
-    raise ValueError(f"unknown schedule {schedule!r}")
+PRESETS = {  # as Airflow reads them (airflow.utils.dates.cron_presets)
+    "@hourly": "0 * * * *",
+    "@daily": "0 0 * * *",
+    "@weekly": "0 0 * * 0",
+    "@monthly": "0 0 1 * *",
+    "@yearly": "0 0 1 1 *",
+}
 
 
-def next_start(schedule: str, start: datetime) -> datetime:
-    if schedule == "@hourly":
-        return start + timedelta(hours=1)
-    if schedule == "@daily":
-        return start + timedelta(days=1)
-    if schedule == "@weekly":
-        return start + timedelta(days=7)
-    if schedule == "@monthly":
-        return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
-    if schedule == "@yearly":
-        return start.replace(year=start.year + 1)
-    raise ValueError(f"unknown schedule {schedule!r}")
+@dataclass(frozen=True)
+class Timetable:
+    """A spec's schedule (a preset or a five-field cron expression) read in its timezone: its consecutive ticks
+    bound the intervals. Ticks are found as Airflow's CronDataIntervalTimetable(schedule, timezone) finds them
+    (airflow/timetables/_cron.py), so that the CLI and the DAG agree: a cron that ticks at least once an hour
+    moves in absolute time across a change of clocks; another ticks at its wall-clock time, the second one when
+    the clocks go back, and an hour later when they skip it."""
+
+    schedule: str
+    timezone: str = "UTC"
+
+    @property
+    def cron(self) -> str:
+        return PRESETS.get(self.schedule, self.schedule)
+
+    @property
+    def whole_days(self) -> bool:
+        """Every tick is a UTC midnight: intervals are whole days (or weeks, months, years)."""
+        minutes, hours = _croniter(self.cron).expanded[:2]
+        return minutes == [0] and hours == [0] and self.timezone == "UTC"
+
+    def following(self, moment: datetime) -> datetime:
+        """The first tick after `moment` (naive UTC, as every bound here)."""
+        return self._tick(moment, forward=True)
+
+    def preceding(self, moment: datetime) -> datetime:
+        """The last tick before `moment`."""
+        return self._tick(moment, forward=False)
+
+    def _tick(self, moment: datetime, forward: bool) -> datetime:
+        zone = UTC if self.timezone == "UTC" else ZoneInfo(self.timezone)
+        local = moment.replace(tzinfo=UTC).astimezone(zone)
+        wall = local.replace(tzinfo=None)
+        cron = _croniter(self.cron, wall)
+        tick = cron.get_next(datetime) if forward else cron.get_prev(datetime)
+        if cron.expanded[1] == ["*"]:  # at least once an hour: the step in absolute time
+            return moment + (tick - wall)
+        return _localized(tick, zone)
 
 
-def intervals(schedule: str, start: datetime, end: datetime) -> list[Interval]:
-    """The schedule periods that start in [start, end), in order; `start` is rounded down to a period."""
+def _croniter(cron: str, start: datetime | None = None) -> Any:
+    from croniter import croniter  # only specs with a schedule need it (DAG parsing imports it anyway)
+
+    return croniter(cron, start_time=start)
+
+
+def _localized(wall: datetime, zone: tzinfo) -> datetime:
+    """A wall-clock time in `zone` as naive UTC, as Airflow (pendulum) places it: a repeated time is its second
+    occurrence, a skipped one moves forward by the gap."""
+    before, after = (wall.replace(fold=fold, tzinfo=zone).utcoffset() for fold in (0, 1))
+    if after is not None and before is not None and after > before:
+        wall += after - before
+    return naive_utc(wall.replace(fold=1, tzinfo=zone))
+
+
+def is_cron(text: str) -> bool:
+    """A valid five-field cron expression (minute hour day-of-month month day-of-week)."""
+    from croniter import croniter
+
+    return len(text.split()) == 5 and croniter.is_valid(text)
+
+
+def period_start(timetable: Timetable, moment: datetime) -> datetime:
+    """The start of the period containing `moment`: `moment` itself if it is a tick, else the tick before it
+    (@weekly periods start on Sunday, as in Airflow)."""
+    before = timetable.preceding(moment)
+    return moment if timetable.following(before) == moment else before
+
+
+def next_start(timetable: Timetable, start: datetime) -> datetime:
+    """The tick after `start`: the end of the period that starts (or lies) there."""
+    return timetable.following(start)
+
+
+def intervals(timetable: Timetable, start: datetime, end: datetime) -> list[Interval]:
+    """The periods that start in [start, end), in order; `start` is rounded down to a period."""
     result: list[Interval] = []
-    current = period_start(schedule, start)
+    current = period_start(timetable, start)
     while current < end:
-        following = next_start(schedule, current)
+        following = next_start(timetable, current)
         result.append(Interval(current, following))
         current = following
     return result
 
 
-def interval_ending_at(schedule: str, moment: datetime) -> Interval:
+def interval_ending_at(timetable: Timetable, moment: datetime) -> Interval:
     """The last whole period that ends at or before `moment` (what a manual trigger at `moment` loads)."""
-    end = period_start(schedule, moment)
-    start = period_start(schedule, end - timedelta(microseconds=1))
-    return Interval(start, end)
+    end = period_start(timetable, moment)
+    return Interval(timetable.preceding(end), end)
 
 
 def parse_moment(text: str) -> datetime:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from warehouse.interval import Interval, utc_now
+from warehouse.plan import load, stage
 from warehouse.results import CheckResult, Reject, StepResult
 from warehouse.sources.objects import SourceObject
 from warehouse.spec import Column
@@ -50,6 +51,7 @@ TABLES: dict[str, dict[str, Column]] = {
         finished_at="timestamp!",
         run_id="varchar(256)",
         definition="varchar(16)",  # a load step's: the fingerprint of its table's definition (stale when it changes)
+        extract_kind="varchar(16)",  # a database source's stage step: its extract was "full" or "changes"
     ),
     # Each table's definition as it was set up or migrated (its `data` shapes the rows: their fingerprint).
     "definitions": _cols(
@@ -100,6 +102,10 @@ TABLES: dict[str, dict[str, Column]] = {
 }
 
 
+# Columns whose value the plan writes into the statement (it knows them when it builds the step), not bound.
+WRITTEN: dict[str, tuple[str, ...]] = {"steps": ("extract_kind",)}
+
+
 def literal(value: Any) -> exp.Expression:
     """A Python value as a SQL literal built by sqlglot."""
     if value is None:
@@ -133,12 +139,14 @@ def ensure(layout: Layout, engine: Engine, present: dict[str, set[str]]) -> list
     return statements
 
 
-def bound_insert(layout: Layout, name: str, binds: str) -> Statement:
-    """An INSERT of one row whose values the runner binds by column name (`binds`: which values)."""
+def bound_insert(layout: Layout, name: str, binds: str, written: dict[str, Any] | None = None) -> Statement:
+    """An INSERT of one row whose values the runner binds by column name (`binds`: which values), but for the
+    `written` ones, literals in the statement."""
     names = list(TABLES[name])
-    values = exp.values([exp.Tuple(expressions=[exp.Placeholder(this=n) for n in names])])
+    written = written or {}
+    values = [literal(written.get(n)) if n in WRITTEN.get(name, ()) else exp.Placeholder(this=n) for n in names]
     into = exp.Schema(this=layout.ledger(name), expressions=[ident(n) for n in names])
-    return Statement(exp.Insert(this=into, expression=values), binds=binds)
+    return Statement(exp.Insert(this=into, expression=exp.values([exp.Tuple(expressions=values)])), binds=binds)
 
 
 def recorded_definitions(layout: Layout, spec: str) -> exp.Select:
@@ -156,17 +164,20 @@ def record_definitions(layout: Layout) -> Statement:
     return bound_insert(layout, "definitions", "definitions")
 
 
-def record_step(layout: Layout) -> Statement:
-    """The step's row: what it did and how it ended."""
-    return bound_insert(layout, "steps", "step")
+def record_step(layout: Layout, extract_kind: str | None = None) -> Statement:
+    """The step's row: what it did and how it ended (a database source's stage step: which kind of extract)."""
+    return bound_insert(layout, "steps", "step", {"extract_kind": extract_kind})
 
 
 def row(name: str, values: dict[str, Any]) -> dict[str, Any]:
-    """A full row of a ledger table for a bound insert: every column, NULL where `values` has none, text cut to
-    fit its column in bytes (as Redshift sizes VARCHAR: https://docs.aws.amazon.com/redshift/latest/dg/
-    r_Character_types.html), so that a long message in a multibyte script never fails the insert."""
+    """The bound values of a row of a ledger table: every column but the ones the statement writes itself, NULL
+    where `values` has none, text cut to fit its column in bytes (as Redshift sizes VARCHAR:
+    https://docs.aws.amazon.com/redshift/latest/dg/r_Character_types.html), so that a long message in a multibyte
+    script never fails the insert."""
     full = {}
     for column_name, column_def in TABLES[name].items():
+        if column_name in WRITTEN.get(name, ()):
+            continue
         value = values.get(column_name)
         size = max_bytes(column_def.datatype)
         full[column_name] = fit(value, size) if isinstance(value, str) and size is not None else value
@@ -179,6 +190,36 @@ def fit(text: str, size: int) -> str:
     if len(data) <= size:
         return text
     return data[: size - len(ELLIPSIS.encode())].decode(errors="ignore") + ELLIPSIS
+
+
+def loaded_source(layout: Layout, spec: str, source: str, tables: list[str]) -> exp.Select:
+    """A row when every one of `tables` has loaded a database source before (a successful load of the table in an
+    interval whose stage of the source succeeded); none when this is the source's first load into them."""
+    staged = (
+        exp.select("1")
+        .from_(layout.ledger("steps").as_("staged", quoted=True))
+        .where(
+            exp.and_(
+                *(column(c, "staged").eq(column(c, "loaded")) for c in ("spec", "interval_start", "interval_end")),
+                column("step", "staged").eq(literal(stage(source))),
+                column("status", "staged").eq(literal("success")),
+            )
+        )
+    )
+    tables_loaded = exp.Count(this=exp.Distinct(expressions=[column("table_name", "loaded")]))
+    return (
+        exp.select(tables_loaded.as_("tables", quoted=True))
+        .from_(layout.ledger("steps").as_("loaded", quoted=True))
+        .where(
+            exp.and_(
+                column("spec", "loaded").eq(literal(spec)),
+                column("step", "loaded").isin(*(literal(load(t)) for t in tables)),
+                column("status", "loaded").eq(literal("success")),
+                exp.Exists(this=staged),
+            )
+        )
+        .having(tables_loaded.copy().eq(len(tables)))
+    )
 
 
 def loaded_objects(layout: Layout, spec: str, source: str, tables: list[str]) -> exp.Select:

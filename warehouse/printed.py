@@ -26,7 +26,7 @@ from warehouse.targets.engine import Engine
 
 def interval_at(project: Project, moment: datetime) -> Interval:
     """The schedule's interval that contains `moment`."""
-    (interval,) = intervals(project.spec.schedule, moment, moment + timedelta(microseconds=1))
+    (interval,) = intervals(project.spec.timetable, moment, moment + timedelta(microseconds=1))
     return interval
 
 

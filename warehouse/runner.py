@@ -283,7 +283,10 @@ class StepRunner:
             raise RuntimeError(f"the table holds {merged} row(s) of a merged batch of {expected}: rolled back")
 
     def _fact_counts(self, result: StepResult, built: StepSQL, done: Execution, batch: Batch | None) -> None:
-        """Say what the SELECT yielded that was not inserted: rows outside the interval, duplicates of a key."""
+        """Say what the SELECT yielded that was not inserted: rows outside the interval, duplicates of a key (a fact
+        merged by key reports as a dimension does)."""
+        if "merged" in result.counts:
+            return self._merged(result, built, done, batch)
         counts = result.counts
         selected, in_interval = counts.pop("selected", 0), counts.pop("in_interval", 0)
         outside, duplicates = selected - in_interval, in_interval - counts.get("inserted", 0)
@@ -399,7 +402,7 @@ def run(
     """Run every interval of the schedule in [start, end) in order, step by step (`only` the steps of a layer, or
     all but those of `skip`); stop at the first failure."""
     results: list[StepResult] = []
-    for interval in intervals(project.spec.schedule, start, end):
+    for interval in intervals(project.spec.timetable, start, end):
         runner = StepRunner(project, interval, target, options)
         for step in runner.steps:
             if (only is not None and step.layer != only) or step.layer == skip:
@@ -439,7 +442,7 @@ def rebuild(
     if table not in project.spec.tables:
         raise ValueError(f"unknown table {table!r} (tables: {', '.join(project.spec.tables)})")
     chosen = replace(options, tables=[table], full_refresh=True, rebuild=table, run_id=rebuild_id(table))
-    spans = intervals(project.spec.schedule, start, end)
+    spans = intervals(project.spec.timetable, start, end)
     results = run(project, start, spans[0].end, target, replace(chosen, rebuild=None), progress, only=Layer.SETUP)
     first = StepRunner(project, spans[0], target, chosen)
     with target.transaction():

@@ -8,9 +8,11 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from warehouse.interval import PRESETS, Timetable, is_cron
 from warehouse.spec_errors import NAME_PATTERN, problem_of
 from warehouse.yamlfile import KeyPath, Problem, SpecError, YamlDocument, display_path, load_yaml
 
@@ -120,6 +122,12 @@ class PostgresSource(SpecModel):
     table: str | None = Field(None, description="schema.table to extract; or give `query`.")
     query: str | None = Field(None, description="A SELECT to extract instead of a table.")
     incremental_column: str = Field(description="Rows whose value falls in the interval are extracted.")
+    initial_load: Literal["full", "none"] = Field(
+        "full",
+        description="full: the source's first load into a target, and --full-refresh, extract every row whose "
+        "incremental column is before the interval's end (later intervals extract their changes); none: every "
+        "load extracts only its interval's changes.",
+    )
     on_bad_rows: Literal["fail", "reject"] = Field(
         "fail", description="A row the columns' types refuse: fail the run, or set it aside in ledger.rejects."
     )
@@ -257,7 +265,24 @@ class Dimension(Table):
 
 
 class Fact(Table):
-    time_column: Name = Field(description="Each run replaces the rows whose time falls in its interval.")
+    load: Literal["replace", "merge"] | None = Field(
+        None,
+        description="replace (the default with a time_column): each run replaces the rows whose time falls in its "
+        "interval; merge (the default without one): each run's rows replace the rows with the same key, whatever "
+        "interval loaded them, the newest by latest_by.",
+    )
+    time_column: Name | None = Field(
+        None, description="The fact's time: a run that replaces by time replaces the rows of its interval."
+    )
+    latest_by: Name | None = Field(
+        None, description="Column that orders versions of a row: the newest wins, across runs too (merge)."
+    )
+
+    @model_validator(mode="after")
+    def _by_key_without_time(self) -> Fact:
+        if self.load is None:
+            self.load = "replace" if self.time_column else "merge"
+        return self
 
 
 class Connections(SpecModel):
@@ -268,9 +293,12 @@ class Connections(SpecModel):
 class Spec(SpecModel):
     name: Name = Field(description="The spec's name: its DAG id and the ledger's `spec`.")
     description: str = Field("", description="What the warehouse holds (the DAG's and the docs' text).")
-    schedule: Literal["@hourly", "@daily", "@weekly", "@monthly", "@yearly"] = Field(
-        "@daily", description="One interval per period: each run loads one."
+    schedule: str = Field(
+        "@daily",
+        description="One run per period: @hourly, @daily, @weekly, @monthly, @yearly, or a cron expression "
+        "(minute hour day-of-month month day-of-week, e.g. '0 3 * * *') whose consecutive ticks bound the intervals.",
     )
+    timezone: str = Field("UTC", description="The timezone the schedule is read in (an IANA name, e.g. Europe/Paris).")
     start_date: date = Field(description="The first interval's day (Airflow's start_date).")
     end_date: date | None = Field(None, description="No interval after this day (Airflow's end_date).")
     catchup: bool = Field(False, description="Whether Airflow schedules the intervals missed since start_date.")
@@ -349,6 +377,28 @@ class Spec(SpecModel):
     def retry_delay(self) -> timedelta:
         return timedelta(minutes=self.retry_delay_minutes)
 
+    @property
+    def timetable(self) -> Timetable:
+        """The schedule in its timezone: what places intervals, in the CLI and the DAG alike."""
+        return Timetable(self.schedule, self.timezone)
+
+    @field_validator("schedule")
+    @classmethod
+    def _preset_or_cron(cls, value: str) -> str:
+        if value not in PRESETS and not is_cron(value):
+            presets = ", ".join(repr(p) for p in PRESETS)
+            raise ValueError(f"{value!r} is not one of: {presets}, nor a five-field cron expression")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ValueError, ZoneInfoNotFoundError):
+            raise ValueError(f"unknown timezone {value!r} (an IANA name such as UTC or Europe/Paris)") from None
+        return value
+
 
 def template_fields(template: str) -> list[str]:
     """Field names of a `{name}` / `{day:%Y}` template."""
@@ -416,10 +466,13 @@ def _cross_check(spec: Spec, doc: YamlDocument) -> list[Problem]:
                 need((*at, "sort", i), column, columns, "sort column")
             if isinstance(table.distribution, DistKey):
                 need((*at, "distribution", "key"), table.distribution.key, columns, "distribution key")
-            if isinstance(table, Dimension) and table.latest_by:
+            if table.latest_by:
                 need((*at, "latest_by"), table.latest_by, columns, "column")
-            if isinstance(table, Fact):
+            if isinstance(table, Fact) and table.time_column:
                 need((*at, "time_column"), table.time_column, columns, "time column")
+            if isinstance(table, Fact) and table.load == "replace" and not table.time_column:
+                why = "a fact replaced by time needs a time_column (or load: merge, by key)"
+                problems.append(doc.problem((*at, "load"), why))
             for i, check in enumerate(table.checks):
                 problems += _check_names(spec, doc, (*at, "checks", i, check.kind), check, columns)
             if not spec.resolve(table.select).is_file():

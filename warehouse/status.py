@@ -80,7 +80,7 @@ def status(project: Project, target: Target, start: datetime | None = None, end:
     for row in rows:
         by_interval.setdefault(Interval(row["interval_start"], row["interval_end"]), []).append(row)
     result = Status()
-    for interval in intervals(spec.schedule, begin, finish):
+    for interval in intervals(spec.timetable, begin, finish):
         state = _interval_state(interval, by_interval.get(interval, []))
         if state.state == "loaded":
             state.stale = _stale(project, by_interval.get(interval, []), history)

@@ -17,10 +17,10 @@ from warehouse.migrate import Change
 from warehouse.plan import Layer, Step, plan
 from warehouse.sources.batch import Batch, Where
 from warehouse.sources.objects import default_s3_client
-from warehouse.spec import Check, JsonSource
+from warehouse.spec import Check, JsonSource, PostgresSource
 from warehouse.sql.checks import Scope, failure_counts, failures, sample
 from warehouse.sql.ddl import create_indexes, create_schema, create_table, drop_table, staging_ddl
-from warehouse.sql.load import STRATEGIES, Load, strategy
+from warehouse.sql.load import STRATEGIES, Load, merged_rows, strategy
 from warehouse.sql.names import Layout, shadow
 from warehouse.sql.names import table as table_ref
 from warehouse.sql.statement import Action, Statement
@@ -125,10 +125,18 @@ class IntervalPlan:
         return isinstance(source, JsonSource) and not source.partitioned
 
     def reads(self, step: Step) -> list[Statement]:
-        """What a stage step reads before it builds its statements: a prefix source's objects loaded before."""
-        if step.layer != Layer.STAGE or not self.prefix_source(step.subject) or self.options.full_refresh:
+        """What a stage step reads before it builds its statements: a prefix source's objects loaded before; for a
+        database source with `initial_load: full`, whether the tables reading it have loaded it before (if not,
+        its extract is full). A full refresh reads neither: every object is new, every extract full."""
+        if step.layer != Layer.STAGE or self.options.full_refresh:
             return []
-        query = ledger.loaded_objects(self.layout, self.spec.name, step.subject, self.consumers(step.subject))
+        name, source = step.subject, self.spec.sources[step.subject]
+        if self.prefix_source(name):
+            query = ledger.loaded_objects(self.layout, self.spec.name, name, self.consumers(name))
+        elif isinstance(source, PostgresSource) and source.initial_load == "full":
+            query = ledger.loaded_source(self.layout, self.spec.name, name, self.consumers(name))
+        else:
+            return []
         return [Statement(query, rows="loaded")]
 
     def build(self, step: Step, batch: Batch | None = None, warehouse: Warehouse | None = None) -> StepSQL:
@@ -138,7 +146,7 @@ class IntervalPlan:
             built = self.setup(warehouse or Warehouse(), AUTOMATIC[self.spec.on_schema_change])
         else:
             built = BUILDERS[step.layer](self, step, batch)
-        built.actions.append(ledger.record_step(self.layout))
+        built.actions.append(ledger.record_step(self.layout, batch.extract_kind if batch else None))
         if step.layer != Layer.SETUP:  # setup creates what it writes; an ALTER TABLE locks its table itself
             built.lock = self.locks(built.actions, session_tables([*built.prepare, *built.actions]))
         return built
@@ -263,35 +271,43 @@ class IntervalPlan:
         return StepSQL(step, list(built.publish), prepare=list(built.prepare))
 
     def _checks(self, step: Step, batch: Batch | None) -> StepSQL:
-        """The count of failing rows of every check in one query (a check of staged rows apart, run only while
-        they are there), then a sample of each failed one, then a ledger row per check."""
+        """The count of failing rows of every check in one query (checks that read a table gone once the interval
+        finished, staged rows or a merged fact's rows, apart: one query per such table, run only while it is
+        there), then a sample of each failed one, then a ledger row per check."""
         scope = Scope(self.project, step.subject, self.layout, self.interval)
         checks, queries = [], {}
         for index, check in enumerate(self.spec.tables[step.subject].checks):
             staged = getattr(check.options, "staged", None)
-            checks.append(CheckStep(index, check, self.layout.staging(staged.source) if staged else None))
+            checks.append(CheckStep(index, check, self.layout.staging(staged.source) if staged else scope.gate))
             queries[index] = failures(check, index, scope)
         actions: list[Action] = []
-        staged = [c for c in checks if c.staging is not None]
-        if staged:
-            actions.append(Statement(_present([c.staging for c in staged]), rows="present"))
+        gated: dict[str, tuple[exp.Table, list[CheckStep]]] = {}
+        for c in checks:
+            if c.staging is not None:
+                gated.setdefault(c.staging.name, (c.staging, []))[1].append(c)
+        if gated:
+            actions.append(Statement(_present([table for table, _ in gated.values()]), rows="present"))
         together = [(c.index, queries[c.index]) for c in checks if c.staging is None]
         if together:
             actions.append(Statement(failure_counts(together), rows="failures"))
         actions += [
-            Statement(failure_counts([(c.index, queries[c.index])]), rows="failures", when=present(c.staging.name))
-            for c in staged
+            Statement(failure_counts([(c.index, queries[c.index]) for c in group]), rows="failures", when=present(name))
+            for name, (_, group) in gated.items()
         ]
         actions += [Statement(sample(queries[c.index]), rows=f"sample {c.index}", when=failed(c.index)) for c in checks]
         notes = [f"check {c.index + 1}: {c.label}" for c in checks]
         return StepSQL(step, [ledger.record_checks(self.layout)], notes, checks, prepare=actions)
 
     def _finish(self, step: Step, batch: Batch | None) -> StepSQL:
-        """Drop the interval's staging tables, then mark the objects it staged as loaded."""
-        staged = [s.subject for s in self.steps if s.layer == Layer.STAGE]
-        drops: list[Action] = [
-            Statement(drop_table(self.layout.staging_name(s), self.spec.staging_schema)) for s in staged
+        """Drop the interval's staging tables (and the rows its merged facts merged), then mark the objects it
+        staged as loaded."""
+        staged = [self.layout.staging(s.subject) for s in self.steps if s.layer == Layer.STAGE]
+        merged = [
+            merged_rows(self.layout, s.subject)
+            for s in self.steps
+            if s.layer == Layer.FACTS and strategy(self.spec.tables[s.subject]) == "fact_by_key"
         ]
+        drops: list[Action] = [Statement(drop_table(t.name, t.db)) for t in [*staged, *merged]]
         return StepSQL(step, [ledger.mark_loaded(self.layout, self.spec.name)], prepare=drops)
 
     def _from_prefixes_only(self, table: str) -> bool:

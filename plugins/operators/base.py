@@ -48,7 +48,7 @@ class WarehouseStepOperator(BaseOperator):
         spec = project.spec
         try:
             chosen = choices(spec, context["params"])
-            interval = run_interval(spec.schedule, context["dag_run"], chosen.window)
+            interval = run_interval(spec.timetable, context["dag_run"], chosen.window)
             url = target_url(self.target)
             check_pool(url, self.pool)
         except ValueError as error:  # a mistake in the run's params or setup: retrying cannot help

@@ -24,7 +24,7 @@ def trigger_params(spec: Spec, target: str) -> dict[str, Param]:
     if clashes:
         raise ValueError(f"{spec.file}: vars {', '.join(clashes)} clash with the DAG's own params: rename them")
     tables = list(spec.tables)
-    moment = "date-time" if spec.schedule == "@hourly" else "date"
+    moment = "date" if spec.timetable.whole_days else "date-time"
     return {
         "tables": Param(
             tables,
@@ -41,7 +41,7 @@ def trigger_params(spec: Spec, target: str) -> dict[str, Param]:
             type="boolean",
             title="Full refresh",
             description="Reload every object of prefix sources (e.g. all song files) and rebuild the dimensions "
-            "that only they feed.",
+            "that only they feed; extract database sources in full (initial_load: full).",
         ),
         "window_start": Param(
             None,
@@ -56,7 +56,8 @@ def trigger_params(spec: Spec, target: str) -> dict[str, Param]:
             type=["null", "string"],
             format=moment,
             title="Window end (exclusive)",
-            description="Default: one schedule period after the window start.",
+            description="Default: the schedule's next tick after the window start (one period when the start is "
+            "a tick).",
         ),
         "target": Param(
             target,
@@ -94,6 +95,6 @@ def choices(spec: Spec, params: Mapping[str, Any]) -> Choices:
     window = None
     if start:
         begin = parse_moment(start)
-        window = Interval(begin, parse_moment(end) if end else next_start(spec.schedule, begin))
+        window = Interval(begin, parse_moment(end) if end else next_start(spec.timetable, begin))
     everything = set(tables) == set(spec.tables)
     return Choices(None if everything else list(tables), bool(params.get("full_refresh")), window)

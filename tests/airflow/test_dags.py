@@ -16,7 +16,7 @@ from helpers import snapshot
 from stack import ROOT, add_broken_spec, copy_project, loaded
 
 from warehouse.compile import load_project
-from warehouse.interval import Interval
+from warehouse.interval import Interval, Timetable
 from warehouse.plan import plan
 from warehouse.spec import load_spec
 
@@ -68,7 +68,7 @@ def test_a_dag_is_its_spec_and_its_plan(dags: dict, path: Path) -> None:
     spec = project.spec
     dag = dags[spec.name]
     steps = plan(project)
-    assert dag.timetable == CronDataIntervalTimetable(spec.schedule, timezone="UTC")
+    assert dag.timetable == CronDataIntervalTimetable(spec.schedule, timezone=spec.timezone)
     assert dag.start_date == datetime(spec.start_date.year, spec.start_date.month, spec.start_date.day, tzinfo=UTC)
     assert (dag.catchup, sorted(dag.tags)) == (spec.catchup, sorted(spec.tags))
     assert {t.task_id: t.upstream_task_ids for t in dag.tasks} == {s.name: set(s.needs) for s in steps}
@@ -173,17 +173,17 @@ def nov(first: int, last: int) -> Interval:
 def test_the_interval_of_a_run(run: Run, window: Interval | None, expected: Interval) -> None:
     from operators.intervals import run_interval
 
-    assert run_interval("@daily", run, window) == expected
+    assert run_interval(Timetable("@daily"), run, window) == expected
 
 
 def test_the_interval_follows_the_schedule() -> None:
     from operators.intervals import run_interval
 
     run = Run(None, run_after=utc(2026, 1, 1, 9, 30))
-    assert run_interval("@hourly", run) == Interval(datetime(2026, 1, 1, 8), datetime(2026, 1, 1, 9))
-    assert run_interval("@monthly", run) == Interval(datetime(2025, 12, 1), datetime(2026, 1, 1))
+    assert run_interval(Timetable("@hourly"), run) == Interval(datetime(2026, 1, 1, 8), datetime(2026, 1, 1, 9))
+    assert run_interval(Timetable("@monthly"), run) == Interval(datetime(2025, 12, 1), datetime(2026, 1, 1))
     empty = Run(utc(2018, 11, 7, 0, 0), utc(2018, 11, 7), utc(2018, 11, 7))  # a Wednesday
-    assert run_interval("@weekly", empty) == Interval(datetime(2018, 10, 28), datetime(2018, 11, 4))
+    assert run_interval(Timetable("@weekly"), empty) == Interval(datetime(2018, 10, 28), datetime(2018, 11, 4))
 
 
 def test_what_params_choose() -> None:
@@ -239,7 +239,8 @@ def test_dag_test_loads_the_day_that_ends_at_the_logical_date_and_a_rerun_change
     spec = load_spec(SPARKIFY)
     with DuckDBTarget(str(warehouse)) as target:
         before = snapshot(target, spec)
-    assert before["accounts"][0] == facts["accounts_by_updated_day"].get(day, 0)
+    first_load = sum(n for changed, n in facts["accounts_by_updated_day"].items() if changed <= day)
+    assert before["accounts"][0] == first_load  # the first load of the app's accounts: all changed until then
     assert dags["sparkify"].test(logical_date=utc(2018, 11, 3), run_conf=conf).state == "success"
     with DuckDBTarget(str(warehouse)) as target:
         assert snapshot(target, spec) == before
@@ -265,3 +266,82 @@ def test_params_choose_the_tables_and_the_window(
     }
     days = ("2018-11-01", "2018-11-02")
     assert loaded(warehouse)["plays"] == {day: facts["next_song_by_day"][day] for day in days}
+
+
+def cron_dag(tmp_path: Path, record: bool = False):
+    """The DAG of the Sparkify spec as `sparkify_cron`, run at 03:00 Paris time: the only DAG file of a project
+    copy; with `record`, recorded in the metadata DB (as the DAG processor would) for `dag.test()`."""
+    from airflow.dag_processing.dagbag import BundleDagBag, sync_bag_to_db
+
+    project = copy_project(tmp_path)
+    text = SPARKIFY.read_text().replace("name: sparkify", "name: sparkify_cron", 1)
+    text = text.replace('schedule: "@daily"', 'schedule: "0 3 * * *"\ntimezone: Europe/Paris', 1)
+    spec = project / "config" / "sparkify_cron.yaml"
+    spec.write_text(text)
+    (project / "dags" / "sparkify.py").unlink()
+    (project / "dags" / "sparkify_cron.py").write_text(
+        f'"""Airflow DAG `sparkify_cron`."""\nfrom warehouse_dags import build_dag\nfrom warehouse.compile import '
+        f'load_project\n\ndag = build_dag(load_project("{spec}"))\n'
+    )
+    bag = BundleDagBag(dag_folder=project / "dags", bundle_path=project / "dags", bundle_name="dags-folder")
+    assert bag.import_errors == {}
+    if record:
+        from airflow.dag_processing.bundles.manager import DagBundlesManager
+
+        DagBundlesManager().sync_bundles_to_db()
+        sync_bag_to_db(bag, "dags-folder", None)
+    return bag.dags["sparkify_cron"]
+
+
+def test_a_cron_schedule_gives_the_dag_the_intervals_of_the_cli(tmp_path: Path) -> None:
+    import pendulum
+    from airflow.sdk import CronDataIntervalTimetable
+    from airflow.serialization.encoders import coerce_to_core_timetable
+    from airflow.timetables.base import TimeRestriction
+    from operators.intervals import run_interval
+
+    from warehouse.interval import intervals, naive_utc
+
+    dag = cron_dag(tmp_path)
+    spec = load_spec(tmp_path / "config" / "sparkify_cron.yaml")
+    assert dag.timetable == CronDataIntervalTimetable("0 3 * * *", timezone="Europe/Paris")
+    # the scheduler's data intervals from the start date, across the end of summer time (2018-10-28)
+    timetable = coerce_to_core_timetable(dag.timetable)
+    earliest = pendulum.datetime(2018, 10, 20, tz="UTC")
+    restriction = TimeRestriction(earliest=earliest, latest=None, catchup=True)
+    scheduled, last = [], None
+    for _ in range(15):
+        info = timetable.next_dagrun_info(last_automated_data_interval=last, restriction=restriction)
+        last = info.data_interval
+        scheduled.append(Interval(naive_utc(last.start), naive_utc(last.end)))
+    assert scheduled == intervals(spec.timetable, scheduled[0].start, scheduled[-1].end)
+    assert {i.end - i.start for i in scheduled} == {timedelta(hours=24), timedelta(hours=25)}
+    # a manual run: the period that ends at its logical date, as the trigger form infers it
+    logical = pendulum.datetime(2018, 11, 3, 5, tz="UTC")
+    inferred = timetable.infer_manual_data_interval(run_after=logical)
+    expected = Interval(datetime(2018, 11, 2, 2), datetime(2018, 11, 3, 2))  # 03:00 in Paris is 02:00 UTC in November
+    assert Interval(naive_utc(inferred.start), naive_utc(inferred.end)) == expected
+    assert run_interval(spec.timetable, Run(logical, logical, logical)) == expected
+    # the window fields take date-times: a day is not a period of this schedule
+    assert dag.params.get_param("window_start").schema["format"] == "date-time"
+    assert dags_params_format(SPARKIFY) == "date"
+
+
+def dags_params_format(path: Path) -> str:
+    from operators.params import trigger_params
+
+    return trigger_params(load_spec(path), "warehouse_duckdb")["window_start"].schema["format"]
+
+
+def test_dag_test_of_a_cron_spec_loads_the_period_that_ends_at_the_logical_date(
+    airflow_db: None, sample_data: tuple[Path, dict], tmp_path: Path
+) -> None:
+    import duckdb
+
+    dag = cron_dag(tmp_path, record=True)
+    warehouse = tmp_path / "warehouse.duckdb"
+    conf = {"target": f"duckdb:///{warehouse}", "tables": ["songs", "artists"]}
+    assert dag.test(logical_date=utc(2018, 11, 3, 5), run_conf=conf).state == "success"
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        steps = connection.execute("SELECT DISTINCT interval_start, interval_end FROM ledger.steps").fetchall()
+    assert steps == [(datetime(2018, 11, 2, 2), datetime(2018, 11, 3, 2))]

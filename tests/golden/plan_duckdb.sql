@@ -55,7 +55,8 @@ CREATE TABLE IF NOT EXISTS "ledger"."steps" (
   "started_at" TIMESTAMP NOT NULL,
   "finished_at" TIMESTAMP NOT NULL,
   "run_id" TEXT,
-  "definition" TEXT
+  "definition" TEXT,
+  "extract_kind" TEXT
 );
 CREATE TABLE IF NOT EXISTS "ledger"."definitions" (
   "spec" TEXT NOT NULL,
@@ -152,7 +153,7 @@ CREATE TABLE IF NOT EXISTS "songplays" (
 -- with the definitions values bound by the runner:
 INSERT INTO "ledger"."definitions" ("spec", "table_name", "fingerprint", "definition", "recorded_at") VALUES ($spec, $table_name, $fingerprint, $definition, $recorded_at);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step stage_events (stage) after setup
 -- 1 object(s)
@@ -275,7 +276,7 @@ WHERE
 -- with the rejects values bound by the runner:
 INSERT INTO "ledger"."rejects" ("spec", "interval_start", "interval_end", "source", "url", "line", "reason", "raw", "recorded_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $source, $url, $line, $reason, $raw, $recorded_at, $run_id);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step stage_songs (stage) after setup
 SELECT
@@ -372,10 +373,30 @@ WHERE
 -- with the objects values bound by the runner:
 INSERT INTO "ledger"."objects" ("spec", "source", "table_name", "url", "version", "interval_key", "status", "recorded_at") VALUES ($spec, $source, $table_name, $url, $version, $interval_key, $status, $recorded_at);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step stage_accounts (stage) after setup
--- extract from app_db to s3://sparkify-warehouse/staging/sparkify/extracts/accounts/20181101/part-NNNN.json.gz: SELECT CAST(ROW_TO_JSON("extracted") AS TEXT) AS "line" FROM (SELECT CAST("account_id" AS INT) AS "account_id", CAST("user_id" AS INT) AS "user_id", CAST("plan" AS VARCHAR(16)) AS "plan", CAST("country" AS CHAR(2)) AS "country", CAST("created_at" AS TIMESTAMP) AS "created_at", CAST("updated_at" AS TIMESTAMP) AS "updated_at" FROM "public"."accounts" WHERE "updated_at" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP) AND "updated_at" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)) AS "extracted"
+SELECT
+  COUNT(DISTINCT "loaded"."table_name") AS "tables"
+FROM "ledger"."steps" AS "loaded"
+WHERE
+  "loaded"."spec" = 'sparkify'
+  AND "loaded"."step" IN ('load_accounts')
+  AND "loaded"."status" = 'success'
+  AND EXISTS(
+    SELECT
+      1
+    FROM "ledger"."steps" AS "staged"
+    WHERE
+      "staged"."spec" = "loaded"."spec"
+      AND "staged"."interval_start" = "loaded"."interval_start"
+      AND "staged"."interval_end" = "loaded"."interval_end"
+      AND "staged"."step" = 'stage_accounts'
+      AND "staged"."status" = 'success'
+  )
+HAVING
+  COUNT(DISTINCT "loaded"."table_name") = 1;
+-- extract (full) from app_db to s3://sparkify-warehouse/staging/sparkify/extracts/accounts/20181101/part-NNNN.json.gz: SELECT CAST(ROW_TO_JSON("extracted") AS TEXT) AS "line" FROM (SELECT CAST("account_id" AS INT) AS "account_id", CAST("user_id" AS INT) AS "user_id", CAST("plan" AS VARCHAR(16)) AS "plan", CAST("country" AS CHAR(2)) AS "country", CAST("created_at" AS TIMESTAMP) AS "created_at", CAST("updated_at" AS TIMESTAMP) AS "updated_at" FROM "public"."accounts" WHERE "updated_at" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)) AS "extracted"
 DROP TABLE IF EXISTS "staging"."accounts_20181101";
 CREATE TABLE "staging"."accounts_20181101" (
   "account_id" INT,
@@ -422,7 +443,7 @@ WHERE
 -- with the rejects values bound by the runner:
 INSERT INTO "ledger"."rejects" ("spec", "interval_start", "interval_end", "source", "url", "line", "reason", "raw", "recorded_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $source, $url, $line, $reason, $raw, $recorded_at, $run_id);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, 'full');
 
 -- step load_users (dimensions) after stage_events
 CREATE TEMPORARY TABLE "users__batch" AS
@@ -537,7 +558,7 @@ JOIN "users" AS "loaded"
   );
 DROP TABLE IF EXISTS "users__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step load_songs (dimensions) after stage_songs
 CREATE TEMPORARY TABLE "songs__batch" AS
@@ -636,7 +657,7 @@ JOIN "songs" AS "loaded"
   );
 DROP TABLE IF EXISTS "songs__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step load_artists (dimensions) after stage_songs
 CREATE TEMPORARY TABLE "artists__batch" AS
@@ -735,7 +756,7 @@ JOIN "artists" AS "loaded"
   );
 DROP TABLE IF EXISTS "artists__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step load_time (dimensions) after stage_events
 CREATE TEMPORARY TABLE "time__batch" AS
@@ -858,7 +879,7 @@ JOIN "time" AS "loaded"
   );
 DROP TABLE IF EXISTS "time__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step load_accounts (dimensions) after stage_accounts
 CREATE TEMPORARY TABLE "accounts__batch" AS
@@ -971,7 +992,7 @@ JOIN "accounts" AS "loaded"
   );
 DROP TABLE IF EXISTS "accounts__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step load_songplays (facts) after stage_events, load_songs, load_artists
 CREATE TEMPORARY TABLE "songplays__rows" AS
@@ -1175,7 +1196,7 @@ SELECT
 FROM "songplays__batch";
 DROP TABLE IF EXISTS "songplays__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step check_users (checks) after load_users
 -- check 1: not_null(user_id, level)
@@ -1269,7 +1290,7 @@ LIMIT 5;
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step check_songs (checks) after load_songs
 -- check 1: not_null(song_id)
@@ -1332,7 +1353,7 @@ LIMIT 5;
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step check_artists (checks) after load_artists
 -- check 1: unique(artist_id)
@@ -1370,7 +1391,7 @@ LIMIT 5;
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step check_time (checks) after load_time
 -- check 1: unique(start_time)
@@ -1408,7 +1429,7 @@ LIMIT 5;
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step check_accounts (checks) after load_accounts
 -- check 1: not_null(account_id, plan)
@@ -1502,7 +1523,7 @@ LIMIT 5;
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step check_songplays (checks) after load_songplays, load_users, load_songs, load_artists
 -- check 1: row_count(min=1)
@@ -1996,7 +2017,7 @@ LIMIT 5;
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step finish (finish) after check_users, check_songs, check_artists, check_time, check_accounts, check_songplays
 DROP TABLE IF EXISTS "staging"."events_20181101";
@@ -2007,4 +2028,4 @@ UPDATE "ledger"."objects" SET status = 'loaded'
 WHERE
   "spec" = 'sparkify' AND "interval_key" = '20181101' AND "status" = 'staged';
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);

@@ -195,7 +195,7 @@ def _table(
     for check, label, sql in zip(raw["checks"], check_names, check_sql, strict=True):
         ((kind_of, options),) = check.items()
         checks.append(CheckDoc(kind_of, label, options.pop("severity"), options, sql))
-    settings = ("load", "latest_by") if kind == "dimension" else ("time_column",)
+    settings = ("load", "latest_by") if kind == "dimension" else ("load", "time_column", "latest_by")
     return TableDoc(
         name=name,
         kind=kind,

@@ -56,6 +56,7 @@ class Batch:
     warnings: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     excluded: list[Reject] = field(default_factory=list)  # rows set aside: the files are copies without them
+    extract_kind: str | None = None  # a database source's extract: "full" or "changes"
 
     @property
     def urls(self) -> list[str]:

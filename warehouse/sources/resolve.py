@@ -11,7 +11,7 @@ from pathlib import Path
 from warehouse.results import Reject
 from warehouse.sources import jsonlines
 from warehouse.sources.batch import Batch, Where
-from warehouse.sources.database import as_json_source, extract, extract_query
+from warehouse.sources.database import as_json_source, extract, extract_kind, extract_query
 from warehouse.sources.files import interval_objects, location, new_objects
 from warehouse.sources.objects import ObjectStore, SourceObject, store_for
 from warehouse.spec import JsonSource, PostgresSource, Source
@@ -48,7 +48,7 @@ def source_needs_keys(source: JsonSource) -> bool:
 
 def _objects(name: str, source: Source, where: Where, loaded: set | None, dry: bool) -> Batch:
     if isinstance(source, PostgresSource):
-        return _extracted(name, source, where, dry)
+        return _extracted(name, source, where, extract_kind(source, loaded), dry)
     store = store_for(location(source, where.variables, where.interval.start.date()), where.s3_client)
     batch = Batch(name, source, [], where.manifest_url(name))
     if source.partitioned:
@@ -65,20 +65,23 @@ def _objects(name: str, source: Source, where: Where, loaded: set | None, dry: b
     return batch
 
 
-def _extracted(name: str, source: PostgresSource, where: Where, dry: bool) -> Batch:
-    """A database source's interval, extracted to files under the run's files; staged like JSON."""
+def _extracted(name: str, source: PostgresSource, where: Where, kind: str, dry: bool) -> Batch:
+    """A database source's extract (`kind`: full or changes) to files under the run's files; staged like JSON."""
     prefix = where.extract_prefix(name)
     staged_as = as_json_source(source, prefix)
-    query = extract_query(source, where.interval, engine_named("postgres")).sql(dialect="postgres")
-    notes = [f"extract from {source.connection} to {prefix}/part-NNNN.json.gz: {query}"]
+    query = extract_query(source, where.interval, engine_named("postgres"), kind).sql(dialect="postgres")
+    notes = [f"extract ({kind}) from {source.connection} to {prefix}/part-NNNN.json.gz: {query}"]
     if dry:
         predicted = [SourceObject(f"{prefix}/part-0000.json.gz", 0, "")]
-        return Batch(name, staged_as, predicted, where.manifest_url(name), notes=notes)
+        return Batch(name, staged_as, predicted, where.manifest_url(name), notes=notes, extract_kind=kind)
     store = store_for(prefix, where.s3_client)
-    objects, rows = extract(source, where.connection(source.connection), where.interval, store, prefix)
-    batch = Batch(name, staged_as, objects, where.manifest_url(name), notes=notes, counts={"extracted": rows})
+    objects, rows = extract(source, where.connection(source.connection), where.interval, store, prefix, kind)
+    batch = Batch(
+        name, staged_as, objects, where.manifest_url(name), notes=notes, counts={"extracted": rows}, extract_kind=kind
+    )
     if not rows:
-        batch.warnings.append(f"no row of {source.table or 'the query'} changed in {where.interval}")
+        span = f"before {where.interval.end:%Y-%m-%d %H:%M}" if kind == "full" else f"changed in {where.interval}"
+        batch.warnings.append(f"no row of {source.table or 'the query'} {span}")
     return batch
 
 

@@ -10,7 +10,7 @@ from sqlglot import exp
 from warehouse.compile import Project
 from warehouse.interval import Interval
 from warehouse.spec import Check, Table
-from warehouse.sql.load import in_interval, timestamp
+from warehouse.sql.load import in_interval, merged_rows, strategy, timestamp
 from warehouse.sql.names import Layout, column, columns, ident
 from warehouse.sql.transforms import bind
 
@@ -19,7 +19,8 @@ SAMPLE = 5
 
 @dataclass(frozen=True)
 class Scope:
-    """What a table's checks look at in one run: a fact's interval rows, a dimension's whole table."""
+    """What a table's checks look at in one run: a fact's interval rows (merged by key: the rows the run merged), a
+    dimension's whole table."""
 
     project: Project
     name: str
@@ -30,12 +31,22 @@ class Scope:
     def table(self) -> Table:
         return self.project.spec.tables[self.name]
 
+    @property
+    def gate(self) -> exp.Table | None:
+        """A table the checks read that is gone once the interval finished: a merged fact's `merged_rows`."""
+        return merged_rows(self.layout, self.name) if strategy(self.table) == "fact_by_key" else None
+
     def rows(self, alias: str | None = None, *projections: exp.Expression) -> exp.Select:
-        """The rows checked (a fact's: in the interval), as `alias` if given."""
+        """The rows checked (a fact's: in the interval, or those the run merged), as `alias` if given."""
         source = self.layout.table(self.name)
         query = exp.select(*projections).from_(source.as_(alias, quoted=True) if alias else source)
         if self.name not in self.project.spec.facts:
             return query
+        if self.gate is not None:
+            owner = alias or source.name  # the table, or the shadow a rebuild loads
+            same_key = exp.and_(*(column(k, "merged").eq(column(k, owner)) for k in self.table.key))
+            merged = exp.select("1").from_(self.gate.as_("merged", quoted=True)).where(same_key)
+            return query.where(exp.Exists(this=merged))
         return query.where(in_interval(column(self.table.time_column, alias), self.interval))
 
 

@@ -52,7 +52,7 @@ def create_indexes(name: str, table: Table, engine: Engine, schema: str | None =
     if not engine.indexes:
         return []
     wanted = {"key": table.key}
-    if isinstance(table, Fact):
+    if isinstance(table, Fact) and table.time_column:
         wanted["time"] = [table.time_column]
     return [
         exp.Create(

@@ -10,7 +10,7 @@ from sqlglot import exp
 
 from warehouse.interval import Interval
 from warehouse.spec import Dimension, Fact, Table
-from warehouse.sql.ddl import create_temp_like, drop_table
+from warehouse.sql.ddl import create_temp_like, drop_table, staging_ddl
 from warehouse.sql.names import Layout, column, columns, ident
 from warehouse.sql.names import table as table_ref
 from warehouse.sql.statement import ROW, Statement
@@ -124,41 +124,60 @@ def _batch(load: Load, suffix: str = "batch") -> exp.Table:
 
 
 def dimension_upsert(load: Load) -> LoadSQL:
-    """Merge the run's newest row per key; with `latest_by`, never over a newer row already loaded (decided under
-    the lock, against the rows loaded by then)."""
-    dim, target, batch = load.table, load.target, _batch(load)
-    names = dim.column_names
-    publish: list[Statement] = []
-    if dim.latest_by:  # https://docs.aws.amazon.com/redshift/latest/dg/r_DELETE.html: DELETE ... USING ... WHERE
+    """Merge the run's newest row per key through a session table; with `latest_by`, never over a newer row
+    already loaded (decided under the lock, against the rows loaded by then)."""
+    batch = _batch(load)
+    prepare = [
+        Statement(create_temp_like(batch.name, load.target, load.engine)),
+        Statement(insert(batch, load.table.column_names, latest_per_key(load.select, load.table, load.engine))),
+    ]
+    return LoadSQL(prepare, [*_merge_newest(load, batch), Statement(drop_table(batch.name))])
+
+
+def fact_merge(load: Load) -> LoadSQL:
+    """Merge the run's newest row per key, whatever interval loaded the rows it replaces; with `latest_by`, never
+    over a newer row. The rows it merged stay in a staging table (`merged_rows`) for the fact's checks, until the
+    interval finishes."""
+    merged = merged_rows(load.layout, load.name)
+    prepare = [
+        *(Statement(s) for s in staging_ddl(merged, load.table.columns, load.engine)),
+        Statement(insert(merged, load.table.column_names, latest_per_key(load.select, load.table, load.engine))),
+    ]
+    return LoadSQL(prepare, _merge_newest(load, merged))
+
+
+def merged_rows(layout: Layout, name: str) -> exp.Table:
+    """Where a fact merged by key keeps the rows a run merged, until the interval finishes: what its checks see."""
+    return layout.staging(f"{name}__merged")
+
+
+def _merge_newest(load: Load, batch: exp.Table) -> list[Statement]:
+    """Merge the batch (the run's newest row per key) into the table under the lock: first leave out the rows
+    older than those loaded (`latest_by`), count the keys new and known, merge, and count the rows merged."""
+    table, target = load.table, load.target
+    names = table.column_names
+    statements: list[Statement] = []
+    if table.latest_by:  # https://docs.aws.amazon.com/redshift/latest/dg/r_DELETE.html: DELETE ... USING ... WHERE
         newer = exp.and_(
-            _matches(dim.key, target.name, batch.name),
-            column(dim.latest_by, target.name) > column(dim.latest_by, batch.name),
+            _matches(table.key, target.name, batch.name),
+            column(table.latest_by, target.name) > column(table.latest_by, batch.name),
         )
-        publish.append(Statement(exp.Delete(this=batch.copy(), using=[target.copy()], where=exp.Where(this=newer))))
-    matched = column(dim.key[0], "loaded")
+        statements.append(Statement(exp.Delete(this=batch.copy(), using=[target.copy()], where=exp.Where(this=newer))))
+    matched = column(table.key[0], "loaded")
     counts = (
         exp.select(
             (exp.Count(this=exp.Star()) - exp.Count(this=matched)).as_("inserted", quoted=True),
             exp.Count(this=matched.copy()).as_("updated", quoted=True),
         )
         .from_(batch.copy().as_("batch", quoted=True))
-        .join(
-            target.copy().as_("loaded", quoted=True),
-            on=_matches(dim.key, "batch", "loaded"),
-            join_type="left",
-        )
+        .join(target.copy().as_("loaded", quoted=True), on=_matches(table.key, "batch", "loaded"), join_type="left")
     )
-    publish += [
+    return [
+        *statements,
         Statement(counts, ROW),
-        Statement(_merge(target, batch, dim.key, names)),
-        Statement(_merged(target, batch, dim.key, names), ROW),
-        Statement(drop_table(batch.name)),
+        Statement(_merge(target, batch, table.key, names)),
+        Statement(_merged(target, batch, table.key, names), ROW),
     ]
-    prepare = [
-        Statement(create_temp_like(batch.name, target, load.engine)),
-        Statement(insert(batch, names, latest_per_key(load.select, dim, load.engine))),
-    ]
-    return LoadSQL(prepare, publish)
 
 
 def dimension_replace(load: Load) -> LoadSQL:
@@ -210,12 +229,15 @@ STRATEGIES: dict[str, Callable[[Load], LoadSQL]] = {  # by `strategy(table)`
     "upsert": dimension_upsert,
     "replace": dimension_replace,
     "fact_by_time": fact_replace,
+    "fact_by_key": fact_merge,
 }
 
 
 def strategy(table: Table) -> str:
-    """How a table loads: a dimension by its `load`, a fact by time."""
-    return table.load if isinstance(table, Dimension) else "fact_by_time"
+    """How a table loads: a dimension by its `load`; a fact by time, or merged by key (`load: merge`)."""
+    if isinstance(table, Dimension):
+        return table.load
+    return "fact_by_key" if table.load == "merge" else "fact_by_time"
 
 
 def _merge(target: exp.Table, batch: exp.Table, key: list[str], names: list[str]) -> exp.Merge:
