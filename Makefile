@@ -7,12 +7,16 @@ DEMO_DB := warehouse.duckdb
 airflow_home ?= airflow_home
 AIRFLOW_PORT ?= 8080
 AIRFLOW_HOME_DIR = $(abspath $(airflow_home))
-# Airflow in $(airflow_home) (SQLite), parsing dags/ and plugins/; the DAGs' defaults load data/sample into
-# $(airflow_home)/warehouse.duckdb (a DuckDB target: its tasks use the one-slot pool `duckdb`).
+# Airflow in $(airflow_home) (SQLite, unless AIRFLOW__DATABASE__SQL_ALCHEMY_CONN names another database), parsing
+# dags/ and plugins/, its scheduler set up for one machine (as tests/airflow/stack.py's LOCAL_SCHEDULER); the DAGs'
+# defaults load data/sample (November 2018, nothing scheduled after it) into $(airflow_home)/warehouse.duckdb (a
+# DuckDB target: one task per run, in the one-slot pool `duckdb`).
 AIRFLOW_ENV = PATH=$(abspath $(BIN)):$$PATH AIRFLOW_HOME=$(AIRFLOW_HOME_DIR) \
 	AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags \
 	AIRFLOW__CORE__PLUGINS_FOLDER=$(CURDIR)/plugins \
 	AIRFLOW__CORE__LOAD_EXAMPLES=False \
+	AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME=0.2 \
+	AIRFLOW__CORE__PARALLELISM=4 \
 	AIRFLOW__API__HOST=127.0.0.1 \
 	AIRFLOW__API__PORT=$(AIRFLOW_PORT) \
 	AIRFLOW__API__BASE_URL=http://localhost:$(AIRFLOW_PORT) \
@@ -20,7 +24,8 @@ AIRFLOW_ENV = PATH=$(abspath $(BIN)):$$PATH AIRFLOW_HOME=$(AIRFLOW_HOME_DIR) \
 	AIRFLOW_CONN_WAREHOUSE_DUCKDB=duckdb:///$(AIRFLOW_HOME_DIR)/warehouse.duckdb \
 	AIRFLOW_CONN_APP_DB=duckdb:///$(abspath $(DEMO_DATA))/app.duckdb \
 	WAREHOUSE_VAR_DATA_ROOT=$(abspath $(DEMO_DATA)) \
-	WAREHOUSE_VAR_STAGING_ROOT=$(AIRFLOW_HOME_DIR)/staging
+	WAREHOUSE_VAR_STAGING_ROOT=$(AIRFLOW_HOME_DIR)/staging \
+	WAREHOUSE_END_DATE=2018-11-30
 
 .PHONY: install demo test lint format airflow bench clean
 
@@ -29,7 +34,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet uv==0.13.8
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt -e '.[airflow,dev]'
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -c constraints.txt -e '.[airflow,dev]'
 	touch $@
 
 demo: install
@@ -63,7 +68,8 @@ airflow: install $(DEMO_DATA)/app.duckdb
 		2>/dev/null; do sleep 2; done; sleep 3; \
 	  echo; echo "Airflow is up: http://localhost:$(AIRFLOW_PORT)  login: admin / $$($(BIN)/python -c \
 		"import json; print(json.load(open('$(AIRFLOW_HOME_DIR)/simple_auth_manager_passwords.json.generated'))['admin'])")"; \
-	  echo "DAG sparkify loads $(DEMO_DATA) into $(airflow_home)/warehouse.duckdb: see docs/airflow.md. Ctrl-C stops Airflow."; \
+	  echo "DAG sparkify loads $(DEMO_DATA) into $(airflow_home)/warehouse.duckdb: see README.md, Airflow."; \
+	  echo "Ctrl-C stops Airflow."; \
 	  echo ) &
 	@$(AIRFLOW_ENV) $(BIN)/airflow standalone
 
@@ -71,6 +77,7 @@ bench: install
 	$(BIN)/python -m bench.duckdb_load
 	$(BIN)/python -m bench.postgres
 	$(BIN)/python -m bench.dag_parse
+	$(BIN)/python -m bench.airflow_backfill
 
 clean:
 	rm -rf $(VENV) data $(DEMO_DB) $(airflow_home)
