@@ -7,6 +7,10 @@ DEMO_DB := warehouse.duckdb
 airflow_home ?= airflow_home
 AIRFLOW_PORT ?= 8080
 AIRFLOW_HOME_DIR = $(abspath $(airflow_home))
+# `make airflow BACKFILL=2018-11-01:2018-11-30` creates that backfill of the DAG sparkify before Airflow starts (on
+# SQLite, Airflow cannot create one while its scheduler runs), and unpauses the DAG once the API server answers (the
+# tasks report to it).
+BACKFILL ?=
 # Airflow in $(airflow_home) (SQLite, unless AIRFLOW__DATABASE__SQL_ALCHEMY_CONN names another database), parsing
 # dags/ and plugins/, its scheduler set up for one machine (as tests/airflow/stack.py's LOCAL_SCHEDULER); the DAGs'
 # defaults load data/sample (November 2018, nothing scheduled after it) into $(airflow_home)/warehouse.duckdb (a
@@ -64,8 +68,15 @@ airflow: install $(DEMO_DATA)/app.duckdb
 	@mkdir -p $(AIRFLOW_HOME_DIR)
 	@$(AIRFLOW_ENV) $(BIN)/airflow db migrate > $(AIRFLOW_HOME_DIR)/db-migrate.log
 	@$(AIRFLOW_ENV) $(BIN)/airflow pools set duckdb 1 "A DuckDB file accepts one writer at a time" > /dev/null
+ifneq ($(BACKFILL),)
+	@$(AIRFLOW_ENV) $(BIN)/airflow dags reserialize > $(AIRFLOW_HOME_DIR)/reserialize.log
+	-@$(AIRFLOW_ENV) $(BIN)/airflow backfill create --dag-id sparkify \
+		--from-date $(firstword $(subst :, ,$(BACKFILL))) --to-date $(lastword $(subst :, ,$(BACKFILL))) \
+		2>&1 | tail -n 1
+endif
 	@( until $(BIN)/python -c "import urllib.request as u; u.urlopen('http://localhost:$(AIRFLOW_PORT)/api/v2/monitor/health')" \
 		2>/dev/null; do sleep 2; done; sleep 3; \
+	  $(if $(BACKFILL),until $(AIRFLOW_ENV) $(BIN)/airflow dags unpause sparkify > /dev/null 2>&1; do sleep 2; done;) \
 	  echo; echo "Airflow is up: http://localhost:$(AIRFLOW_PORT)  login: admin / $$($(BIN)/python -c \
 		"import json; print(json.load(open('$(AIRFLOW_HOME_DIR)/simple_auth_manager_passwords.json.generated'))['admin'])")"; \
 	  echo "DAG sparkify loads $(DEMO_DATA) into $(airflow_home)/warehouse.duckdb: see README.md, Airflow."; \

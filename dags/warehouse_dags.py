@@ -17,7 +17,7 @@ from pathlib import Path
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, TaskGroup
 from operators import OPERATORS, WarehouseStepOperator
 from operators.docs import dag_doc, task_doc
-from operators.notify import FailureNotifier
+from operators.notify import failure_notifiers
 from operators.params import trigger_params
 from operators.targets import DUCKDB_POOL, pool_for
 
@@ -57,7 +57,6 @@ def build_dag(spec: Spec, tasks: str | None = None) -> DAG:
     pool = pool_for(target)
     granularity = tasks or ("run" if pool == DUCKDB_POOL else "step")
     end = os.environ.get(END_VARIABLE) or spec.end_date
-    notifier = [FailureNotifier(spec.notify, spec.schedule)] if spec.notify else []
     with DAG(
         dag_id=spec.name,
         description=spec.description or None,
@@ -73,7 +72,7 @@ def build_dag(spec: Spec, tasks: str | None = None) -> DAG:
             "retry_delay": spec.retry_delay(),
             "pool": pool,
             "trigger_rule": "none_failed",  # steps of tables left out by the `tables` param are skipped
-            "on_failure_callback": notifier,
+            "on_failure_callback": failure_notifiers(spec.notify, spec.schedule) if spec.notify else [],
             **({"owner": spec.owner} if spec.owner else {}),
         },
     ) as dag:

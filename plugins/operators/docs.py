@@ -30,7 +30,7 @@ def dag_doc(spec: Spec, target: str) -> str:
     ]
     for name, table in spec.tables.items():
         kind = "dimension" if isinstance(table, Dimension) else "fact"
-        lines += ["", f"### {name} ({kind})", "", table.description, "", _how_loaded(name, table), ""]
+        lines += ["", f"### {name} ({kind})", "", table.description, "", f"Each run {_how_loaded(name, table)}", ""]
         lines += ["| column | type | null | description |", "|---|---|---|---|"]
         for column_name, column in table.columns.items():
             key = " (key)" if column_name in table.key else ""

@@ -12,45 +12,51 @@ from airflow.sdk import BaseNotifier
 
 from operators.docs import mask
 from operators.intervals import run_interval
-from warehouse.spec import Notify
+from warehouse.spec import EmailNotice, Notify, WebhookNotice
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
 
+def failure_notifiers(notify: Notify, schedule: str) -> list[BaseNotifier]:
+    """A notifier per channel of the spec's `notify:` (so that one failing to send does not silence the other)."""
+    channels = [notify.email, notify.webhook]
+    return [FailureNotifier(channel, schedule) for channel in channels if channel]
+
+
 class FailureNotifier(BaseNotifier):
-    """Tells the spec's `notify:` addressees that a task failed, with what failed (the providers' notifiers are
+    """Tells a channel of the spec's `notify:` that a task failed, with what failed (the providers' notifiers are
     imported only when a message goes out)."""
 
-    def __init__(self, notify: Notify, schedule: str):
+    def __init__(self, channel: EmailNotice | WebhookNotice, schedule: str):
         super().__init__()
-        self.email, self.webhook, self.schedule = notify.email, notify.webhook, schedule
+        self.channel, self.schedule = channel, schedule
 
     def notify(self, context: Context) -> None:
         fields = _fields(context, self.schedule)
-        subject, text = failure_message(fields)
-        if self.email:
+        subject, text = _message(fields)
+        if isinstance(self.channel, EmailNotice):
             from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 
             SmtpNotifier(
-                to=self.email.to,
-                from_email=self.email.from_email,
-                smtp_conn_id=self.email.connection,
+                to=self.channel.to,
+                from_email=self.channel.from_email,
+                smtp_conn_id=self.channel.connection,
                 subject=subject,
                 html_content=f"<pre>{html.escape(text)}</pre>",
             ).notify(context)
-        if self.webhook:
+        else:
             from airflow.providers.http.notifications.http import HttpNotifier
 
             HttpNotifier(
-                http_conn_id=self.webhook.connection,
-                endpoint=self.webhook.endpoint,
+                http_conn_id=self.channel.connection,
+                endpoint=self.channel.endpoint,
                 json={"text": f"{subject}\n{text}", **fields},
                 headers={"Content-Type": "application/json"},
             ).notify(context)
 
 
-def failure_message(fields: dict[str, Any]) -> tuple[str, str]:
+def _message(fields: dict[str, Any]) -> tuple[str, str]:
     """A subject naming the DAG, the task and the interval, and a text with the error and the run."""
     subject = f"{fields['dag_id']}: {fields['task_id']} failed for {fields['interval']}"
     text = "\n".join(
