@@ -56,14 +56,14 @@ def build_dag(spec: Spec, tasks: str | None = None) -> DAG:
     target = os.environ.get(TARGET_VARIABLE) or spec.connections.warehouse
     pool = pool_for(target)
     granularity = tasks or ("run" if pool == DUCKDB_POOL else "step")
-    end = os.environ.get(END_VARIABLE) or spec.end_date
+    end = _end_date(spec)
     with DAG(
         dag_id=spec.name,
         description=spec.description or None,
         doc_md=dag_doc(spec, target),
         schedule=CronDataIntervalTimetable(spec.schedule, timezone="UTC"),  # runs own [start, end) intervals
         start_date=_utc(spec.start_date),
-        end_date=_utc(date.fromisoformat(str(end))) if end else None,
+        end_date=_utc(end) if end else None,
         catchup=spec.catchup,
         tags=spec.tags,
         params=trigger_params(spec, target),
@@ -115,6 +115,17 @@ def placed(steps: list[Step], tasks: str) -> list[Task]:
         if members:
             result.append(Task(layer, layer, members, tuple(n for n in LAYERS if n in needs)))
     return result
+
+
+def _end_date(spec: Spec) -> date | None:
+    """$WAREHOUSE_END_DATE, else the spec's end_date."""
+    text = os.environ.get(END_VARIABLE)
+    if not text:
+        return spec.end_date
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{END_VARIABLE}={text!r} is not a date such as 2018-11-30") from None
 
 
 def _asset(spec: Spec, table: str) -> Asset:
