@@ -7,12 +7,20 @@ DEMO_DB := warehouse.duckdb
 airflow_home ?= airflow_home
 AIRFLOW_PORT ?= 8080
 AIRFLOW_HOME_DIR = $(abspath $(airflow_home))
-# Airflow in $(airflow_home) (SQLite), parsing dags/ and plugins/; the DAGs' defaults load data/sample into
-# $(airflow_home)/warehouse.duckdb (a DuckDB target: its tasks use the one-slot pool `duckdb`).
+# `make airflow BACKFILL=2018-11-01:2018-11-30` creates that backfill of the DAG sparkify before Airflow starts (on
+# SQLite, Airflow cannot create one while its scheduler runs), and unpauses the DAG once the API server answers (the
+# tasks report to it).
+BACKFILL ?=
+# Airflow in $(airflow_home) (SQLite, unless AIRFLOW__DATABASE__SQL_ALCHEMY_CONN names another database), parsing
+# dags/ and plugins/, its scheduler set up for one machine (as tests/airflow/stack.py's LOCAL_SCHEDULER); the DAGs'
+# defaults load data/sample (November 2018, nothing scheduled after it) into $(airflow_home)/warehouse.duckdb (a
+# DuckDB target: one task per run, in the one-slot pool `duckdb`).
 AIRFLOW_ENV = PATH=$(abspath $(BIN)):$$PATH AIRFLOW_HOME=$(AIRFLOW_HOME_DIR) \
 	AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags \
 	AIRFLOW__CORE__PLUGINS_FOLDER=$(CURDIR)/plugins \
 	AIRFLOW__CORE__LOAD_EXAMPLES=False \
+	AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME=0.2 \
+	AIRFLOW__CORE__PARALLELISM=4 \
 	AIRFLOW__API__HOST=127.0.0.1 \
 	AIRFLOW__API__PORT=$(AIRFLOW_PORT) \
 	AIRFLOW__API__BASE_URL=http://localhost:$(AIRFLOW_PORT) \
@@ -20,7 +28,8 @@ AIRFLOW_ENV = PATH=$(abspath $(BIN)):$$PATH AIRFLOW_HOME=$(AIRFLOW_HOME_DIR) \
 	AIRFLOW_CONN_WAREHOUSE_DUCKDB=duckdb:///$(AIRFLOW_HOME_DIR)/warehouse.duckdb \
 	AIRFLOW_CONN_APP_DB=duckdb:///$(abspath $(DEMO_DATA))/app.duckdb \
 	WAREHOUSE_VAR_DATA_ROOT=$(abspath $(DEMO_DATA)) \
-	WAREHOUSE_VAR_STAGING_ROOT=$(AIRFLOW_HOME_DIR)/staging
+	WAREHOUSE_VAR_STAGING_ROOT=$(AIRFLOW_HOME_DIR)/staging \
+	WAREHOUSE_END_DATE=2018-11-30
 
 .PHONY: install demo test test-fast golden lint format airflow bench clean
 
@@ -70,11 +79,19 @@ airflow: install $(DEMO_DATA)/app.duckdb
 	@mkdir -p $(AIRFLOW_HOME_DIR)
 	@$(AIRFLOW_ENV) $(BIN)/airflow db migrate > $(AIRFLOW_HOME_DIR)/db-migrate.log
 	@$(AIRFLOW_ENV) $(BIN)/airflow pools set duckdb 1 "A DuckDB file accepts one writer at a time" > /dev/null
+ifneq ($(BACKFILL),)
+	@$(AIRFLOW_ENV) $(BIN)/airflow dags reserialize > $(AIRFLOW_HOME_DIR)/reserialize.log
+	-@$(AIRFLOW_ENV) $(BIN)/airflow backfill create --dag-id sparkify \
+		--from-date $(firstword $(subst :, ,$(BACKFILL))) --to-date $(lastword $(subst :, ,$(BACKFILL))) \
+		2>&1 | tail -n 1
+endif
 	@( until $(BIN)/python -c "import urllib.request as u; u.urlopen('http://localhost:$(AIRFLOW_PORT)/api/v2/monitor/health')" \
 		2>/dev/null; do sleep 2; done; sleep 3; \
+	  $(if $(BACKFILL),until $(AIRFLOW_ENV) $(BIN)/airflow dags unpause sparkify > /dev/null 2>&1; do sleep 2; done;) \
 	  echo; echo "Airflow is up: http://localhost:$(AIRFLOW_PORT)  login: admin / $$($(BIN)/python -c \
 		"import json; print(json.load(open('$(AIRFLOW_HOME_DIR)/simple_auth_manager_passwords.json.generated'))['admin'])")"; \
-	  echo "DAG sparkify loads $(DEMO_DATA) into $(airflow_home)/warehouse.duckdb: see docs/airflow.md. Ctrl-C stops Airflow."; \
+	  echo "DAG sparkify loads $(DEMO_DATA) into $(airflow_home)/warehouse.duckdb: see README.md, Airflow."; \
+	  echo "Ctrl-C stops Airflow."; \
 	  echo ) &
 	@$(AIRFLOW_ENV) $(BIN)/airflow standalone
 
@@ -82,6 +99,7 @@ bench: install
 	$(BIN)/python -m bench.duckdb_load
 	$(BIN)/python -m bench.postgres
 	$(BIN)/python -m bench.dag_parse
+	$(BIN)/python -m bench.airflow_backfill
 
 clean:
 	rm -rf $(VENV) data $(DEMO_DB) $(airflow_home)

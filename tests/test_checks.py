@@ -2,7 +2,7 @@
 
 import subprocess
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -145,3 +145,5 @@ def test_the_ledger_records_checks_steps_and_status(loaded) -> None:
     assert any(line.startswith("loaded") and "2018-11-02 00:00" in line for line in lines)
     assert any(line.startswith("missing") and "2018-11-03 00:00 .. 2018-11-04 00:00" in line for line in lines)
     assert any(line.startswith("songplays") for line in lines)
+    behind = (datetime.now(UTC).replace(tzinfo=None) - datetime(2018, 11, 3)).days  # 11-02 alone is loaded
+    assert f"loaded range 2018-11-02 00:00 .. 2018-11-03 00:00 (UTC); its end is {behind:,} day(s) before now" in lines

@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlglot
@@ -326,6 +326,11 @@ def _status(args: argparse.Namespace) -> int:
         detail = last.detail or (f"last at {max(r.when for r in runs):%Y-%m-%d %H:%M:%S}" if last.when else "")
         rows.append([state, f"{len(runs):,}", span, detail])
     print(format_table(["state", "intervals", "from .. to (interval start)", "detail"], rows))
+    loaded = [i.interval for i in found.intervals if i.state in ("loaded", "stale")]
+    if loaded:
+        behind = (datetime.now(UTC).replace(tzinfo=None) - loaded[-1].end).days
+        span = f"{loaded[0].start:%Y-%m-%d %H:%M} .. {loaded[-1].end:%Y-%m-%d %H:%M}"
+        print(f"\nloaded range {span} (UTC); its end is {behind:,} day(s) before now")
     tables = [
         [t.name, f"{t.last_loaded:%Y-%m-%d %H:%M:%S}" if t.last_loaded else "never",
          f"{t.latest_interval.start:%Y-%m-%d %H:%M}" if t.latest_interval else "-", f"{t.inserted:,}", f"{t.updated:,}"]

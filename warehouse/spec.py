@@ -290,9 +290,35 @@ class Connections(SpecModel):
     aws: str = Field("aws_default", description="Connection id for S3.")
 
 
+class EmailNotice(SpecModel):
+    to: list[str] = Field(min_length=1, description="Addresses to tell.")
+    connection: str = Field("smtp_default", description="Airflow SMTP connection: server, login, sender.")
+    from_email: str | None = Field(None, description="Sender (default: the connection's).")
+
+
+class WebhookNotice(SpecModel):
+    connection: str = Field(description="Airflow HTTP connection: the base URL (and credentials) to POST to.")
+    endpoint: str = Field("", description="Path after the connection's URL.")
+
+
+class Notify(SpecModel):
+    """Who is told when a run fails (a failed check of severity `error` included), through Airflow's notifiers."""
+
+    email: EmailNotice | None = Field(None, description="An e-mail through an Airflow SMTP connection.")
+    webhook: WebhookNotice | None = Field(None, description="A JSON POST, e.g. to a Slack incoming webhook.")
+
+    @model_validator(mode="after")
+    def _some(self) -> Notify:
+        if self.email is None and self.webhook is None:
+            raise ValueError("give `email`, `webhook` or both")
+        return self
+
+
 class Spec(SpecModel):
     name: Name = Field(description="The spec's name: its DAG id and the ledger's `spec`.")
     description: str = Field("", description="What the warehouse holds (the DAG's and the docs' text).")
+    owner: str | None = Field(None, description="Owner of the DAG's tasks in Airflow (default: Airflow's).")
+    notify: Notify | None = Field(None, description="Who is told when a run fails.")
     schedule: str = Field(
         "@daily",
         description="One run per period: @hourly, @daily, @weekly, @monthly, @yearly, or a cron expression "

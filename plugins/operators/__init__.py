@@ -1,4 +1,4 @@
-"""Thin Airflow operators over the warehouse library: each runs one plan step of the run's interval."""
+"""Thin Airflow operators over the warehouse library: each runs plan steps of the run's interval."""
 
 from __future__ import annotations
 

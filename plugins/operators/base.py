@@ -1,4 +1,7 @@
-"""The one thing every warehouse operator does: run one plan step of the run's interval against its target."""
+"""The one thing every warehouse operator does: run plan steps of the run's interval against its target.
+
+Every call from the operators into the warehouse library is in this module.
+"""
 
 from __future__ import annotations
 
@@ -21,25 +24,27 @@ if TYPE_CHECKING:
 
 
 class WarehouseStepOperator(BaseOperator):
-    """Runs one step of a spec's plan (the setup and finish steps; a subclass per layer runs the others).
+    """Runs steps of a spec's plan for the run's interval, in order: one step, a layer's steps, or all of them
+    (a subclass per layer runs that layer's steps).
 
-    :param spec_file: the spec (YAML) whose plan holds the step
-    :param step: the step's name, e.g. ``load_songplays``
+    :param spec_file: the spec (YAML) whose plan holds the steps
+    :param steps: the steps' names, in plan order, e.g. ``["load_songplays"]``
     :param target: Airflow connection id (or URL without a password) of the warehouse (templated)
     :param variables: values of the spec's vars (templated)
 
-    The run's params choose the tables (steps of others are skipped), a full refresh and an explicit window.
-    Returns (and so pushes to XCom) the step's counts.
+    The run's params choose the tables (steps of others are skipped) and a full refresh. Each step's SQL, counts
+    and checks are logged in a section of the task's log named after the step. Returns (and so pushes to XCom)
+    each step's counts, by step.
     """
 
     template_fields: Sequence[str] = ("target", "variables")
     ui_color = "#e8e8e8"
 
-    def __init__(self, *, spec_file: str, step: str, target: str, variables: dict[str, str], **kwargs: Any):
+    def __init__(self, *, spec_file: str, steps: Sequence[str], target: str, variables: dict[str, str], **kwargs: Any):
         super().__init__(**kwargs)
-        self.spec_file, self.step, self.target, self.variables = spec_file, step, target, variables
+        self.spec_file, self.steps, self.target, self.variables = spec_file, list(steps), target, variables
 
-    def execute(self, context: Context) -> dict[str, int]:
+    def execute(self, context: Context) -> dict[str, dict[str, int]]:
         from warehouse.results import ChecksFailed, StepFailed
         from warehouse.runner import StepRunner
         from warehouse.steps import Options
@@ -48,14 +53,17 @@ class WarehouseStepOperator(BaseOperator):
         spec = project.spec
         try:
             chosen = choices(spec, context["params"])
-            interval = run_interval(spec.timetable, context["dag_run"], chosen.window)
+            interval = run_interval(spec.timetable, context["dag_run"])
             url = target_url(self.target)
             check_pool(url, self.pool)
         except ValueError as error:  # a mistake in the run's params or setup: retrying cannot help
             raise AirflowFailException(str(error)) from None
-        step = next((s for s in plan(project, chosen.tables) if s.name == self.step), None)
-        if step is None:
-            raise AirflowSkipException(f"{self.step} is not needed for the chosen tables: {', '.join(chosen.tables)}")
+        planned = {s.name: s for s in plan(project, chosen.tables)}
+        steps = [planned[name] for name in self.steps if name in planned]
+        if not steps:
+            raise AirflowSkipException(
+                f"{', '.join(self.steps)}: not needed for the tables {', '.join(chosen.tables or [])}"
+            )
         options = Options(
             variables=dict(self.variables),
             full_refresh=chosen.full_refresh,
@@ -64,20 +72,27 @@ class WarehouseStepOperator(BaseOperator):
             connect=lambda source: open_connection(source, spec.connections.aws, read_only=True),  # through hooks
             run_id=context["run_id"],
         )
+        pushed: dict[str, dict[str, int]] = {}
         with open_connection(self.target, spec.connections.aws) as target:
-            self.log.info("%s %s into %s (target %s)", step.name, interval, target.description, self.target)
-            try:
-                result = StepRunner(project, interval, target, options).run_step(step)
-            except StepFailed as failed:
-                self.report(failed.result)
-                if isinstance(failed.__cause__, ChecksFailed):  # the data is wrong: a retry finds the same
-                    raise AirflowFailException(str(failed)) from None
-                raise
-        self.report(result)
-        return self.pushed(result)
+            run = StepRunner(project, interval, target, options)
+            for step in steps:
+                self.log.info("::group::%s", step.name)  # a foldable section of the log in Airflow's UI
+                self.log.info("%s %s into %s (target %s)", step.name, interval, target.description, self.target)
+                try:
+                    result = run.run_step(step)
+                except StepFailed as failed:
+                    self.report(failed.result)
+                    self.log.info("::endgroup::")
+                    if isinstance(failed.__cause__, ChecksFailed):  # the data is wrong: a retry finds the same
+                        raise AirflowFailException(str(failed)) from None
+                    raise
+                self.report(result)
+                self.log.info("::endgroup::")
+                pushed[step.name] = _counts(result)
+        return pushed
 
     def report(self, result: StepResult) -> None:
-        """Log what the step did: its counts, checks and warnings (its SQL is logged by `warehouse.sql`)."""
+        """Log what a step did: its counts, checks and warnings (its SQL is logged by `warehouse.sql`)."""
         counts = ", ".join(f"{k}={v:,}" for k, v in result.counts.items()) or "no counts"
         self.log.info(
             "%s %s: %s (%s) in %.2f s", result.step.name, result.status, counts, result.interval, result.seconds
@@ -90,9 +105,10 @@ class WarehouseStepOperator(BaseOperator):
         if result.message:
             self.log.error("%s", result.message)
 
-    def pushed(self, result: StepResult) -> dict[str, int]:
-        """What the task pushes to XCom: the step's row counts."""
-        return dict(result.counts)
+
+def _counts(result: StepResult) -> dict[str, int]:
+    """What a task pushes to XCom for a step: its row counts, and the offending rows of each check by name."""
+    return {**result.counts, **{check.name: check.failures for check in result.checks}}
 
 
 def _s3_client(aws_conn_id: str) -> Callable[[], Any]:

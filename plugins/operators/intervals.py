@@ -17,13 +17,12 @@ class DagRun(Protocol):
     run_after: datetime
 
 
-def run_interval(timetable: Timetable, run: DagRun, window: Interval | None = None) -> Interval:
-    """An explicit window (the params'); else the run's data interval, as Airflow shows it (a scheduled or backfill
-    run's; a manual run's when inferred from its logical date or given in the trigger form); else, for a manual
-    run whose data interval is empty, the schedule period that ends at its logical date (or when it was due)."""
-    if window:
-        return window
+def run_interval(timetable: Timetable, run: DagRun) -> Interval:
+    """The run's data interval, as Airflow shows it: a scheduled or backfill run's period, a manual run's as the
+    trigger form gives it (inferred from the logical date, or specified). A run without one (no logical date) loads
+    the schedule period that ends when it was due. Raises ValueError for an empty data interval, or one that ends
+    before it starts."""
     start, end = run.data_interval_start, run.data_interval_end
-    if start and end and start < end:
-        return Interval(naive_utc(start), naive_utc(end))
-    return interval_ending_at(timetable, naive_utc(run.logical_date or run.run_after))
+    if start is None or end is None:
+        return interval_ending_at(timetable, naive_utc(run.logical_date or run.run_after))
+    return Interval(naive_utc(start), naive_utc(end))

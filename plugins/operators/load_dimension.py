@@ -6,7 +6,7 @@ from operators.base import WarehouseStepOperator
 
 
 class LoadDimensionOperator(WarehouseStepOperator):
-    """Runs a `load_<dimension>` step (upsert by key, newest row wins; or replace); pushes `inserted`,
+    """Runs `load_<dimension>` steps (upsert by key, newest row wins; or replace); pushes `inserted`,
     `updated`."""
 
     ui_color = "#dcfce7"

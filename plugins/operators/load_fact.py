@@ -6,7 +6,7 @@ from operators.base import WarehouseStepOperator
 
 
 class LoadFactOperator(WarehouseStepOperator):
-    """Runs a `load_<fact>` step (delete and insert the rows whose time is in the interval); pushes `deleted`,
+    """Runs `load_<fact>` steps (delete and insert the rows whose time is in the interval); pushes `deleted`,
     `inserted`."""
 
     ui_color = "#fef9c3"

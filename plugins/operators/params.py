@@ -9,10 +9,9 @@ from urllib.parse import urlsplit
 
 from airflow.sdk import Param
 
-from warehouse.interval import Interval, next_start, parse_moment
 from warehouse.spec import Spec
 
-RUN_PARAMS = ("tables", "full_refresh", "window_start", "window_end", "target")
+RUN_PARAMS = ("tables", "full_refresh", "target")
 NO_PASSWORD = r"^(?!.*://[^/@]*:[^/@]*@)\S+$"  # a connection id, or a URL without user:password@
 
 
@@ -24,7 +23,6 @@ def trigger_params(spec: Spec, target: str) -> dict[str, Param]:
     if clashes:
         raise ValueError(f"{spec.file}: vars {', '.join(clashes)} clash with the DAG's own params: rename them")
     tables = list(spec.tables)
-    moment = "date" if spec.timetable.whole_days else "date-time"
     return {
         "tables": Param(
             tables,
@@ -41,23 +39,7 @@ def trigger_params(spec: Spec, target: str) -> dict[str, Param]:
             type="boolean",
             title="Full refresh",
             description="Reload every object of prefix sources (e.g. all song files) and rebuild the dimensions "
-            "that only they feed; extract database sources in full (initial_load: full).",
-        ),
-        "window_start": Param(
-            None,
-            type=["null", "string"],
-            format=moment,
-            title="Window start",
-            description="Load [start, end) as one interval instead of the run's own (a scheduled or backfill "
-            "run: its data interval; a manual run: the schedule period that ends at its logical date).",
-        ),
-        "window_end": Param(
-            None,
-            type=["null", "string"],
-            format=moment,
-            title="Window end (exclusive)",
-            description="Default: the schedule's next tick after the window start (one period when the start is "
-            "a tick).",
+            "that only they feed.",
         ),
         "target": Param(
             target,
@@ -80,21 +62,21 @@ class Choices:
 
     tables: list[str] | None  # None: every table
     full_refresh: bool
-    window: Interval | None
 
 
 def choices(spec: Spec, params: Mapping[str, Any]) -> Choices:
-    """Read a run's params (absent ones take their defaults); raise ValueError on what the form cannot check."""
-    tables = params.get("tables") or list(spec.tables)
-    unknown = [t for t in tables if t not in spec.tables]
+    """Read a run's params (absent ones take their defaults; the run's conf may add others, which are refused);
+    raise ValueError on what the form cannot check."""
+    unknown = sorted(set(params) - set(RUN_PARAMS) - set(spec.vars))
     if unknown:
-        raise ValueError(f"unknown table(s) {', '.join(unknown)} (tables: {', '.join(spec.tables)})")
-    start, end = params.get("window_start"), params.get("window_end")
-    if end and not start:
-        raise ValueError("window_end needs a window_start")
-    window = None
-    if start:
-        begin = parse_moment(start)
-        window = Interval(begin, parse_moment(end) if end else next_start(spec.timetable, begin))
+        raise ValueError(
+            f"unknown param(s) {', '.join(unknown)} (params: {', '.join([*RUN_PARAMS, *spec.vars])}); a run loads "
+            "its data interval: give a window as the run's data interval (the trigger form's Data Interval, "
+            "`data_interval_start` and `data_interval_end` in the REST API), or backfill it"
+        )
+    tables = params.get("tables") or list(spec.tables)
+    wrong = [t for t in tables if t not in spec.tables]
+    if wrong:
+        raise ValueError(f"unknown table(s) {', '.join(wrong)} (tables: {', '.join(spec.tables)})")
     everything = set(tables) == set(spec.tables)
-    return Choices(None if everything else list(tables), bool(params.get("full_refresh")), window)
+    return Choices(None if everything else list(tables), bool(params.get("full_refresh")))

@@ -6,7 +6,7 @@ from operators.base import WarehouseStepOperator
 
 
 class StageOperator(WarehouseStepOperator):
-    """Runs a `stage_<source>` step: the interval's objects → `staging.<source>_<interval>`; pushes its counts
+    """Runs `stage_<source>` steps: the interval's objects → `staging.<source>_<interval>`; pushes its counts
     (`staged`, `objects`, `rejected`)."""
 
     ui_color = "#dbeafe"

@@ -25,8 +25,11 @@ os.environ.update(airflow_config(HOME, ROOT / "dags"))
 
 @pytest.fixture(scope="session", autouse=True)
 def _airflow() -> None:
-    """Airflow, configured above; importing it puts plugins/ on sys.path, as in Airflow's own processes."""
+    """Airflow, configured above; importing it puts plugins/ on sys.path, as in Airflow's own processes; and dags/,
+    as its DAG processor does, for the DAG factory (`warehouse_dags`)."""
     import airflow  # noqa: F401
+
+    sys.path.append(str(ROOT / "dags"))
 
 
 @pytest.fixture(scope="module", autouse=True)

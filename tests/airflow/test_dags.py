@@ -7,17 +7,18 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from helpers import snapshot
+from helpers import edit, project_copy, snapshot
 from stack import ROOT, add_broken_spec, copy_project, loaded
 
 from warehouse.compile import load_project
 from warehouse.interval import Interval, Timetable
-from warehouse.plan import plan
+from warehouse.plan import Layer, plan
 from warehouse.spec import load_spec
 
 SPECS = sorted((ROOT / "config").glob("*.yaml"))
@@ -60,13 +61,14 @@ def test_every_spec_has_a_dag_file_and_a_dag(dags: dict) -> None:
 
 
 @pytest.mark.parametrize("path", SPECS, ids=lambda p: p.stem)
-def test_a_dag_is_its_spec_and_its_plan(dags: dict, path: Path) -> None:
+def test_a_dag_is_its_spec_and_its_plan_a_task_per_step(path: Path) -> None:
     from airflow.sdk import CronDataIntervalTimetable
     from operators import OPERATORS
+    from warehouse_dags import build_dag
 
     project = load_project(path)
     spec = project.spec
-    dag = dags[spec.name]
+    dag = build_dag(project, "step")
     steps = plan(project)
     assert dag.timetable == CronDataIntervalTimetable(spec.schedule, timezone=spec.timezone)
     assert dag.start_date == datetime(spec.start_date.year, spec.start_date.month, spec.start_date.day, tzinfo=UTC)
@@ -75,6 +77,7 @@ def test_a_dag_is_its_spec_and_its_plan(dags: dict, path: Path) -> None:
     for step in steps:
         task = dag.task_dict[step.name]
         assert type(task) is OPERATORS[step.layer]
+        assert task.steps == [step.name]
         assert task.task_group.group_id == (None if step.layer in ("setup", "finish") else step.layer)
         assert (task.retries, task.retry_delay) == (spec.retries, spec.retry_delay())
         assert task.pool == "duckdb"  # the default target of these tests is a DuckDB file
@@ -87,6 +90,131 @@ def test_a_dag_is_its_spec_and_its_plan(dags: dict, path: Path) -> None:
     for table in spec.tables:
         assert f"load_{table}" in dag.task_dict[f"check_{table}"].upstream_task_ids
         assert f"check_{table}" in dag.task_dict["finish"].upstream_task_ids
+
+
+def test_a_duckdb_target_gets_one_task_per_run_that_runs_every_step(dags: dict) -> None:
+    project = load_project(SPARKIFY)
+    spec = project.spec
+    (task,) = dags["sparkify"].tasks  # the default target of these tests is a DuckDB file
+    assert (task.task_id, task.steps, task.pool) == ("all_steps", [s.name for s in plan(project)], "duckdb")
+    assert sorted(a.uri for a in task.outlets) == sorted(f"x-warehouse://sparkify/{t}" for t in spec.tables)
+
+
+def test_another_target_gets_a_task_per_step_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    from warehouse_dags import build_dag
+
+    monkeypatch.setenv("WAREHOUSE_TARGET", "redshift_default")  # a connection id that is not a DuckDB file
+    dag = build_dag(load_project(SPARKIFY))
+    assert sorted(dag.task_ids) == sorted(s.name for s in plan(load_project(SPARKIFY)))
+    assert {t.pool for t in dag.tasks} == {"default_pool"}
+
+
+def test_a_task_per_layer_runs_the_layer_in_plan_order() -> None:
+    from operators import OPERATORS
+    from warehouse_dags import build_dag
+
+    project = load_project(SPARKIFY)
+    dag = build_dag(project, "layer")
+    steps = plan(project)
+    assert {t.task_id: t.steps for t in dag.tasks} == {
+        layer: [s.name for s in steps if s.layer == layer] for layer in Layer
+    }
+    assert {t.task_id: t.upstream_task_ids for t in dag.tasks} == {
+        "setup": set(),
+        "stage": {"setup"},
+        "dimensions": {"stage"},
+        "facts": {"stage", "dimensions"},
+        "checks": {"dimensions", "facts"},
+        "finish": {"checks"},
+    }
+    assert all(type(t) is OPERATORS[t.task_id] for t in dag.tasks)
+    with pytest.raises(ValueError, match="is not one of: step, layer, run"):
+        build_dag(project, "table")
+
+
+def test_the_dag_documents_every_table_and_column_of_the_spec(dags: dict) -> None:
+    from markdown_it import MarkdownIt
+
+    spec = load_spec(SPARKIFY)
+    dag = dags["sparkify"]
+    page = Page()
+    page.feed(MarkdownIt("commonmark").enable("table").render(dag.doc_md))  # as the UI's Markdown renders it
+    assert spec.description in page.paragraphs
+    for name, table in spec.tables.items():
+        section = page.sections[name]
+        assert table.description in section.paragraphs
+        rows = {row[0].split()[0]: row[1:] for row in section.rows}
+        for column_name, column in table.columns.items():
+            assert rows[column_name] == [column.type, "yes" if column.nullable else "no", column.description]
+        assert len(section.checks) == len(table.checks)
+        assert all(check.endswith(("(error)", "(warn)")) for check in section.checks)
+    for name, source in spec.sources.items():
+        assert name in page.sources and source.description in page.sources[name]
+    assert all(task.doc_md.startswith(f"- **{task.steps[0]}**") for task in dag.tasks)
+    assert dag.owner == "airflow"  # the spec names none
+
+
+def test_the_docs_mask_a_password_and_take_the_owner_from_the_spec(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from warehouse_dags import build_dag
+
+    monkeypatch.setenv("WAREHOUSE_VAR_DATA_ROOT", "https://etl:s3cret@files.example.com/sparkify")
+    path = project_copy(tmp_path)
+    edit(path, "catchup: false\n", "catchup: false\nowner: data-platform\n")
+    dag = build_dag(load_project(path))
+    assert "s3cret" not in dag.doc_md and "https://etl:***@files.example.com/sparkify" in dag.doc_md
+    assert {t.owner for t in dag.tasks} == {"data-platform"}
+
+
+class Page(HTMLParser):
+    """A rendered DAG doc: its paragraphs, and per table (an h3 section) its paragraphs, column rows and checks."""
+
+    @dataclass
+    class Section:
+        paragraphs: list[str] = field(default_factory=list)
+        rows: list[list[str]] = field(default_factory=list)
+        checks: list[str] = field(default_factory=list)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.paragraphs: list[str] = []
+        self.sections: dict[str, Page.Section] = {}
+        self.sources: dict[str, str] = {}
+        self.open: list[str] = []
+        self.text = ""
+        self.cells: list[str] = []
+        self.section: Page.Section | None = None
+        self.heading = ""
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.open.append(tag)
+        if tag in ("p", "td", "li", "h2", "h3"):
+            self.text = ""
+        if tag == "tr":
+            self.cells = []
+
+    def handle_data(self, data: str) -> None:
+        self.text += data
+
+    def handle_endtag(self, tag: str) -> None:
+        self.open.pop()
+        text = self.text.strip()
+        if tag == "h2":
+            self.heading, self.section = text, None
+        elif tag == "h3":
+            self.section = self.sections.setdefault(text.split()[0], Page.Section())
+        elif tag == "p":
+            (self.section.paragraphs if self.section else self.paragraphs).append(text)
+        elif tag == "li" and self.section:
+            self.section.checks.append(text)
+        elif tag == "td":
+            self.cells.append(text)
+        elif tag == "tr" and self.cells:
+            if self.heading == "Sources":
+                self.sources[self.cells[0]] = self.cells[3]
+            elif self.section:
+                self.section.rows.append(self.cells)
 
 
 def test_parsing_connects_to_nothing_and_imports_no_sqlglot() -> None:
@@ -119,7 +247,6 @@ def test_a_broken_spec_is_an_import_error_of_its_own_dag_file(tmp_path: Path) ->
         ({"tables": []}, "tables: .* non-empty|too short"),
         ({"tables": ["users", "users"]}, "non-unique"),
         ({"full_refresh": "yes"}, "'yes' is not of type 'boolean'"),
-        ({"window_start": "2018-11-31"}, "'2018-11-31' is not a 'date'"),
         ({"target": "postgresql://etl:secret@db.example.com:5432/dw"}, "target: .* does not match"),
         ({"data_root": 7}, "7 is not of type 'string'"),
     ],
@@ -131,9 +258,9 @@ def test_the_trigger_form_refuses_bad_params(dags: dict, conf: dict, complaint: 
         copy.deepcopy(dags["sparkify"].params).update(conf)
 
 
-def test_the_trigger_form_accepts_a_choice_of_tables_a_window_and_a_target(dags: dict) -> None:
+def test_the_trigger_form_accepts_a_choice_of_tables_and_a_target(dags: dict) -> None:
     params = copy.deepcopy(dags["sparkify"].params)
-    params.update({"tables": ["songplays"], "window_start": "2018-11-01", "target": "postgresql://etl@db/dw"})
+    params.update({"tables": ["songplays"], "target": "postgresql://etl@db/dw"})
     assert params.validate()["tables"] == ["songplays"]
 
 
@@ -156,24 +283,29 @@ def nov(first: int, last: int) -> Interval:
 
 
 @pytest.mark.parametrize(
-    ("run", "window", "expected"),
+    ("run", "expected"),
     [
         # scheduled and backfill runs, manual runs given an interval (or inferred one) in the trigger form
-        (Run(utc(2018, 11, 1), utc(2018, 11, 1), utc(2018, 11, 2)), None, nov(1, 2)),
-        (Run(utc(2018, 11, 3), utc(2018, 11, 5), utc(2018, 11, 7)), None, nov(5, 7)),
-        # a manual run with an empty data interval: the day that ends at its logical date (in UTC)
-        (Run(utc(2018, 11, 3), utc(2018, 11, 3), utc(2018, 11, 3)), None, nov(2, 3)),
-        (Run(datetime(2018, 11, 3, 1, 30, tzinfo=timezone(timedelta(hours=2)))), None, nov(1, 2)),
-        # without a logical date: the day before it was triggered
-        (Run(None), None, Interval(datetime(2025, 12, 31), datetime(2026, 1, 1))),
-        # the params' window wins
-        (Run(utc(2018, 11, 1), utc(2018, 11, 1), utc(2018, 11, 2)), nov(7, 9), nov(7, 9)),
+        (Run(utc(2018, 11, 1), utc(2018, 11, 1), utc(2018, 11, 2)), nov(1, 2)),
+        (Run(utc(2018, 11, 3), utc(2018, 11, 5), utc(2018, 11, 7)), nov(5, 7)),
+        # without a data interval: the day that ends at its logical date (in UTC), or before it was triggered
+        (Run(utc(2018, 11, 3)), nov(2, 3)),
+        (Run(datetime(2018, 11, 3, 1, 30, tzinfo=timezone(timedelta(hours=2)))), nov(1, 2)),
+        (Run(None), Interval(datetime(2025, 12, 31), datetime(2026, 1, 1))),
     ],
 )
-def test_the_interval_of_a_run(run: Run, window: Interval | None, expected: Interval) -> None:
+def test_the_interval_of_a_run(run: Run, expected: Interval) -> None:
     from operators.intervals import run_interval
 
-    assert run_interval(Timetable("@daily"), run, window) == expected
+    assert run_interval(Timetable("@daily"), run) == expected
+
+
+@pytest.mark.parametrize("end", [utc(2018, 11, 3), utc(2018, 11, 5)], ids=["before", "empty"])
+def test_a_data_interval_that_ends_before_it_starts_or_is_empty_is_refused(end: datetime) -> None:
+    from operators.intervals import run_interval
+
+    with pytest.raises(ValueError, match="is not after its start"):
+        run_interval(Timetable("@daily"), Run(utc(2018, 11, 5), utc(2018, 11, 5), end))
 
 
 def test_the_interval_follows_the_schedule() -> None:
@@ -182,24 +314,19 @@ def test_the_interval_follows_the_schedule() -> None:
     run = Run(None, run_after=utc(2026, 1, 1, 9, 30))
     assert run_interval(Timetable("@hourly"), run) == Interval(datetime(2026, 1, 1, 8), datetime(2026, 1, 1, 9))
     assert run_interval(Timetable("@monthly"), run) == Interval(datetime(2025, 12, 1), datetime(2026, 1, 1))
-    empty = Run(utc(2018, 11, 7, 0, 0), utc(2018, 11, 7), utc(2018, 11, 7))  # a Wednesday
-    assert run_interval(Timetable("@weekly"), empty) == Interval(datetime(2018, 10, 28), datetime(2018, 11, 4))
+    wednesday = Run(utc(2018, 11, 7, 0, 0))
+    assert run_interval(Timetable("@weekly"), wednesday) == Interval(datetime(2018, 10, 28), datetime(2018, 11, 4))
 
 
 def test_what_params_choose() -> None:
     from operators.params import choices
 
     spec = load_spec(SPARKIFY)
-    everything = choices(spec, {"tables": list(spec.tables), "full_refresh": True})
-    assert (everything.tables, everything.full_refresh, everything.window) == (None, True, None)
-    one_day = choices(spec, {"tables": ["songplays"], "window_start": "2018-11-01"})
-    assert (one_day.tables, one_day.window) == (["songplays"], nov(1, 2))
-    window = choices(spec, {"window_start": "2018-11-01", "window_end": "2018-11-30T23:00:00-01:00"}).window
-    assert window == Interval(datetime(2018, 11, 1), datetime(2018, 12, 1))
-    with pytest.raises(ValueError, match="window_end needs a window_start"):
-        choices(spec, {"window_end": "2018-11-02"})
-    with pytest.raises(ValueError, match="is not after its start"):
-        choices(spec, {"window_start": "2018-11-02", "window_end": "2018-11-01"})
+    everything = choices(spec, {"tables": list(spec.tables), "full_refresh": True, "data_root": "/data"})
+    assert (everything.tables, everything.full_refresh) == (None, True)
+    assert choices(spec, {"tables": ["songplays"]}).tables == ["songplays"]
+    with pytest.raises(ValueError, match=r"unknown param.* window_start .*give a window as the run's data interval"):
+        choices(spec, {"window_start": "2018-11-01"})  # no such param: the run would load another interval
 
 
 def test_a_duckdb_target_takes_the_one_slot_pool(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -246,26 +373,22 @@ def test_dag_test_loads_the_day_that_ends_at_the_logical_date_and_a_rerun_change
         assert snapshot(target, spec) == before
 
 
-def test_params_choose_the_tables_and_the_window(
-    dags: dict, airflow_db: None, sample_data: tuple[Path, dict], tmp_path: Path
+def test_params_choose_the_tables_the_steps_of_others_are_skipped(
+    airflow_db: None, sample_data: tuple[Path, dict], tmp_path: Path
 ) -> None:
+    from warehouse_dags import build_dag
+
     _, facts = sample_data
     warehouse = tmp_path / "warehouse.duckdb"
     tables = ["users", "songs", "artists", "songplays"]  # what songplays and its checks read
-    conf = {
-        "target": f"duckdb:///{warehouse}",
-        "tables": tables,
-        "window_start": "2018-11-01",
-        "window_end": "2018-11-03",
-    }
-    run = dags["sparkify"].test(logical_date=utc(2018, 11, 20), run_conf=conf)
+    dag = build_dag(load_project(SPARKIFY), "step")
+    run = dag.test(logical_date=utc(2018, 11, 3), run_conf={"target": f"duckdb:///{warehouse}", "tables": tables})
     chosen = {s.name for s in plan(load_project(SPARKIFY), tables)}
-    assert chosen != set(dags["sparkify"].task_ids)
+    assert chosen != set(dag.task_ids)
     assert {ti.task_id: ti.state for ti in run.get_task_instances()} == {
-        t: "success" if t in chosen else "skipped" for t in dags["sparkify"].task_ids
+        t: "success" if t in chosen else "skipped" for t in dag.task_ids
     }
-    days = ("2018-11-01", "2018-11-02")
-    assert loaded(warehouse)["plays"] == {day: facts["next_song_by_day"][day] for day in days}
+    assert loaded(warehouse)["plays"] == {"2018-11-02": facts["next_song_by_day"]["2018-11-02"]}
 
 
 def cron_dag(tmp_path: Path, record: bool = False):
@@ -321,16 +444,7 @@ def test_a_cron_schedule_gives_the_dag_the_intervals_of_the_cli(tmp_path: Path) 
     inferred = timetable.infer_manual_data_interval(run_after=logical)
     expected = Interval(datetime(2018, 11, 2, 2), datetime(2018, 11, 3, 2))  # 03:00 in Paris is 02:00 UTC in November
     assert Interval(naive_utc(inferred.start), naive_utc(inferred.end)) == expected
-    assert run_interval(spec.timetable, Run(logical, logical, logical)) == expected
-    # the window fields take date-times: a day is not a period of this schedule
-    assert dag.params.get_param("window_start").schema["format"] == "date-time"
-    assert dags_params_format(SPARKIFY) == "date"
-
-
-def dags_params_format(path: Path) -> str:
-    from operators.params import trigger_params
-
-    return trigger_params(load_spec(path), "warehouse_duckdb")["window_start"].schema["format"]
+    assert run_interval(spec.timetable, Run(logical, inferred.start, inferred.end)) == expected
 
 
 def test_dag_test_of_a_cron_spec_loads_the_period_that_ends_at_the_logical_date(

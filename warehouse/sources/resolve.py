@@ -3,6 +3,7 @@ engines that read files, and the keys the data really uses."""
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,14 +33,28 @@ def resolved(
     objects loaded before (None: all of them count as new); `dry`: nothing is extracted (a database source shows
     its first part), as `warehouse plan` needs."""
     scratch = where.scratch(name)
-    try:
-        batch = _objects(name, source, where, loaded, dry)
-        batch.warnings += _duplicated(batch.objects)
-        if reads_files and batch.objects:
-            _local_copies(batch, where, scratch, download=not dry or source_needs_keys(batch.staged_as))
-        yield batch
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    with _held(scratch):
+        try:
+            batch = _objects(name, source, where, loaded, dry)
+            batch.warnings += _duplicated(batch.objects)
+            if reads_files and batch.objects:
+                _local_copies(batch, where, scratch, download=not dry or source_needs_keys(batch.staged_as))
+            yield batch
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+@contextmanager
+def _held(scratch: Path) -> Iterator[None]:
+    """The scratch folder for this process alone: its path is the same in the plan and the run (the plan shows
+    the local copies a run reads), so another process staging the same source and interval waits for it."""
+    scratch.parent.mkdir(parents=True, exist_ok=True)
+    with open(scratch.with_name(f".{scratch.name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def source_needs_keys(source: JsonSource) -> bool:
