@@ -43,12 +43,18 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 demo: install
 	rm -f $(DEMO_DB)
+	@echo "== 1/4 A month of Sparkify-shaped sample data in $(DEMO_DATA)"
 	$(BIN)/warehouse sample --out $(DEMO_DATA) --days 30 --events-per-day 2000 --seed 7
+	@echo "== 2/4 Loading it into $(DEMO_DB), a line per day. Expected warnings, planted by the generator:"
+	@echo "   2018-11-16 has no log (the app was down: the day loads empty), and one song file repeats another"
+	@echo "   (its rows merge by key)."
 	AIRFLOW_CONN_APP_DB=duckdb:///$(DEMO_DATA)/app.duckdb $(BIN)/warehouse run --spec config/sparkify.yaml \
 		--start 2018-11-01 --end 2018-12-01 --target duckdb:///$(DEMO_DB) \
 		--var data_root=$(DEMO_DATA) --var staging_root=data/staging
-	$(BIN)/warehouse query --target duckdb:///$(DEMO_DB) sql/reports/top_songs.sql sql/reports/plays_by_level.sql
+	@echo "== 3/4 The data dictionary"
 	$(BIN)/warehouse docs --spec config/sparkify.yaml --out data/docs --target duckdb:///$(DEMO_DB)
+	@echo "== 4/4 The answers (a user who changed level during the month counts under both levels)"
+	$(BIN)/warehouse query --target duckdb:///$(DEMO_DB) sql/reports/top_songs.sql sql/reports/plays_by_level.sql
 
 lint: install
 	$(BIN)/ruff check .

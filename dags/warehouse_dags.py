@@ -19,9 +19,9 @@ from operators import OPERATORS, WarehouseStepOperator
 from operators.docs import dag_doc, task_doc
 from operators.notify import failure_notifiers
 from operators.params import trigger_params
-from operators.targets import DUCKDB_POOL, pool_for
+from operators.targets import DUCKDB_POOL, engine_of, pool_for
 
-from warehouse.compile import Project, load_project
+from warehouse.compile import Project, cached, load_project
 from warehouse.plan import Layer, Step, plan
 from warehouse.spec import Spec
 from warehouse.targets import default_target
@@ -58,6 +58,8 @@ def build_dag(project: Project, tasks: str | None = None) -> DAG:
     spec = project.spec
     target = default_target(spec.name, spec.connections.warehouse)
     pool = pool_for(target)
+    engine = engine_of(target) or "redshift"  # a connection defined elsewhere: shown as on the production engine
+    sql = _step_sql(project, engine)
     granularity = tasks or ("run" if pool == DUCKDB_POOL else "step")
     end = _end_date(spec)
     with DAG(
@@ -87,7 +89,7 @@ def build_dag(project: Project, tasks: str | None = None) -> DAG:
             operators[task.task_id] = OPERATORS.get(task.layer, WarehouseStepOperator)(
                 task_id=task.task_id,
                 task_group=groups.get(task.layer),
-                doc_md=task_doc(spec, task.steps),
+                doc_md=task_doc(spec, task.steps, sql, engine),
                 spec_file=str(spec.file),
                 steps=[s.name for s in task.steps],
                 target="{{ params.target }}",
@@ -129,6 +131,18 @@ def _end_date(spec: Spec) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"{END_VARIABLE}={text!r} is not a date such as 2018-11-30") from None
+
+
+def _step_sql(project: Project, engine: str) -> dict[str, str]:
+    """Each step's SQL for the task docs, computed once per content of the spec (cached: parsing imports no
+    sqlglot)."""
+
+    def build() -> dict[str, str]:
+        from warehouse.printed import step_sql
+
+        return step_sql(project, engine)
+
+    return cached(f"{project.fingerprint}-{engine}-steps", build)
 
 
 def _asset(spec: Spec, table: str) -> Asset:

@@ -84,6 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--target", help=TARGET_HELP)
     sub.set_defaults(needs_target=True)
     sub.add_argument("-v", "--verbose", action="store_true", help="log every SQL statement")
+    sub.add_argument(
+        "--steps", action="store_true", help="a line per step (default: per interval, or per step for one)"
+    )
     again = sub.add_mutually_exclusive_group()
     again.add_argument("--stale", action="store_true", help="reload only the stale intervals' stale tables")
     again.add_argument("--rebuild", metavar="TABLE", help="rebuild one table over the range and swap it in")
@@ -214,7 +217,8 @@ def _run(args: argparse.Namespace) -> int:
     with open_target(args.target) as target:
         where = redact_url(resolve_url(args.target))
         print(f"loading {project.spec.name} into {where}: {args.start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}")
-        report = lambda r: (results.append(r), _progress(r))  # noqa: E731
+        progress = Progress(args.steps or end <= interval_at(project, args.start).end)
+        report = lambda r: (results.append(r), progress(r))  # noqa: E731
         try:
             if args.rebuild:
                 rebuild(project, args.rebuild, args.start, end, target, options, report)
@@ -257,20 +261,47 @@ def _start(project: Project) -> datetime:
     return datetime.combine(project.spec.start_date, datetime.min.time())
 
 
-def _progress(result: StepResult) -> None:
-    counts = result.counts
-    shown = ("extracted", "staged", "inserted", "updated", "deleted", "rejected")
-    parts = [f"{counts[k]:,} {k}" for k in shown if counts.get(k)]
-    if "objects" in counts:
+SHOWN = ("extracted", "staged", "inserted", "updated", "deleted", "rejected")
+
+
+class Progress:
+    """What `run` prints as it goes: a line per step (`steps`), else a line per interval, once it finished or
+    failed; each warning under its line."""
+
+    def __init__(self, steps: bool):
+        self.steps, self.done, self.interval = steps, [], None
+
+    def __call__(self, result: StepResult) -> None:
+        self.done.append(result)
+        if self.steps:
+            _line(result.interval, result.step.name, [result], result.seconds, result.status)
+            _warnings(result.warnings)
+        elif result.step.name == "finish" or result.status != "success":
+            name = "interval" if result.status == "success" else result.step.name
+            _line(result.interval, name, self.done, sum(r.seconds for r in self.done), result.status)
+            _warnings([w for r in self.done for w in r.warnings])
+            self.done = []
+
+
+def _line(interval, name: str, results: list[StepResult], seconds: float, status: str) -> None:
+    counts: dict[str, int] = {}
+    for result in results:
+        for key in (*SHOWN, "objects"):
+            counts[key] = counts.get(key, 0) + result.counts.get(key, 0)
+    parts = [f"{counts[k]:,} {k}" for k in SHOWN if counts.get(k)]
+    if counts.get("objects"):
         parts.append(f"from {counts['objects']:,} object(s)")
-    if result.checks:
-        passed = sum(c.passed for c in result.checks)
-        parts.append(f"{passed}/{len(result.checks)} checks passed")
-    status = "" if result.status == "success" else f" {result.status.upper()}"
-    when = f"{result.interval.start:%Y-%m-%d %H:%M}"
-    line = f"{when}  {result.step.name:<22} {', '.join(parts) or '-':<52} {result.seconds:6.2f}s{status}"
-    print(line, flush=True)
-    for warning in result.warnings:
+    checks = [c for r in results for c in r.checks]
+    if checks:
+        parts.append(f"{sum(c.passed for c in checks)}/{len(checks)} checks passed")
+    failed = "" if status == "success" else f" {status.upper()}"
+    print(
+        f"{interval.start:%Y-%m-%d %H:%M}  {name:<22} {', '.join(parts) or '-':<52} {seconds:6.2f}s{failed}", flush=True
+    )
+
+
+def _warnings(warnings: list[str]) -> None:
+    for warning in warnings:
         print(f"    warning: {warning}", flush=True)
 
 

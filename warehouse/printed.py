@@ -20,6 +20,7 @@ from warehouse.sql.names import table as table_ref
 from warehouse.sql.statement import Action, Statement, Upload
 from warehouse.status import status
 from warehouse.steps import IntervalPlan, Options, StepSQL
+from warehouse.targets import engine_named
 from warehouse.targets.base import Target
 from warehouse.targets.engine import Engine
 
@@ -46,17 +47,27 @@ def plan_text(
     allows). With a target, the ledger is read for the objects of prefix sources loaded before (else all of them
     count as new), and secrets are masked."""
     plan = IntervalPlan(project, interval, engine, options)
-    redact: Callable[[str], str] = target.redact if target else engine.redact
     out = [f"-- plan of {project.spec.name} for {interval} on {engine.name}\n"]
-    for step in plan.steps:
+    for step, text in zip(plan.steps, step_texts(plan, target), strict=True):
         out.append(f"\n-- step {step.name} ({step.layer}){' after ' + ', '.join(step.needs) if step.needs else ''}\n")
-        built, reads = _built(plan, step, target)
-        out += [f"{engine.render(read, pretty=True)};\n" for read in reads]
+        out.append(text)
+    return "".join(out)
+
+
+def step_texts(plan: IntervalPlan, target: Target | None = None, objects: bool = True) -> list[str]:
+    """Each step's statements, as `plan_text` prints them, secrets masked; without `objects`, a stage step is
+    shown as for an interval without objects (nothing is listed)."""
+    redact: Callable[[str], str] = target.redact if target else plan.engine.redact
+    texts = []
+    for step in plan.steps:
+        built, reads = _built(plan, step, target) if objects or step.layer != Layer.STAGE else _unlisted(plan, step)
+        out = [f"{plan.engine.render(read, pretty=True)};\n" for read in reads]
         out += [f"-- {note}\n" for note in built.notes]
-        out += [_render(engine, action) for action in built.prepare]
+        out += [_render(plan.engine, action) for action in built.prepare]
         out.append(_publishing(built))
-        out += [_render(engine, action) for action in built.publish]
-    return redact("".join(out))
+        out += [_render(plan.engine, action) for action in built.publish]
+        texts.append(redact("".join(out)))
+    return texts
 
 
 def _publishing(built: StepSQL) -> str:
@@ -86,12 +97,17 @@ def _built(plan: IntervalPlan, step: Step, target: Target | None) -> tuple[StepS
                 resolved(name, source, plan.where, reads_files=plan.engine.reads_files, loaded=loaded, dry=True)
             )
         except Exception as error:  # e.g. no AWS credentials to list with: the plan still shows the SQL
-            staged_as = as_json_source(source, "") if isinstance(source, PostgresSource) else source
-            empty = Batch(name, staged_as, [], plan.where.manifest_url(name))
-            built = plan.build(step, empty)
+            built, _ = _unlisted(plan, step)
             built.notes.insert(0, f"objects not listed: {type(error).__name__}: {error}")
             return built, reads
         return plan.build(step, batch), reads  # a batch the engine refuses refuses the plan
+
+
+def _unlisted(plan: IntervalPlan, step: Step) -> tuple[StepSQL, list[Statement]]:
+    """A stage step as for an interval without objects."""
+    source = plan.spec.sources[step.subject]
+    staged_as = as_json_source(source, "") if isinstance(source, PostgresSource) else source
+    return plan.build(step, Batch(step.subject, staged_as, [], plan.where.manifest_url(step.subject))), []
 
 
 def _render(engine: Engine, action: Action) -> str:
@@ -140,3 +156,11 @@ def changes_text(
             for t in dimensions
         ]
     return "\n".join(lines)
+
+
+def step_sql(project: Project, engine: str) -> dict[str, str]:
+    """Each step's statements for the spec's first interval on an engine, as `plan_text` prints them (a stage step
+    without objects: nothing is listed), by step name: what a DAG's task docs show."""
+    first = interval_at(project, datetime.combine(project.spec.start_date, datetime.min.time()))
+    plan = IntervalPlan(project, first, engine_named(engine))
+    return {step.name: text for step, text in zip(plan.steps, step_texts(plan, objects=False), strict=True)}

@@ -50,9 +50,18 @@ def dag_doc(spec: Spec, target: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def task_doc(spec: Spec, steps: Sequence[Step]) -> str:
-    """What a task does: each of its steps, in order."""
-    return "\n".join(f"- **{step.name}**: {step_doc(spec, step)}" for step in steps) + "\n"
+def task_doc(spec: Spec, steps: Sequence[Step], sql: dict[str, str], engine: str) -> str:
+    """What a task does: each of its steps, in order, with the SQL it runs for the spec's first interval on
+    `engine` (`sql`: by step, as `warehouse plan` prints it; a stage step's statements depend on its objects)."""
+    parts = []
+    for step in steps:
+        parts.append(f"- **{step.name}**: {step_doc(spec, step)}\n")
+        shown = " as if it had no object (they are listed when it runs)" if step.layer == "stage" else ""
+        parts.append(
+            f"\n  Its SQL on {engine} for the spec's first interval{shown}; `warehouse plan --date D` prints any:\n"
+        )
+        parts.append("\n  ```sql\n" + "".join(f"  {line}\n" for line in sql[step.name].splitlines()) + "  ```\n")
+    return "".join(parts)
 
 
 def step_doc(spec: Spec, step: Step) -> str:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from airflow.sdk import BaseHook
 from airflow.sdk.exceptions import AirflowNotFoundException
 
-from warehouse.targets import as_source, open_target, single_writer
+from warehouse.targets import SINGLE_WRITER, as_source, engine_name, open_target, single_writer
 
 if TYPE_CHECKING:
     from airflow.sdk import Connection
@@ -98,22 +98,24 @@ def target_url(target: str) -> str:
     return BaseHook.get_connection(target).get_uri()
 
 
-def pool_for(target: str) -> str | None:
-    """The pool of a DAG whose default target is `target`: DuckDB's one-slot pool for a DuckDB file.
-
-    Parsing looks no connection up: a connection id counts as DuckDB only when `AIRFLOW_CONN_<ID>` (URI or
-    JSON) says so; a DuckDB connection defined elsewhere is refused at run time (see `check_pool`)."""
+def engine_of(target: str) -> str | None:
+    """The engine of a DAG's default target, as far as parsing can tell without looking a connection up: a URL's,
+    or that of a connection id set in `AIRFLOW_CONN_<ID>` (URI or JSON); else None."""
     if "://" in target:
-        return DUCKDB_POOL if single_writer(target) else None
+        return engine_name(target)
     definition = os.environ.get(f"AIRFLOW_CONN_{target.upper()}", "").strip()
-    if definition.startswith("{"):
-        try:
-            duckdb = single_writer(f"{json.loads(definition).get('conn_type')}://")
-        except ValueError:
-            duckdb = False
-    else:
-        duckdb = bool(definition) and single_writer(definition)
-    return DUCKDB_POOL if duckdb else None
+    try:
+        url = f"{json.loads(definition).get('conn_type')}://" if definition.startswith("{") else definition
+        return engine_name(url) if url else None
+    except ValueError:
+        return None
+
+
+def pool_for(target: str) -> str | None:
+    """The pool of a DAG whose default target is `target`: DuckDB's one-slot pool for a DuckDB file. A DuckDB
+    connection defined elsewhere than `AIRFLOW_CONN_<ID>` is refused at run time (see `check_pool`)."""
+    engine = engine_of(target)
+    return DUCKDB_POOL if engine is not None and engine in SINGLE_WRITER else None
 
 
 def check_pool(url: str, pool: str) -> None:

@@ -134,6 +134,7 @@ def test_a_task_per_layer_runs_the_layer_in_plan_order() -> None:
 
 def test_the_dag_documents_every_table_and_column_of_the_spec(dags: dict) -> None:
     from markdown_it import MarkdownIt
+    from warehouse_dags import build_dag
 
     spec = load_spec(SPARKIFY)
     dag = dags["sparkify"]
@@ -151,6 +152,8 @@ def test_the_dag_documents_every_table_and_column_of_the_spec(dags: dict) -> Non
     for name, source in spec.sources.items():
         assert name in page.sources and source.description in page.sources[name]
     assert all(task.doc_md.startswith(f"- **{task.steps[0]}**") for task in dag.tasks)
+    steps = {task.task_id: task.doc_md for task in build_dag(load_project(SPARKIFY), "step").tasks}
+    assert 'MERGE INTO "users"' in steps["load_users"] and 'DELETE FROM "songplays"' in steps["load_songplays"]
     assert dag.owner == "airflow"  # the spec names none
 
 
