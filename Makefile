@@ -46,8 +46,9 @@ demo: install
 	@echo "== 1/4 A month of Sparkify-shaped sample data in $(DEMO_DATA)"
 	$(BIN)/warehouse sample --out $(DEMO_DATA) --days 30 --events-per-day 2000 --seed 7
 	@echo "== 2/4 Loading it into $(DEMO_DB), a line per day. Expected warnings, planted by the generator:"
-	@echo "   2018-11-16 has no log (the app was down: the day loads empty), and one song file repeats another"
-	@echo "   (its rows merge by key)."
+	@echo "   2018-11-16 has no log (the app was down: the day loads empty, so songplays' row count and freshness"
+	@echo "   checks warn), one song file repeats another (its rows merge by key), and on some days no account"
+	@echo "   changed in the app's database."
 	AIRFLOW_CONN_APP_DB=duckdb:///$(DEMO_DATA)/app.duckdb $(BIN)/warehouse run --spec config/sparkify.yaml \
 		--start 2018-11-01 --end 2018-12-01 --target duckdb:///$(DEMO_DB) \
 		--var data_root=$(DEMO_DATA) --var staging_root=data/staging
