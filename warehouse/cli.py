@@ -18,11 +18,12 @@ from warehouse.migrate import NEEDS_NO_DDL
 from warehouse.printed import changes_text, ddl_text, interval_at, plan_text
 from warehouse.results import StepFailed, StepResult
 from warehouse.runner import StepRunner, found_in, rebuild, reload_stale, run
+from warehouse.secrets import MaskingFormatter, mask
 from warehouse.spec import Spec, load_spec
 from warehouse.sql.transforms import READ_DIALECT
 from warehouse.status import status
 from warehouse.steps import Options, SchemaDrift
-from warehouse.targets import ENGINES, default_target, engine_named, open_target, redact_url, resolve_url
+from warehouse.targets import ENGINES, default_target, engine_named, open_target, resolve_url
 from warehouse.yamlfile import SpecError
 
 CONFIG = Path("config")
@@ -34,27 +35,33 @@ SPEC_HELP = "the spec (default: the only one in config/)"
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
-        format="%(message)s",
-        stream=sys.stderr,
-    )
+    logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING, stream=sys.stderr)
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(MaskingFormatter("%(message)s"))
     try:
         _defaults(args)
         return args.command(args)
     except SpecError as error:
-        print(error, file=sys.stderr)
+        print(mask(str(error)), file=sys.stderr)
         return 2
     except StepFailed as failed:
-        print(f"\nFAILED {failed.result.step.name} {failed.result.interval}:\n{failed.result.message}", file=sys.stderr)
+        result = failed.result
+        print(mask(f"\nFAILED {result.step.name} {result.interval}:\n{result.message}"), file=sys.stderr)
         return 1
     except (ValueError, FileNotFoundError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(mask(f"error: {error}"), file=sys.stderr)
         return 2
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, its help and errors masked (they show defaults and the values given)."""
+
+    def _print_message(self, message: str, file=None) -> None:
+        super()._print_message(mask(message) if message else message, file)
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="warehouse", description=__doc__)
+    parser = Parser(prog="warehouse", description=__doc__)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     def command(name: str, handler, help: str) -> argparse.ArgumentParser:
@@ -215,7 +222,7 @@ def _run(args: argparse.Namespace) -> int:
     end = args.end or interval_at(project, args.start).end
     results: list[StepResult] = []
     with open_target(args.target) as target:
-        where = redact_url(resolve_url(args.target))
+        where = mask(resolve_url(args.target))
         print(f"loading {project.spec.name} into {where}: {args.start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}")
         progress = Progress(args.steps or end <= interval_at(project, args.start).end)
         report = lambda r: (results.append(r), progress(r))  # noqa: E731
@@ -236,7 +243,7 @@ def _diff(args: argparse.Namespace) -> int:
     with open_target(args.target) as target:
         runner = StepRunner(project, interval_at(project, _start(project)), target)
         found = runner.plan.changes(found_in(target, runner.plan))
-        where = redact_url(resolve_url(args.target))
+        where = mask(resolve_url(args.target))
         print(f"{project.spec.name} in {where}: {len(found)} difference(s) from {project.spec.file}")
         print(changes_text(project, target, found, _start(project)))
     return 1 if any(c.kind not in NEEDS_NO_DDL for c in found) else 0
@@ -302,7 +309,7 @@ def _line(interval, name: str, results: list[StepResult], seconds: float, status
 
 def _warnings(warnings: list[str]) -> None:
     for warning in warnings:
-        print(f"    warning: {warning}", flush=True)
+        print(mask(f"    warning: {warning}"), flush=True)
 
 
 def summary(results: list[StepResult]) -> str:
@@ -347,7 +354,7 @@ def _status(args: argparse.Namespace) -> int:
     spec = project.spec
     with open_target(args.target) as target:
         found = status(project, target, args.start, args.end)
-    print(f"{spec.name} in {redact_url(resolve_url(args.target))}: {len(found.intervals)} interval(s)")
+    print(f"{spec.name} in {mask(resolve_url(args.target))}: {len(found.intervals)} interval(s)")
     rows = []
     for state, runs in _runs(found.intervals):
         first, last = runs[0], runs[-1]

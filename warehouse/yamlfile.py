@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from warehouse.secrets import mask
+
 KeyPath = tuple[str | int, ...]
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: the same marks, much faster
 
@@ -24,7 +26,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"
-        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+        return mask(f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}")
 
 
 class SpecError(Exception):

@@ -4,14 +4,13 @@ Nothing here imports sqlglot or connects to anything: the docs are built at pars
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from warehouse.plan import Step
+from warehouse.secrets import mask
 from warehouse.spec import Check, Dimension, Fact, JsonSource, PostgresSource, Spec
 
 PERIOD = {"@hourly": "hour", "@daily": "day", "@weekly": "week", "@monthly": "month", "@yearly": "year"}
-PASSWORD = re.compile(r"(://[^/@:\s]*:)[^/@\s]*@")  # user:password@ in a URL
 
 
 def dag_doc(spec: Spec, target: str) -> str:
@@ -95,11 +94,6 @@ def describe_check(check: Check) -> str:
     options = check.options.model_dump(exclude={"severity"}, exclude_none=True)
     detail = "; ".join(f"{key} {_value(value)}" for key, value in options.items())
     return f"`{check.kind}`: {detail} ({check.options.severity})"
-
-
-def mask(text: str) -> str:
-    """Text with the password of any URL in it replaced by ***."""
-    return PASSWORD.sub(r"\1***@", text)
 
 
 def _how_loaded(name: str, table: Dimension | Fact) -> str:

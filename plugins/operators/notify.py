@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseNotifier
 
-from operators.docs import mask
 from operators.intervals import run_interval
 from warehouse.interval import Timetable
+from warehouse.secrets import mask
 from warehouse.spec import EmailNotice, Notify, WebhookNotice
 
 if TYPE_CHECKING:

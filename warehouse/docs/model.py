@@ -21,8 +21,9 @@ def gather(spec_path: Path | str, target: str | None = None) -> Dictionary:
     also read each table's row count and the ledger's record of its loads and checks."""
     from warehouse.compile import load_project
     from warehouse.ledger import SCHEMA as LEDGER_SCHEMA
+    from warehouse.secrets import mask
     from warehouse.spec import STAGING
-    from warehouse.targets import open_target, redact_url, resolve_url
+    from warehouse.targets import open_target, resolve_url
 
     compiled = load_project(spec_path)
     spec = compiled.spec
@@ -59,7 +60,7 @@ def gather(spec_path: Path | str, target: str | None = None) -> Dictionary:
                 LEDGER_SCHEMA,
                 opened.fetch,
                 opened.table_exists,
-                where=redact_url(resolve_url(target)),
+                where=mask(resolve_url(target)),
             )
     return dictionary
 

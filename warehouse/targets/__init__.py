@@ -9,6 +9,8 @@ import os
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
+from warehouse.secrets import mask
+
 if TYPE_CHECKING:
     from warehouse.targets.base import Target
     from warehouse.targets.engine import Engine
@@ -44,7 +46,7 @@ def engine_name(url: str) -> str:
     """The engine a URL names, by its scheme."""
     scheme = urlsplit(url).scheme
     if scheme not in SCHEMES:
-        raise ValueError(f"unsupported target scheme {scheme!r} in {redact_url(url)} (known: {', '.join(SCHEMES)})")
+        raise ValueError(f"unsupported target scheme {scheme!r} in {mask(url)} (known: {', '.join(SCHEMES)})")
     return SCHEMES[scheme]
 
 
@@ -91,11 +93,3 @@ def duckdb_path(url: str) -> str:
     Connection.get_uri() makes of those, with the path percent-encoded in the host or the path."""
     parts = urlsplit(url)
     return unquote(parts.netloc) if parts.netloc else unquote(parts.path[1:]) or ":memory:"
-
-
-def redact_url(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password:
-        return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()
-    return url

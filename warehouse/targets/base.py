@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from warehouse.results import DataError, Reject
+from warehouse.secrets import MASK, mask
 from warehouse.sql.statement import Statement
 
 if TYPE_CHECKING:
@@ -78,10 +79,11 @@ class Target:
         return False
 
     def redact(self, text: str) -> str:
-        """The text without the target's secrets (its password, the keys its engine signs with)."""
+        """The text without the target's secrets (its password, the keys its engine signs with) nor anything
+        that looks like a credential (`mask`)."""
         for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return self.engine.redact(text)
+            text = text.replace(secret, MASK)
+        return mask(self.engine.redact(text))
 
     def execute(self, statement: exp.Expression | Statement, params: dict[str, Any] | None = None) -> int:
         """Run one statement (with named parameters); return the rows it changed (-1 when the driver cannot

@@ -15,9 +15,9 @@ import psycopg
 from sqlglot import exp
 
 from warehouse.results import DataError
+from warehouse.secrets import mask
 from warehouse.sql.names import ident
 from warehouse.sql.statement import Action, Statement
-from warehouse.targets import redact_url
 from warehouse.targets.base import Target
 from warehouse.targets.engine import Engine, catalog_sql
 
@@ -91,7 +91,7 @@ class PostgresTarget(Target):
     def from_url(cls, url: str, read_only: bool = False) -> PostgresTarget:
         """postgresql://user:password@host:port/database (libpq parameters in the query string)."""
         password = unquote(urlsplit(url).password or "")
-        return cls.connected(lambda: psycopg.connect(libpq_url(url)), redact_url(url), read_only, (password,))
+        return cls.connected(lambda: psycopg.connect(libpq_url(url)), mask(url), read_only, (password,))
 
     @classmethod
     def connected(

@@ -17,9 +17,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from sqlglot import exp
 
 from warehouse.results import DataError
+from warehouse.secrets import mask
 from warehouse.sql.names import ident
 from warehouse.sql.statement import ROW, Action, Statement, Upload
-from warehouse.targets import redact_url
 from warehouse.targets.base import Target
 from warehouse.targets.engine import catalog_sql
 from warehouse.targets.postgres import Postgres
@@ -342,7 +342,7 @@ class RedshiftTarget(Target):
         signing = CopySigning.fixed(CopyAuth(query["iam_role"])) if "iam_role" in query else None
         serverless = serverless_host(parts.hostname, query.get("serverless"))
         engine = Redshift(signing, query.get("region"), serverless, host_region(parts.hostname))
-        return cls(engine, connect, redact_url(url), (password,))
+        return cls(engine, connect, mask(url), (password,))
 
     @contextmanager
     def _cursor(self) -> Iterator[Any]:
