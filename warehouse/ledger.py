@@ -115,9 +115,9 @@ def literal(value: Any) -> exp.Expression:
     if isinstance(value, int | float):
         return exp.Literal.number(value)
     if isinstance(value, datetime):
-        return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), exp.DataType.build("timestamp"))
+        return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), exp.DataType.build(exp.DataType.Type.TIMESTAMP))
     if isinstance(value, date):
-        return exp.cast(exp.Literal.string(value.isoformat()), exp.DataType.build("date"))
+        return exp.cast(exp.Literal.string(value.isoformat()), exp.DataType.build(exp.DataType.Type.DATE))
     return exp.Literal.string(str(value))
 
 

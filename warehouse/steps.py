@@ -147,6 +147,8 @@ class IntervalPlan:
         else:
             built = BUILDERS[step.layer](self, step, batch)
         built.actions.append(ledger.record_step(self.layout, batch.extract_kind if batch else None))
+        if self.engine.single_writer:  # no concurrent writer to hold a lock against: one commit per step
+            built.actions, built.prepare = [*built.prepare, *built.actions], []
         if step.layer != Layer.SETUP:  # setup creates what it writes; an ALTER TABLE locks its table itself
             built.lock = self.locks(built.actions, session_tables([*built.prepare, *built.actions]))
         return built

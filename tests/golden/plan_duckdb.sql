@@ -158,6 +158,7 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- step stage_events (stage) after setup
 -- 1 object(s)
 --   tests/fixtures/golden/log_data/2018/11/2018-11-01-events.json
+-- the step's changes and its ledger row, in one transaction:
 DROP TABLE IF EXISTS "staging"."events_20181101";
 CREATE TABLE "staging"."events_20181101" (
   "artist" TEXT,
@@ -267,7 +268,6 @@ FROM READ_JSON(
   format => 'newline_delimited',
   columns => {'artist': 'VARCHAR', 'auth': 'VARCHAR', 'firstName': 'VARCHAR', 'gender': 'VARCHAR', 'itemInSession': 'VARCHAR', 'lastName': 'VARCHAR', 'length': 'VARCHAR', 'level': 'VARCHAR', 'location': 'VARCHAR', 'method': 'VARCHAR', 'page': 'VARCHAR', 'registration': 'VARCHAR', 'sessionId': 'VARCHAR', 'song': 'VARCHAR', 'status': 'VARCHAR', 'ts': 'VARCHAR', 'userAgent': 'VARCHAR', 'userId': 'VARCHAR'}
 );
--- commit; then the step's changes and its ledger row, in one transaction:
 DELETE FROM "ledger"."rejects"
 WHERE
   "spec" = 'sparkify'
@@ -295,6 +295,7 @@ HAVING
   COUNT(DISTINCT "table_name") = 2;
 -- 1 object(s)
 --   tests/fixtures/golden/song_data/A/A/A/TRAAAAW128F429D538.json
+-- the step's changes and its ledger row, in one transaction:
 DROP TABLE IF EXISTS "staging"."songs_20181101";
 CREATE TABLE "staging"."songs_20181101" (
   "num_songs" INT,
@@ -356,7 +357,6 @@ FROM READ_JSON(
   format => 'newline_delimited',
   columns => {'num_songs': 'VARCHAR', 'artist_id': 'VARCHAR', 'artist_latitude': 'VARCHAR', 'artist_longitude': 'VARCHAR', 'artist_location': 'VARCHAR', 'artist_name': 'VARCHAR', 'song_id': 'VARCHAR', 'title': 'VARCHAR', 'duration': 'VARCHAR', 'year': 'VARCHAR'}
 );
--- commit; then the step's changes and its ledger row, in one transaction:
 DELETE FROM "ledger"."rejects"
 WHERE
   "spec" = 'sparkify'
@@ -397,6 +397,7 @@ WHERE
 HAVING
   COUNT(DISTINCT "loaded"."table_name") = 1;
 -- extract (full) from app_db to s3://sparkify-warehouse/staging/sparkify/extracts/accounts/20181101/part-NNNN.json.gz: SELECT CAST(ROW_TO_JSON("extracted") AS TEXT) AS "line" FROM (SELECT CAST("account_id" AS INT) AS "account_id", CAST("user_id" AS INT) AS "user_id", CAST("plan" AS VARCHAR(16)) AS "plan", CAST("country" AS CHAR(2)) AS "country", CAST("created_at" AS TIMESTAMP) AS "created_at", CAST("updated_at" AS TIMESTAMP) AS "updated_at" FROM "public"."accounts" WHERE "updated_at" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)) AS "extracted"
+-- the step's changes and its ledger row, in one transaction:
 DROP TABLE IF EXISTS "staging"."accounts_20181101";
 CREATE TABLE "staging"."accounts_20181101" (
   "account_id" INT,
@@ -434,7 +435,6 @@ FROM READ_JSON(
   format => 'newline_delimited',
   columns => {'account_id': 'VARCHAR', 'user_id': 'VARCHAR', 'plan': 'VARCHAR', 'country': 'VARCHAR', 'created_at': 'VARCHAR', 'updated_at': 'VARCHAR'}
 );
--- commit; then the step's changes and its ledger row, in one transaction:
 DELETE FROM "ledger"."rejects"
 WHERE
   "spec" = 'sparkify'
@@ -446,6 +446,7 @@ INSERT INTO "ledger"."rejects" ("spec", "interval_start", "interval_end", "sourc
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, 'full');
 
 -- step load_users (dimensions) after stage_events
+-- the step's changes and its ledger row, in one transaction:
 CREATE TEMPORARY TABLE "users__batch" AS
 SELECT
   *
@@ -493,7 +494,6 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
--- commit; then the step's changes and its ledger row, in one transaction:
 DELETE FROM "users__batch" USING   "users"
 WHERE
   "users"."user_id" = "users__batch"."user_id"
@@ -561,6 +561,7 @@ DROP TABLE IF EXISTS "users__batch";
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step load_songs (dimensions) after stage_songs
+-- the step's changes and its ledger row, in one transaction:
 CREATE TEMPORARY TABLE "songs__batch" AS
 SELECT
   *
@@ -604,7 +605,6 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
--- commit; then the step's changes and its ledger row, in one transaction:
 SELECT
   COUNT(*) - COUNT("loaded"."song_id") AS "inserted",
   COUNT("loaded"."song_id") AS "updated"
@@ -660,6 +660,7 @@ DROP TABLE IF EXISTS "songs__batch";
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step load_artists (dimensions) after stage_songs
+-- the step's changes and its ledger row, in one transaction:
 CREATE TEMPORARY TABLE "artists__batch" AS
 SELECT
   *
@@ -703,7 +704,6 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
--- commit; then the step's changes and its ledger row, in one transaction:
 SELECT
   COUNT(*) - COUNT("loaded"."artist_id") AS "inserted",
   COUNT("loaded"."artist_id") AS "updated"
@@ -759,6 +759,7 @@ DROP TABLE IF EXISTS "artists__batch";
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step load_time (dimensions) after stage_events
+-- the step's changes and its ledger row, in one transaction:
 CREATE TEMPORARY TABLE "time__batch" AS
 SELECT
   *
@@ -810,7 +811,6 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
--- commit; then the step's changes and its ledger row, in one transaction:
 SELECT
   COUNT(*) - COUNT("loaded"."start_time") AS "inserted",
   COUNT("loaded"."start_time") AS "updated"
@@ -882,6 +882,7 @@ DROP TABLE IF EXISTS "time__batch";
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step load_accounts (dimensions) after stage_accounts
+-- the step's changes and its ledger row, in one transaction:
 CREATE TEMPORARY TABLE "accounts__batch" AS
 SELECT
   *
@@ -927,7 +928,6 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
--- commit; then the step's changes and its ledger row, in one transaction:
 DELETE FROM "accounts__batch" USING   "accounts"
 WHERE
   "accounts"."account_id" = "accounts__batch"."account_id"
@@ -995,6 +995,7 @@ DROP TABLE IF EXISTS "accounts__batch";
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step load_songplays (facts) after stage_events, load_songs, load_artists
+-- the step's changes and its ledger row, in one transaction:
 CREATE TEMPORARY TABLE "songplays__rows" AS
 SELECT
   *
@@ -1167,7 +1168,6 @@ FROM (
 WHERE
   "ranked"."_row" = 1;
 DROP TABLE IF EXISTS "songplays__rows";
--- commit; then the step's changes and its ledger row, in one transaction:
 DELETE FROM "songplays"
 WHERE
   "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
@@ -1202,6 +1202,7 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- check 1: not_null(user_id, level)
 -- check 2: unique(user_id)
 -- check 3: accepted_values(level in 2 value(s))
+-- the step's changes and its ledger row, in one transaction:
 SELECT
   0 AS "check",
   COUNT(*) AS "failures"
@@ -1286,7 +1287,6 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- commit; then the step's changes and its ledger row, in one transaction:
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
@@ -1295,6 +1295,7 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- step check_songs (checks) after load_songs
 -- check 1: not_null(song_id)
 -- check 2: unique(song_id)
+-- the step's changes and its ledger row, in one transaction:
 SELECT
   0 AS "check",
   COUNT(*) AS "failures"
@@ -1349,7 +1350,6 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- commit; then the step's changes and its ledger row, in one transaction:
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
@@ -1357,6 +1357,7 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 
 -- step check_artists (checks) after load_artists
 -- check 1: unique(artist_id)
+-- the step's changes and its ledger row, in one transaction:
 SELECT
   0 AS "check",
   COUNT(*) AS "failures"
@@ -1387,7 +1388,6 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- commit; then the step's changes and its ledger row, in one transaction:
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
@@ -1395,6 +1395,7 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 
 -- step check_time (checks) after load_time
 -- check 1: unique(start_time)
+-- the step's changes and its ledger row, in one transaction:
 SELECT
   0 AS "check",
   COUNT(*) AS "failures"
@@ -1425,7 +1426,6 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- commit; then the step's changes and its ledger row, in one transaction:
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
@@ -1435,6 +1435,7 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- check 1: not_null(account_id, plan)
 -- check 2: unique(account_id)
 -- check 3: accepted_values(plan in 3 value(s))
+-- the step's changes and its ledger row, in one transaction:
 SELECT
   0 AS "check",
   COUNT(*) AS "failures"
@@ -1519,7 +1520,6 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- commit; then the step's changes and its ledger row, in one transaction:
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
@@ -1536,6 +1536,7 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- check 8: accepted_values(level in 2 value(s))
 -- check 9: freshness(start_time within 1d)
 -- check 10: sql(plays_match_song_and_artist)
+-- the step's changes and its ledger row, in one transaction:
 SELECT
   table_name
 FROM information_schema.tables
@@ -2013,17 +2014,16 @@ ORDER BY
   2,
   3
 LIMIT 5;
--- commit; then the step's changes and its ledger row, in one transaction:
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step finish (finish) after check_users, check_songs, check_artists, check_time, check_accounts, check_songplays
+-- the step's changes and its ledger row, in one transaction:
 DROP TABLE IF EXISTS "staging"."events_20181101";
 DROP TABLE IF EXISTS "staging"."songs_20181101";
 DROP TABLE IF EXISTS "staging"."accounts_20181101";
--- commit; then the step's changes and its ledger row, in one transaction:
 UPDATE "ledger"."objects" SET status = 'loaded'
 WHERE
   "spec" = 'sparkify' AND "interval_key" = '20181101' AND "status" = 'staged';

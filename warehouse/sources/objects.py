@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Callable
@@ -14,8 +15,8 @@ from typing import Any, Protocol
 class SourceObject:
     """One object: its URL, size, and a version that changes when its content does. In S3 that is the ETag (the
     MD5 of the content for an object uploaded in one part); locally, a listed file's MD5 (prefix sources record
-    it and compare contents), or a file's modification time and size when it is looked up by name (a day's log:
-    large, and never compared)."""
+    it and compare contents; a file is hashed again only when its size or modification time changed), or a
+    file's modification time and size when it is looked up by name (a day's log: large, and never compared)."""
 
     url: str
     size: int
@@ -74,7 +75,8 @@ class LocalStore:
 
     @staticmethod
     def _object(entry: os.DirEntry) -> SourceObject:
-        return SourceObject(entry.path, entry.stat().st_size, _md5(Path(entry.path)))
+        info = entry.stat()
+        return SourceObject(entry.path, info.st_size, _md5(entry.path, info.st_size, info.st_mtime_ns))
 
     def local_paths(self, objects: list[SourceObject], scratch: Path, download: bool = True) -> list[Path]:
         return [Path(o.url) for o in objects]
@@ -136,9 +138,12 @@ class S3Store:
         self.client.delete_object(Bucket=bucket, Key=key)
 
 
-def _md5(path: Path) -> str:
+@functools.lru_cache(maxsize=1 << 16)
+def _md5(path: str, size: int, mtime_ns: int) -> str:
+    """A file's MD5, hashed again only when its size or modification time changed (a prefix is listed every
+    interval; its files rarely change)."""
     digest = hashlib.md5(usedforsecurity=False)
-    with path.open("rb") as data:
+    with open(path, "rb") as data:
         while chunk := data.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()

@@ -40,7 +40,7 @@ class Load:
 
 def timestamp(value: object) -> exp.Cast:
     """A naive UTC timestamp literal (zoned bounds would defeat Redshift's sort-key pruning)."""
-    return exp.cast(exp.Literal.string(f"{value:%Y-%m-%d %H:%M:%S}"), exp.DataType.build("timestamp"))
+    return exp.cast(exp.Literal.string(f"{value:%Y-%m-%d %H:%M:%S}"), exp.DataType.build(exp.DataType.Type.TIMESTAMP))
 
 
 def in_interval(time_column: exp.Expression, interval: Interval) -> exp.Expression:

@@ -29,7 +29,7 @@ class Engine:
     indexes: ClassVar[bool] = False  # keys and fact times need an index (no zone maps or sort keys to prune with)
     lock_template: ClassVar[str | None] = None  # how a transaction takes tables for itself ("{}": the tables)
     locks_every_table: ClassVar[bool] = False  # lock every table a transaction touches (else those it publishes)
-    single_writer: ClassVar[bool] = False  # one process may write the database at a time
+    single_writer: ClassVar[bool] = False  # one process may write the database at a time (a step: one transaction)
     reads_files: ClassVar[bool] = True  # stages from local copies of the objects, read by DuckDB's JSON reader
     row_to_json: ClassVar[str] = "row_to_json"  # as a database source: the function that turns a row into JSON
     alterations: ClassVar[frozenset[str]] = frozenset(  # changes (warehouse.migrate) ALTER TABLE makes in place
