@@ -27,7 +27,8 @@ What it shares with the server (Amazon Redshift Database Developer Guide, DG = d
   failed on bad data; a COPY whose transaction rolls back later leaves it as it was (DG PG_LAST_COPY_ID.html);
   PG_LAST_COPY_COUNT() is that COPY's rows, 0 when it failed (DG PG_LAST_COPY_COUNT.html); PG_BACKEND_PID() is
   the session's process id (DG PG_BACKEND_PID.html). Queries of those, of system views and of
-  information_schema.tables run on an in-process DuckDB holding what the fake knows.
+  information_schema.tables run on an in-process DuckDB holding what the fake knows; COMMENT ON a table or column
+  shows as the remarks of SVV_TABLES and SVV_COLUMNS (DG r_COMMENT.html, r_SVV_TABLES.html, r_SVV_COLUMNS.html).
 - `serverless=True`: Redshift Serverless has no STL views (DG r_STL_LOAD_ERRORS.html: provisioned clusters only);
   reading one fails as a missing relation (assumed; verify on a workgroup).
 
@@ -68,7 +69,11 @@ VIEWS: dict[str, dict[str, str]] = {
         "table_catalog": "VARCHAR", "table_schema": "VARCHAR", "table_name": "VARCHAR", "column_name": "VARCHAR",
         "ordinal_position": "INTEGER", "column_default": "VARCHAR", "is_nullable": "VARCHAR",
         "data_type": "VARCHAR", "character_maximum_length": "INTEGER", "numeric_precision": "INTEGER",
-        "numeric_scale": "INTEGER",
+        "numeric_scale": "INTEGER", "remarks": "VARCHAR",
+    },
+    "svv_tables": {  # DG r_SVV_TABLES.html
+        "table_catalog": "VARCHAR", "table_schema": "VARCHAR", "table_name": "VARCHAR", "table_type": "VARCHAR",
+        "remarks": "VARCHAR",
     },
 }  # fmt: skip
 # SVV_COLUMNS' data_type of each type, as the information schema names them (DG r_SVV_COLUMNS.html)
@@ -157,6 +162,7 @@ class FakeRedshift:
     logged: list[dict[str, Any]] = field(default_factory=list)  # load errors recorded: session, query, record, time
     tables: dict[tuple[str, str], str] = field(default_factory=dict)  # (schema, name) -> table_type
     _columns: dict[tuple[str, str], list[tuple]] = field(default_factory=dict)  # each table's, as SVV_COLUMNS shows
+    remarks: dict[tuple[str, str, str | None], str] = field(default_factory=dict)  # COMMENT ON: (schema, table, column)
     _answers: list[tuple[re.Pattern, list[tuple]]] = field(default_factory=list)
     _failures: list[_Failure] = field(default_factory=list)
     _open: list[str] | None = None
@@ -164,7 +170,7 @@ class FakeRedshift:
     _transactions: int = 0
     _query_id: int = 1000
     _last_copy: tuple[int, int] = (-1, 0)  # (PG_LAST_COPY_ID, PG_LAST_COPY_COUNT)
-    _before: tuple[dict, tuple[int, int]] | None = None  # the catalog and last COPY when the transaction began
+    _before: tuple[dict, tuple[int, int], dict] | None = None  # catalog, last COPY, remarks as the transaction began
     _refused: bool = False  # a COPY of the transaction failed on its data (its id stays the last, rolled back)
     _clock: datetime = datetime(2018, 11, 2, 1, 0)
     closed: bool = False
@@ -211,8 +217,8 @@ class FakeRedshift:
 
     def _restore(self) -> None:
         if self._before is not None:
-            tables, last_copy = self._before
-            self.tables = dict(tables)
+            tables, last_copy, remarks = self._before
+            self.tables, self.remarks = dict(tables), dict(remarks)
             if not self._refused:
                 self._last_copy = last_copy
 
@@ -231,7 +237,7 @@ class FakeRedshift:
             raise AssertionError(f"statement breaks Redshift rules: {broken}\n{sql}")
         if not self.autocommit and self._open is None:
             self._open, self._transactions = [], self._transactions + 1
-            self._before, self._refused = (dict(self.tables), self._last_copy), False
+            self._before, self._refused = (dict(self.tables), self._last_copy, dict(self.remarks)), False
         self.sent.append(Sent(sql, params, self._transactions if self._open is not None else 0))
         if self._open is not None:
             self._open.append(sql)
@@ -259,6 +265,12 @@ class FakeRedshift:
             return [], [], self._copy(tree)
         if isinstance(tree, exp.Create | exp.Drop) and (tree.args.get("kind") or "").upper() == "TABLE":
             self._catalog(tree)
+            return [], [], -1
+        if isinstance(tree, exp.Comment):
+            self._remark(tree)
+            return [], [], -1
+        if isinstance(tree, exp.Alter) and any(isinstance(a, exp.AlterRename) for a in tree.args["actions"]):
+            self._rename(tree)
             return [], [], -1
         locked = locked_tables(sql)
         if locked is not None:
@@ -326,6 +338,31 @@ class FakeRedshift:
                 raise server_error("42P01", f'table "{table.name.lower()}" does not exist')
             self.tables.pop(key, None)
             self._columns.pop(key, None)
+            self.remarks = {r: text for r, text in self.remarks.items() if r[:2] != key}
+
+    def _remark(self, comment: exp.Comment) -> None:
+        """COMMENT ON TABLE or COLUMN of an existing table (DG r_COMMENT.html), shown as SVV_TABLES' and
+        SVV_COLUMNS' remarks."""
+        target = comment.this
+        column_name = target.name.lower() if isinstance(target, exp.Column) else None
+        schema, name = (target.db, target.table) if isinstance(target, exp.Column) else (target.db, target.name)
+        key = self._find(schema, name)
+        if key is None:
+            raise missing_relation(f"{schema}.{name}" if schema else name)
+        if column_name is not None and column_name not in [c[0] for c in self._columns.get(key, [])]:
+            raise server_error("42703", f'column "{column_name}" of relation "{key[1]}" does not exist')
+        self.remarks[(*key, column_name)] = comment.expression.name
+
+    def _rename(self, alter: exp.Alter) -> None:
+        """ALTER TABLE ... RENAME TO: the table keeps its columns and remarks under the new name."""
+        key = self._find(alter.this.db, alter.this.name)
+        if key is None:
+            raise missing_relation(alter.this.name)
+        new = (key[0], alter.args["actions"][0].this.name.lower())
+        self.tables[new] = self.tables.pop(key)
+        self._columns[new] = self._columns.pop(key, [])
+        for remark in [r for r in self.remarks if r[:2] == key]:
+            self.remarks[(*new, remark[2])] = self.remarks.pop(remark)
 
     def _fits(self, insert: exp.Insert, params: Any) -> None:
         """A bound value longer than its CHAR/VARCHAR column, in bytes, fails the INSERT (DG r_Character_types.html:
@@ -381,10 +418,15 @@ class FakeRedshift:
     def _view_rows(self, key: str) -> list[tuple]:
         if key == "information_schema.tables":
             return [("dev", schema, name, kind) for (schema, name), kind in sorted(self.tables.items())]
+        if key == "svv_tables":
+            return [
+                ("dev", schema, name, kind, self.remarks.get((schema, name, None)))
+                for (schema, name), kind in sorted(self.tables.items())
+            ]
         if key == "svv_columns":
             return [
                 ("dev", schema, name, column, position, None, "NO" if not_null else "YES", kind, length, precision,
-                 scale)
+                 scale, self.remarks.get((schema, name, column)))
                 for (schema, name) in sorted(self.tables)
                 for position, (column, kind, not_null, length, precision, scale) in enumerate(
                     self._columns.get((schema, name), []), 1

@@ -70,6 +70,8 @@ SYSTEM_VIEWS: dict[str, frozenset[str]] = {
         " interval_type interval_precision character_set_catalog character_set_schema character_set_name"
         " collation_catalog collation_schema collation_name domain_name remarks"
     ),
+    # https://docs.aws.amazon.com/redshift/latest/dg/r_SVV_TABLES.html
+    "svv_tables": _words("table_catalog table_schema table_name table_type remarks"),
     # https://docs.aws.amazon.com/redshift/latest/dg/r_PG_TABLE_DEF.html (only tables on the search_path)
     "pg_table_def": _words("schemaname tablename column type encoding distkey sortkey notnull"),
     # https://docs.aws.amazon.com/redshift/latest/dg/r_SVV_TRANSACTIONS.html
@@ -220,6 +222,8 @@ def violations(sql: str) -> list[str]:
         found += _merge(tree)
     elif isinstance(tree, exp.Alter):
         found += _alter_table(tree)
+    elif isinstance(tree, exp.Comment):
+        found += _comment(tree)
     return found
 
 
@@ -564,6 +568,24 @@ def _alter_table(alter: exp.Alter) -> list[str]:
         dtype = action.args.get("dtype") if isinstance(action, exp.AlterColumn) else None
         if dtype is not None and dtype.this != exp.DataType.Type.VARCHAR:
             found.append(f"[alter-table] ALTER COLUMN TYPE only changes the size of a VARCHAR ({page})")
+    return found
+
+
+# --- COMMENT: https://docs.aws.amazon.com/redshift/latest/dg/r_COMMENT.html -----------------------------------------
+COMMENT_OBJECTS = frozenset({"TABLE", "COLUMN", "CONSTRAINT", "DATABASE", "VIEW", "SCHEMA"})
+
+
+def _comment(comment: exp.Comment) -> list[str]:
+    page = f"{DG}r_COMMENT.html"
+    found = []
+    kind = (comment.args.get("kind") or "").upper()
+    if kind not in COMMENT_OBJECTS:
+        found.append(f"[comment] COMMENT ON {kind} is not supported: {', '.join(sorted(COMMENT_OBJECTS))} ({page})")
+    if kind == "COLUMN" and not (isinstance(comment.this, exp.Column) and comment.this.table):
+        found.append(f"[comment] COMMENT ON COLUMN names the column as object_name.column_name ({page})")
+    text = comment.expression
+    if not (isinstance(text, exp.Literal) and text.is_string):
+        found.append(f"[comment] the comment is text in single quotation marks, or NULL ({page})")
     return found
 
 

@@ -227,10 +227,13 @@ def test_a_long_message_in_a_multibyte_script_is_recorded_cut_to_its_column_in_b
 
 
 def test_a_second_setup_reads_the_tables_the_first_created_and_finds_nothing_to_change(raw) -> None:
-    """Setup reads SVV_COLUMNS (the fake answers it from its catalog, types named as the catalog names them)."""
+    """Setup reads SVV_COLUMNS (the fake answers it from its catalog, types named as the catalog names them) and
+    the descriptions its COMMENT ON statements wrote (SVV_TABLES' and SVV_COLUMNS' remarks)."""
     connection = FakeRedshift()
     runner = redshift_runner(raw, connection)
     runner.run_step(runner.plan.step("setup"))
+    assert connection.remarks[("public", "users", None)] == runner.project.spec.tables["users"].description
+    assert connection.remarks[("public", "users", "level")] == "Subscription level: free or paid"
     created = dict(connection.tables)
     result = runner.run_step(runner.plan.step("setup"))
     assert result.status == "success" and connection.tables == created

@@ -107,6 +107,15 @@ def change_dimension_key(spec: Path) -> None:
     edit(spec, "      - unique: {columns: [account_id]}\n", "      - unique: {columns: [account_id, plan]}\n")
 
 
+def change_descriptions(spec: Path) -> None:
+    """A table's description changed, a column's changed, another's removed."""
+    edit(spec, "    description: App users; level is the one of their latest play.\n",
+         "    description: App users, each with the level of their latest play.\n")  # fmt: skip
+    edit(spec, 'description: "Subscription level: free or paid"}', "description: free or paid (latest)}")
+    edit(spec, "      first_name: {type: varchar(128), description: First name}",
+         "      first_name: {type: varchar(128)}")  # fmt: skip
+
+
 USERS, LOCATIONS = "SELECT COUNT(*) FROM users", "SELECT COUNT(user_location) FROM songplays"
 KINDS = {
     "add_dimension_column": Kind(add_dimension_column, "add_column", rebuild="users", kept=USERS),
@@ -119,6 +128,7 @@ KINDS = {
     "change_dimension_key": Kind(change_dimension_key, "change_key", breaking=True, rebuild="accounts",
                                  kept="SELECT COUNT(*) FROM accounts"),
 }  # fmt: skip
+GOLDEN_KINDS = {**KINDS, "change_descriptions": Kind(change_descriptions, "description", kept=USERS)}
 
 
 @pytest.fixture(params=["duckdb", "postgres"])
@@ -228,10 +238,49 @@ def test_on_schema_change_migrate_applies_additive_changes_and_loads(sample, tmp
         assert "drop column" in failed.value.result.message
 
 
+def test_a_description_change_is_applied_by_migrate_and_by_every_run(
+    engine: str, sample, tmp_path: Path, request: pytest.FixtureRequest, capsys
+) -> None:  # fmt: skip
+    """Descriptions are COMMENT ON statements, read back from the catalog: a change is additive, `warehouse
+    migrate` applies it, and so does a run's setup (it moves no data), without making any interval stale."""
+    data, _ = sample
+    spec = project_copy(tmp_path)
+    url = url_for(engine, tmp_path, request, "w")
+    with open_target(url) as target:
+        load(spec, target, *DAYS, data)
+        schema = target.engine.default_schema
+        users = read(target, schema)["users"]
+        assert users.description == "App users; level is the one of their latest play."
+        assert users.descriptions["level"] == "Subscription level: free or paid"
+        assert _described(read(target, schema)) == _described(expected(load_project(spec), target.engine))
+
+        change_descriptions(spec)
+        capsys.readouterr()
+        assert cli("diff", "--spec", str(spec), "--target", url) == 1
+        shown = capsys.readouterr().out
+        assert "additive  users: description" in shown and "additive  users.level: description" in shown
+        assert "additive  users.first_name: description (First name)" in shown
+        assert """COMMENT ON COLUMN "users"."level" IS 'free or paid (latest)'""" in shown
+        assert cli("migrate", "--spec", str(spec), "--target", url) == 0
+        project = load_project(spec)
+        assert _described(read(target, schema)) == _described(expected(project, target.engine))
+        assert "first_name" not in read(target, schema)["users"].descriptions
+        assert cli("diff", "--spec", str(spec), "--target", url) == 0
+
+        edit(spec, "description: free or paid (latest)}", "description: Level of the latest play}")
+        load(spec, target, "2018-11-04", None, data)  # on_schema_change: fail, yet the run applies it
+        assert read(target, schema)["users"].descriptions["level"] == "Level of the latest play"
+        assert "stale" not in [i.state for i in status(load_project(spec), target).intervals]
+
+
+def _described(catalog: dict) -> dict:
+    return {name: (shape.description, shape.descriptions) for name, shape in catalog.items()}
+
+
 def _comparable(catalog: dict) -> dict:
     """Spec tables only (a fresh setup has no shadow tables), as plain data."""
     return {
-        name: ({c: (s.type, s.nullable) for c, s in shape.columns.items()}, shape.key)
+        name: ({c: (s.type, s.nullable) for c, s in shape.columns.items()}, shape.key, *_described(catalog)[name])
         for name, shape in catalog.items()
         if not name.endswith(("__rebuild", "__migrate"))
     }
@@ -243,14 +292,14 @@ def _query(sql: str):
     return sqlglot.parse_one(sql)
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", GOLDEN_KINDS)
 def test_redshift_migration_statements_match_golden_files(kind: str, tmp_path: Path) -> None:
     """The statements `warehouse migrate` runs on Redshift for each kind (a golden file), each keeping the Redshift
     rules, and none that cannot run in a transaction block inside one."""
     spec = project_copy(tmp_path)
     old = load_project(spec)
     recorded = {t: old.definition(t) for t in old.spec.tables}
-    KINDS[kind].change(spec)
+    GOLDEN_KINDS[kind].change(spec)
     new = load_project(spec)
     engine = Redshift()
     found = changes(new, engine, expected(old, engine), recorded)
@@ -273,4 +322,4 @@ def test_redshift_migration_statements_match_golden_files(kind: str, tmp_path: P
         golden.parent.mkdir(exist_ok=True)
         golden.write_text(text)
     assert text == golden.read_text(), f"migration changed: review, then rerun with UPDATE_GOLDEN=1 ({golden})"
-    assert KINDS[kind].expect in {c.kind for c in found}
+    assert GOLDEN_KINDS[kind].expect in {c.kind for c in found}

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import sqlglot
 from helpers import ROOT, SPEC
+from sqlglot import exp
 
 from warehouse.compile import load_project
 from warehouse.interval import Interval
@@ -56,6 +57,33 @@ def test_create_tables_sql_is_the_generated_redshift_ddl() -> None:
     assert (ROOT / "create_tables.sql").read_text() == expected, (
         "create_tables.sql is stale: run `warehouse ddl --target redshift > create_tables.sql`"
     )
+
+
+@pytest.mark.parametrize("dialect", STAGING_DIALECTS)
+def test_ddl_matches_golden_file(dialect: str) -> None:
+    """Redshift's DDL is create_tables.sql; the other engines' are golden files."""
+    text = ddl_text(load_project(Path("config/sparkify.yaml")), engine_named(dialect))
+    golden = GOLDEN / f"ddl_{dialect}.sql"
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(text)
+    assert text == golden.read_text(), f"DDL changed: review, then rerun with UPDATE_GOLDEN=1 to accept ({golden})"
+
+
+@pytest.mark.parametrize("dialect", ["redshift", "postgres", "duckdb"])
+def test_ddl_comments_on_every_described_table_and_column(dialect: str) -> None:
+    project = load_project(Path("config/sparkify.yaml"))
+    engine = engine_named(dialect)
+    text = (ROOT / "create_tables.sql").read_text() if dialect == "redshift" else ddl_text(project, engine)
+    statements = [sqlglot.parse_one(s, read=dialect) for s in text.split(";\n") if "COMMENT ON" in s]
+    found = {
+        (c.this.table, c.this.name) if isinstance(c.this, exp.Column) else (c.this.name, None): c.expression.name
+        for c in statements
+    }
+    wanted = {}
+    for name, table in project.spec.tables.items():
+        wanted |= {(name, None): table.description} if table.description else {}
+        wanted |= {(name, c): col.description for c, col in table.columns.items() if col.description}
+    assert wanted and found == wanted
 
 
 def test_redshift_ddl_has_layout_and_the_others_do_not() -> None:

@@ -25,6 +25,8 @@ class ColumnShape:
 class TableShape:
     columns: dict[str, ColumnShape] = field(default_factory=dict)
     key: tuple[str, ...] | None = None  # where the catalog shows it: the key's index (PostgreSQL)
+    description: str | None = None  # COMMENT ON TABLE
+    descriptions: dict[str, str] = field(default_factory=dict)  # COMMENT ON COLUMN, by column
 
 
 Catalog = dict[str, TableShape]  # by table name, within one schema
@@ -36,6 +38,8 @@ def expected(project: Project, engine: Engine) -> Catalog:
         name: TableShape(
             {c: _shape(col, engine) for c, col in table.columns.items()},
             tuple(table.key) if engine.indexes else None,
+            table.description or None,
+            {c: col.description for c, col in table.columns.items() if col.description},
         )
         for name, table in project.spec.tables.items()
     }
@@ -56,11 +60,17 @@ def read(target: Target, schema: str) -> Catalog:
     """The tables of a schema as the engine's catalog describes them (types in the engine's own terms)."""
     engine = target.engine
     keys = engine.key_query(schema)
-    return from_rows(engine, target.fetch(engine.catalog_query(schema))[1], target.fetch(keys)[1] if keys else [])
+    return from_rows(
+        engine,
+        target.fetch(engine.catalog_query(schema))[1],
+        target.fetch(keys)[1] if keys else [],
+        target.fetch(engine.comment_query(schema))[1],
+    )
 
 
-def from_rows(engine: Engine, rows: list[tuple], key_rows: list[tuple]) -> Catalog:
-    """A catalog from the rows of `Engine.catalog_query` and `Engine.key_query`."""
+def from_rows(engine: Engine, rows: list[tuple], key_rows: list[tuple], comments: list[tuple] = ()) -> Catalog:
+    """A catalog from the rows of `Engine.catalog_query`, `Engine.key_query` and `Engine.comment_query` (an empty
+    comment is none)."""
     found: Catalog = {}
     for table, name, type_text, nullable, _ in sorted(rows, key=lambda row: (row[0], int(row[4]))):
         shape = ColumnShape(engine.catalog_type(type_text), bool(nullable))
@@ -68,6 +78,13 @@ def from_rows(engine: Engine, rows: list[tuple], key_rows: list[tuple]) -> Catal
     for table, columns in _grouped(key_rows).items():
         if table in found:
             found[table].key = tuple(columns)
+    for table, column_name, text in comments:
+        if table not in found or not text:
+            continue
+        if column_name is None:
+            found[table].description = text
+        else:
+            found[table].descriptions[column_name] = text
     return found
 
 

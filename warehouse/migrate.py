@@ -1,10 +1,11 @@
 """How a loaded warehouse differs from its spec, and the statements that bring it there.
 
-Columns, types and nullability come from the engine's catalog (`warehouse.catalog`); what the catalog cannot
-show (a key on DuckDB, Redshift's layout, the SELECT, checks, descriptions) from the definitions the ledger
-recorded when the tables were last set up or migrated. Each difference is classified:
+Columns, types, nullability and descriptions (COMMENT ON) come from the engine's catalog (`warehouse.catalog`);
+what the catalog cannot show (a key on DuckDB, Redshift's layout, the SELECT, checks) from the definitions the
+ledger recorded when the tables were last set up or migrated. Each difference is classified:
 
-- additive: a new table, a new nullable column, a longer varchar, a NOT NULL dropped, a new check or description;
+- additive: a new table, a new nullable column, a longer varchar, a NOT NULL dropped, a new check or description
+  (a description moves no data: every run applies it, whatever `on_schema_change` says);
 - rewrite: a wider type (int → bigint, more decimal precision), NOT NULL added, a new Redshift layout;
 - breaking: a rename (`renamed_from`), a dropped column, a narrower or other type, a new key.
 
@@ -22,7 +23,7 @@ from sqlglot import exp
 
 from warehouse.catalog import Catalog, TableShape, expected
 from warehouse.compile import Project
-from warehouse.sql.ddl import create_indexes, create_table, drop_table
+from warehouse.sql.ddl import comment, comments, create_indexes, create_table, drop_table
 from warehouse.sql.names import column, ident
 from warehouse.sql.names import table as table_ref
 from warehouse.sql.statement import Statement
@@ -47,7 +48,8 @@ SEVERITY = {  # by change kind
     "change_select": "additive",
     "change_load": "breaking",
 }
-NEEDS_NO_DDL = {"new_check", "description", "change_select", "change_load"}  # they change what loads, not the table
+NEEDS_NO_DDL = {"new_check", "change_select", "change_load"}  # they change what loads, not the table
+METADATA = {"description"}  # a COMMENT ON: it moves no data, so every run applies it
 INTEGERS = [exp.DataType.Type.SMALLINT, exp.DataType.Type.INT, exp.DataType.Type.BIGINT]
 FLOATS = [exp.DataType.Type.FLOAT, exp.DataType.Type.DOUBLE]
 SHADOW = "{}__migrate"  # the deep copy's new table, renamed over the old one in the same transaction
@@ -95,6 +97,7 @@ def changes(project: Project, engine: Engine, live: Catalog, recorded: dict[str,
             continue
         found += _column_changes(project, engine, name, need, live[name])
         found += _definition_changes(project, name, need, live[name], recorded.get(name), engine)
+        found += _description_changes(project, name, live[name])
     return found
 
 
@@ -152,10 +155,21 @@ def _definition_changes(
     for check in now["checks"]:
         if check not in recorded["checks"]:
             found.append(Change(name, "new_check", None, None, check))
-    old_text = {renamed.get(c, c): d for c, d in recorded["descriptions"].items()}
-    described = {c: d for c, d in now["descriptions"].items() if c in kept}
-    if recorded["description"] != now["description"] or {c: old_text.get(c) for c in described} != described:
-        found.append(Change(name, "description"))
+    return found
+
+
+def _description_changes(project: Project, name: str, have: TableShape) -> list[Change]:
+    """The table's and each column's description, against the catalog's (a renamed column's under its old name;
+    a new column's is none)."""
+    table = project.spec.tables[name]
+    found = []
+    if (table.description or None) != have.description:
+        found.append(Change(name, "description", None, have.description, table.description or None))
+    for column_name, col in table.columns.items():
+        old_name = column_name if column_name in have.columns else col.renamed_from
+        old = have.descriptions.get(old_name or "")
+        if (col.description or None) != old:
+            found.append(Change(name, "description", column_name, old, col.description or None))
     return found
 
 
@@ -215,7 +229,7 @@ def migrations(project: Project, engine: Engine, found: list[Change], schema: st
         table = project.spec.tables[name]
         if any(c.kind == "add_table" for c in table_changes):
             creates = [create_table(name, table.columns, engine, schema=schema, table=table)]
-            creates += create_indexes(name, table, engine, schema)
+            creates += [*create_indexes(name, table, engine, schema), *comments(name, table, schema)]
             done.append(Migration(name, [Statement(s) for s in creates]))
         elif all(c.kind in engine.alterations for c in table_changes):
             done += _in_place(project, engine, name, table_changes, schema)
@@ -227,7 +241,8 @@ def migrations(project: Project, engine: Engine, found: list[Change], schema: st
 def _in_place(project: Project, engine: Engine, name: str, found: list[Change], schema: str | None) -> list[Migration]:
     target, columns = table_ref(name, schema), project.spec.tables[name].columns
     together, alone = Migration(name), Migration(name, alone=True)
-    for change in sorted(found, key=lambda c: c.kind != "rename_column"):  # renames first: later ones use the name
+    # renames first (later ones use the name), descriptions last (of columns added before them)
+    for change in sorted(found, key=lambda c: (c.kind != "rename_column", c.kind == "description")):
         col = columns.get(change.column or "")
         action: exp.Expression | None = None
         if change.kind in ("add_column", "add_required_column"):  # NOT NULL: only where the table is empty
@@ -245,6 +260,8 @@ def _in_place(project: Project, engine: Engine, name: str, found: list[Change], 
         elif change.kind == "drop_column":
             action = exp.Drop(tables=[column(change.column)], kind="COLUMN")
         statements = _key_index(project, engine, name, schema) if change.kind == "change_key" and engine.indexes else []
+        if change.kind == "description":
+            statements.append(Statement(comment(name, change.column, change.new or "", schema)))
         if action is not None:
             statements.append(Statement(exp.Alter(this=target.copy(), kind="TABLE", actions=[action])))
         (alone if change.kind in engine.alone else together).statements += statements
@@ -280,7 +297,8 @@ def _deep_copy(project: Project, engine: Engine, name: str, found: list[Change],
         Statement(drop_table(name, schema)),
         Statement(rename),
     ]
-    return statements + [Statement(index) for index in create_indexes(name, table, engine, schema)]
+    after = [*create_indexes(name, table, engine, schema), *comments(name, table, schema)]
+    return statements + [Statement(s) for s in after]
 
 
 def drift_message(spec: Any, found: list[Change]) -> str:

@@ -381,7 +381,7 @@ def found_in(target: Target, plan: IntervalPlan) -> Warehouse:
     engine, read = target.engine, {}
     for statement in plan.setup_reads():
         read[statement.rows] = target.fetch(statement)[1]
-    tables = catalog.from_rows(engine, read["tables"], read.get("keys", []))
+    tables = catalog.from_rows(engine, read["tables"], read.get("keys", []), read["comments"])
     found = Warehouse(tables, catalog.from_rows(engine, read["ledger"], []))
     if "definitions" in found.ledger:
         for table, _, text in target.fetch(plan.definitions_read())[1]:

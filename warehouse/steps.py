@@ -19,7 +19,7 @@ from warehouse.sources.batch import Batch, Where
 from warehouse.sources.objects import default_s3_client
 from warehouse.spec import Check, JsonSource, PostgresSource
 from warehouse.sql.checks import Scope, failure_counts, failures, sample
-from warehouse.sql.ddl import create_indexes, create_schema, create_table, drop_table, staging_ddl
+from warehouse.sql.ddl import comments, create_indexes, create_schema, create_table, drop_table, staging_ddl
 from warehouse.sql.load import STRATEGIES, Load, merged_rows, strategy
 from warehouse.sql.names import Layout, shadow
 from warehouse.sql.names import table as table_ref
@@ -201,15 +201,16 @@ class IntervalPlan:
         statements = [Statement(drop_table(name, schema))]
         for kind, (old, new) in zip(["TABLE"] + ["INDEX"] * (len(renames) - 1), renames, strict=True):
             statements.append(Statement(exp.Alter(this=old, kind=kind, actions=[exp.AlterRename(this=new)])))
-        return statements
+        return statements + [Statement(c) for c in comments(name, self.spec.tables[name], schema)]
 
     def setup_reads(self) -> list[Statement]:
         """What setup reads first: the catalog of the spec's schema (and where the engine shows keys, of their
-        indexes) and of the ledger's."""
+        indexes; the tables' and columns' descriptions) and of the ledger's."""
         keys = self.engine.key_query(self.schema)
         return [
             Statement(self.engine.catalog_query(self.schema), rows="tables"),
             *([Statement(keys, rows="keys")] if keys is not None else []),
+            Statement(self.engine.comment_query(self.schema), rows="comments"),
             Statement(self.engine.catalog_query(self.layout.ledger_schema), rows="ledger"),
         ]
 
@@ -238,7 +239,8 @@ class IntervalPlan:
         present = {name: set(shape.columns) for name, shape in warehouse.ledger.items()}
         actions += ledger.ensure(self.layout, self.engine, present)
         found = self.changes(warehouse)
-        blocking = [c for c in found if c.kind not in migrate.NEEDS_NO_DDL and c.kind != "add_table"]
+        exempt = migrate.NEEDS_NO_DDL | migrate.METADATA | {"add_table"}
+        blocking = [c for c in found if c.kind not in exempt]
         if any(c.severity not in allowed for c in blocking):
             raise SchemaDrift(migrate.drift_message(spec, blocking))
         for migration in migrate.migrations(self.project, self.engine, found, schema):

@@ -12,6 +12,21 @@ WHERE
   table_schema = 'main';
 SELECT
   table_name,
+  NULL,
+  comment
+FROM DUCKDB_TABLES()
+WHERE
+  schema_name = 'main'
+UNION ALL
+SELECT
+  table_name,
+  column_name,
+  comment
+FROM DUCKDB_COLUMNS()
+WHERE
+  schema_name = 'main';
+SELECT
+  table_name,
   column_name,
   data_type,
   is_nullable = 'YES',
@@ -108,6 +123,13 @@ CREATE TABLE IF NOT EXISTS "users" (
   "level" TEXT NOT NULL,
   "updated_at" TIMESTAMP NOT NULL
 );
+COMMENT ON TABLE "users" IS 'App users; level is the one of their latest play.';
+COMMENT ON COLUMN "users"."user_id" IS 'App user id';
+COMMENT ON COLUMN "users"."first_name" IS 'First name';
+COMMENT ON COLUMN "users"."last_name" IS 'Last name';
+COMMENT ON COLUMN "users"."gender" IS 'Gender as given by the user';
+COMMENT ON COLUMN "users"."level" IS 'Subscription level: free or paid';
+COMMENT ON COLUMN "users"."updated_at" IS 'Time of the play this row was taken from';
 CREATE TABLE IF NOT EXISTS "songs" (
   "song_id" TEXT NOT NULL,
   "title" TEXT,
@@ -115,6 +137,12 @@ CREATE TABLE IF NOT EXISTS "songs" (
   "year" INT,
   "duration" DOUBLE
 );
+COMMENT ON TABLE "songs" IS 'Songs in the music catalogue.';
+COMMENT ON COLUMN "songs"."song_id" IS 'Catalogue song id';
+COMMENT ON COLUMN "songs"."title" IS 'Song title';
+COMMENT ON COLUMN "songs"."artist_id" IS 'Artist of the song';
+COMMENT ON COLUMN "songs"."year" IS 'Release year; NULL when unknown';
+COMMENT ON COLUMN "songs"."duration" IS 'Length in seconds';
 CREATE TABLE IF NOT EXISTS "artists" (
   "artist_id" TEXT NOT NULL,
   "name" TEXT,
@@ -122,6 +150,12 @@ CREATE TABLE IF NOT EXISTS "artists" (
   "latitude" DOUBLE,
   "longitude" DOUBLE
 );
+COMMENT ON TABLE "artists" IS 'Artists in the music catalogue.';
+COMMENT ON COLUMN "artists"."artist_id" IS 'Catalogue artist id';
+COMMENT ON COLUMN "artists"."name" IS 'Artist name';
+COMMENT ON COLUMN "artists"."location" IS 'Free-text location; NULL when unknown';
+COMMENT ON COLUMN "artists"."latitude" IS 'Latitude; NULL when unknown';
+COMMENT ON COLUMN "artists"."longitude" IS 'Longitude; NULL when unknown';
 CREATE TABLE IF NOT EXISTS "time" (
   "start_time" TIMESTAMP NOT NULL,
   "hour" SMALLINT NOT NULL,
@@ -131,6 +165,10 @@ CREATE TABLE IF NOT EXISTS "time" (
   "year" SMALLINT NOT NULL,
   "weekday" SMALLINT NOT NULL
 );
+COMMENT ON TABLE "time" IS 'Every start time of a play, broken into calendar units.';
+COMMENT ON COLUMN "time"."start_time" IS 'Start of a play (UTC)';
+COMMENT ON COLUMN "time"."week" IS 'ISO week';
+COMMENT ON COLUMN "time"."weekday" IS '0 = Sunday';
 CREATE TABLE IF NOT EXISTS "accounts" (
   "account_id" INT NOT NULL,
   "user_id" INT,
@@ -139,6 +177,12 @@ CREATE TABLE IF NOT EXISTS "accounts" (
   "created_at" TIMESTAMP NOT NULL,
   "updated_at" TIMESTAMP NOT NULL
 );
+COMMENT ON TABLE "accounts" IS 'Subscription accounts; each run merges the accounts changed in its interval.';
+COMMENT ON COLUMN "accounts"."account_id" IS 'Account id in the app';
+COMMENT ON COLUMN "accounts"."user_id" IS 'The app user (users.user_id) holding the account';
+COMMENT ON COLUMN "accounts"."plan" IS 'Subscription plan: basic, premium or family';
+COMMENT ON COLUMN "accounts"."country" IS 'ISO country code';
+COMMENT ON COLUMN "accounts"."updated_at" IS 'Last change in the app';
 CREATE TABLE IF NOT EXISTS "songplays" (
   "songplay_id" TEXT NOT NULL,
   "start_time" TIMESTAMP NOT NULL,
@@ -150,6 +194,10 @@ CREATE TABLE IF NOT EXISTS "songplays" (
   "location" TEXT,
   "user_agent" TEXT
 );
+COMMENT ON TABLE "songplays" IS 'One row per song played (a NextSong event).';
+COMMENT ON COLUMN "songplays"."songplay_id" IS 'MD5 of session, item in session and user';
+COMMENT ON COLUMN "songplays"."song_id" IS 'NULL when the song is not in the catalogue';
+COMMENT ON COLUMN "songplays"."artist_id" IS 'NULL when the song is not in the catalogue';
 -- with the definitions values bound by the runner:
 INSERT INTO "ledger"."definitions" ("spec", "table_name", "fingerprint", "definition", "recorded_at") VALUES ($spec, $table_name, $fingerprint, $definition, $recorded_at);
 -- with the step values bound by the runner:

@@ -34,6 +34,21 @@ WHERE
 SELECT
   c.relname,
   a.attname,
+  d.description
+FROM pg_catalog.pg_description AS d
+JOIN pg_catalog.pg_class AS c
+  ON c.oid = d.objoid
+JOIN pg_catalog.pg_namespace AS n
+  ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_attribute AS a
+  ON a.attrelid = c.oid AND a.attnum = d.objsubid
+WHERE
+  n.nspname = 'public'
+  AND c.relkind = 'r'
+  AND d.classoid = CAST('pg_catalog.pg_class' AS REGCLASS);
+SELECT
+  c.relname,
+  a.attname,
   FORMAT_TYPE(a.atttypid, a.atttypmod),
   NOT a.attnotnull,
   a.attnum
@@ -134,6 +149,13 @@ CREATE TABLE IF NOT EXISTS "users" (
   "updated_at" TIMESTAMP NOT NULL
 );
 CREATE INDEX IF NOT EXISTS "users__key" ON "users"("user_id");
+COMMENT ON TABLE "users" IS 'App users; level is the one of their latest play.';
+COMMENT ON COLUMN "users"."user_id" IS 'App user id';
+COMMENT ON COLUMN "users"."first_name" IS 'First name';
+COMMENT ON COLUMN "users"."last_name" IS 'Last name';
+COMMENT ON COLUMN "users"."gender" IS 'Gender as given by the user';
+COMMENT ON COLUMN "users"."level" IS 'Subscription level: free or paid';
+COMMENT ON COLUMN "users"."updated_at" IS 'Time of the play this row was taken from';
 CREATE TABLE IF NOT EXISTS "songs" (
   "song_id" VARCHAR(32) NOT NULL,
   "title" VARCHAR(512),
@@ -142,6 +164,12 @@ CREATE TABLE IF NOT EXISTS "songs" (
   "duration" DOUBLE PRECISION
 );
 CREATE INDEX IF NOT EXISTS "songs__key" ON "songs"("song_id");
+COMMENT ON TABLE "songs" IS 'Songs in the music catalogue.';
+COMMENT ON COLUMN "songs"."song_id" IS 'Catalogue song id';
+COMMENT ON COLUMN "songs"."title" IS 'Song title';
+COMMENT ON COLUMN "songs"."artist_id" IS 'Artist of the song';
+COMMENT ON COLUMN "songs"."year" IS 'Release year; NULL when unknown';
+COMMENT ON COLUMN "songs"."duration" IS 'Length in seconds';
 CREATE TABLE IF NOT EXISTS "artists" (
   "artist_id" VARCHAR(32) NOT NULL,
   "name" VARCHAR(512),
@@ -150,6 +178,12 @@ CREATE TABLE IF NOT EXISTS "artists" (
   "longitude" DOUBLE PRECISION
 );
 CREATE INDEX IF NOT EXISTS "artists__key" ON "artists"("artist_id");
+COMMENT ON TABLE "artists" IS 'Artists in the music catalogue.';
+COMMENT ON COLUMN "artists"."artist_id" IS 'Catalogue artist id';
+COMMENT ON COLUMN "artists"."name" IS 'Artist name';
+COMMENT ON COLUMN "artists"."location" IS 'Free-text location; NULL when unknown';
+COMMENT ON COLUMN "artists"."latitude" IS 'Latitude; NULL when unknown';
+COMMENT ON COLUMN "artists"."longitude" IS 'Longitude; NULL when unknown';
 CREATE TABLE IF NOT EXISTS "time" (
   "start_time" TIMESTAMP NOT NULL,
   "hour" SMALLINT NOT NULL,
@@ -160,6 +194,10 @@ CREATE TABLE IF NOT EXISTS "time" (
   "weekday" SMALLINT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS "time__key" ON "time"("start_time");
+COMMENT ON TABLE "time" IS 'Every start time of a play, broken into calendar units.';
+COMMENT ON COLUMN "time"."start_time" IS 'Start of a play (UTC)';
+COMMENT ON COLUMN "time"."week" IS 'ISO week';
+COMMENT ON COLUMN "time"."weekday" IS '0 = Sunday';
 CREATE TABLE IF NOT EXISTS "accounts" (
   "account_id" INT NOT NULL,
   "user_id" INT,
@@ -169,6 +207,12 @@ CREATE TABLE IF NOT EXISTS "accounts" (
   "updated_at" TIMESTAMP NOT NULL
 );
 CREATE INDEX IF NOT EXISTS "accounts__key" ON "accounts"("account_id");
+COMMENT ON TABLE "accounts" IS 'Subscription accounts; each run merges the accounts changed in its interval.';
+COMMENT ON COLUMN "accounts"."account_id" IS 'Account id in the app';
+COMMENT ON COLUMN "accounts"."user_id" IS 'The app user (users.user_id) holding the account';
+COMMENT ON COLUMN "accounts"."plan" IS 'Subscription plan: basic, premium or family';
+COMMENT ON COLUMN "accounts"."country" IS 'ISO country code';
+COMMENT ON COLUMN "accounts"."updated_at" IS 'Last change in the app';
 CREATE TABLE IF NOT EXISTS "songplays" (
   "songplay_id" CHAR(32) NOT NULL,
   "start_time" TIMESTAMP NOT NULL,
@@ -182,6 +226,10 @@ CREATE TABLE IF NOT EXISTS "songplays" (
 );
 CREATE INDEX IF NOT EXISTS "songplays__key" ON "songplays"("songplay_id");
 CREATE INDEX IF NOT EXISTS "songplays__time" ON "songplays"("start_time");
+COMMENT ON TABLE "songplays" IS 'One row per song played (a NextSong event).';
+COMMENT ON COLUMN "songplays"."songplay_id" IS 'MD5 of session, item in session and user';
+COMMENT ON COLUMN "songplays"."song_id" IS 'NULL when the song is not in the catalogue';
+COMMENT ON COLUMN "songplays"."artist_id" IS 'NULL when the song is not in the catalogue';
 -- with the definitions values bound by the runner:
 INSERT INTO "ledger"."definitions" ("spec", "table_name", "fingerprint", "definition", "recorded_at") VALUES (%(spec)s, %(table_name)s, %(fingerprint)s, %(definition)s, %(recorded_at)s);
 -- with the step values bound by the runner:

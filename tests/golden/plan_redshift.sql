@@ -18,6 +18,21 @@ WHERE
   table_schema = 'public';
 SELECT
   table_name,
+  NULL,
+  remarks
+FROM svv_tables
+WHERE
+  table_schema = 'public'
+UNION ALL
+SELECT
+  table_name,
+  column_name,
+  remarks
+FROM svv_columns
+WHERE
+  table_schema = 'public';
+SELECT
+  table_name,
   column_name,
   CASE
     WHEN NOT character_maximum_length IS NULL
@@ -123,6 +138,13 @@ CREATE TABLE IF NOT EXISTS "users" (
 )
 DISTSTYLE ALL
 COMPOUND SORTKEY("user_id");
+COMMENT ON TABLE "users" IS 'App users; level is the one of their latest play.';
+COMMENT ON COLUMN "users"."user_id" IS 'App user id';
+COMMENT ON COLUMN "users"."first_name" IS 'First name';
+COMMENT ON COLUMN "users"."last_name" IS 'Last name';
+COMMENT ON COLUMN "users"."gender" IS 'Gender as given by the user';
+COMMENT ON COLUMN "users"."level" IS 'Subscription level: free or paid';
+COMMENT ON COLUMN "users"."updated_at" IS 'Time of the play this row was taken from';
 CREATE TABLE IF NOT EXISTS "songs" (
   "song_id" VARCHAR(32) NOT NULL,
   "title" VARCHAR(512),
@@ -133,6 +155,12 @@ CREATE TABLE IF NOT EXISTS "songs" (
 )
 DISTSTYLE ALL
 COMPOUND SORTKEY("song_id");
+COMMENT ON TABLE "songs" IS 'Songs in the music catalogue.';
+COMMENT ON COLUMN "songs"."song_id" IS 'Catalogue song id';
+COMMENT ON COLUMN "songs"."title" IS 'Song title';
+COMMENT ON COLUMN "songs"."artist_id" IS 'Artist of the song';
+COMMENT ON COLUMN "songs"."year" IS 'Release year; NULL when unknown';
+COMMENT ON COLUMN "songs"."duration" IS 'Length in seconds';
 CREATE TABLE IF NOT EXISTS "artists" (
   "artist_id" VARCHAR(32) NOT NULL,
   "name" VARCHAR(512),
@@ -143,6 +171,12 @@ CREATE TABLE IF NOT EXISTS "artists" (
 )
 DISTSTYLE ALL
 COMPOUND SORTKEY("artist_id");
+COMMENT ON TABLE "artists" IS 'Artists in the music catalogue.';
+COMMENT ON COLUMN "artists"."artist_id" IS 'Catalogue artist id';
+COMMENT ON COLUMN "artists"."name" IS 'Artist name';
+COMMENT ON COLUMN "artists"."location" IS 'Free-text location; NULL when unknown';
+COMMENT ON COLUMN "artists"."latitude" IS 'Latitude; NULL when unknown';
+COMMENT ON COLUMN "artists"."longitude" IS 'Longitude; NULL when unknown';
 CREATE TABLE IF NOT EXISTS "time" (
   "start_time" TIMESTAMP NOT NULL,
   "hour" SMALLINT NOT NULL,
@@ -155,6 +189,10 @@ CREATE TABLE IF NOT EXISTS "time" (
 )
 DISTSTYLE AUTO
 COMPOUND SORTKEY("start_time");
+COMMENT ON TABLE "time" IS 'Every start time of a play, broken into calendar units.';
+COMMENT ON COLUMN "time"."start_time" IS 'Start of a play (UTC)';
+COMMENT ON COLUMN "time"."week" IS 'ISO week';
+COMMENT ON COLUMN "time"."weekday" IS '0 = Sunday';
 CREATE TABLE IF NOT EXISTS "accounts" (
   "account_id" INTEGER NOT NULL,
   "user_id" INTEGER,
@@ -166,6 +204,12 @@ CREATE TABLE IF NOT EXISTS "accounts" (
 )
 DISTSTYLE ALL
 COMPOUND SORTKEY("account_id");
+COMMENT ON TABLE "accounts" IS 'Subscription accounts; each run merges the accounts changed in its interval.';
+COMMENT ON COLUMN "accounts"."account_id" IS 'Account id in the app';
+COMMENT ON COLUMN "accounts"."user_id" IS 'The app user (users.user_id) holding the account';
+COMMENT ON COLUMN "accounts"."plan" IS 'Subscription plan: basic, premium or family';
+COMMENT ON COLUMN "accounts"."country" IS 'ISO country code';
+COMMENT ON COLUMN "accounts"."updated_at" IS 'Last change in the app';
 CREATE TABLE IF NOT EXISTS "songplays" (
   "songplay_id" CHAR(32) NOT NULL,
   "start_time" TIMESTAMP NOT NULL ENCODE az64,
@@ -181,6 +225,10 @@ CREATE TABLE IF NOT EXISTS "songplays" (
 DISTSTYLE KEY
 DISTKEY("user_id")
 COMPOUND SORTKEY("start_time");
+COMMENT ON TABLE "songplays" IS 'One row per song played (a NextSong event).';
+COMMENT ON COLUMN "songplays"."songplay_id" IS 'MD5 of session, item in session and user';
+COMMENT ON COLUMN "songplays"."song_id" IS 'NULL when the song is not in the catalogue';
+COMMENT ON COLUMN "songplays"."artist_id" IS 'NULL when the song is not in the catalogue';
 -- with the definitions values bound by the runner:
 INSERT INTO "ledger"."definitions" ("spec", "table_name", "fingerprint", "definition", "recorded_at") VALUES (%(spec)s, %(table_name)s, %(fingerprint)s, %(definition)s, %(recorded_at)s);
 -- with the step values bound by the runner:

@@ -85,6 +85,24 @@ def create_temp_like(name: str, like: exp.Table, engine: Engine) -> exp.Create:
     )
 
 
+def comments(name: str, table: Table, schema: str | None = None) -> list[exp.Comment]:
+    """COMMENT ON TABLE and COMMENT ON COLUMN for each of the table's descriptions: the same statement on every
+    engine (https://docs.aws.amazon.com/redshift/latest/dg/r_COMMENT.html; PostgreSQL's and DuckDB's COMMENT ON)."""
+    described = [(None, table.description)] + [(n, c.description) for n, c in table.columns.items()]
+    return [comment(name, column_name, text, schema) for column_name, text in described if text]
+
+
+def comment(name: str, column_name: str | None, text: str, schema: str | None = None) -> exp.Comment:
+    """One table's (`column_name` None) or column's description. An empty text removes it: PostgreSQL drops an
+    empty comment, and the catalogs are read with empty as none (`IS NULL`, as Redshift documents it, is not
+    parsed back by sqlglot, so the tests' Redshift rules could not check it)."""
+    target = table_ref(name, schema)
+    if column_name is None:
+        return exp.Comment(this=target, kind="TABLE", expression=exp.Literal.string(text))
+    where = exp.Column(this=ident(column_name), table=target.args["this"], db=target.args.get("db"))
+    return exp.Comment(this=where, kind="COLUMN", expression=exp.Literal.string(text))
+
+
 def drop_table(name: str, schema: str | None = None) -> exp.Drop:
     return exp.Drop(tables=[table_ref(name, schema)], kind="TABLE", exists=True)
 

@@ -34,7 +34,7 @@ class Engine:
     row_to_json: ClassVar[str] = "row_to_json"  # as a database source: the function that turns a row into JSON
     alterations: ClassVar[frozenset[str]] = frozenset(  # changes (warehouse.migrate) ALTER TABLE makes in place
         {"add_column", "add_required_column", "widen_varchar", "widen_type", "narrow_type", "set_not_null",
-         "drop_not_null", "rename_column", "drop_column", "change_key"}
+         "drop_not_null", "rename_column", "drop_column", "change_key", "description"}
     )  # fmt: skip
     alone: ClassVar[frozenset[str]] = frozenset()  # those of them that cannot run inside a transaction block
 
@@ -78,6 +78,16 @@ class Engine:
         return catalog_sql(
             "SELECT table_name, column_name, data_type, is_nullable = 'YES', ordinal_position "
             "FROM information_schema.columns WHERE table_schema = :schema",
+            self.name,
+            schema,
+        )
+
+    def comment_query(self, schema: str) -> exp.Query:
+        """The descriptions (COMMENT ON) of a schema's tables and columns: table, column (NULL for the table's
+        own), text. DuckDB's catalog functions."""
+        return catalog_sql(
+            "SELECT table_name, NULL, comment FROM duckdb_tables() WHERE schema_name = :schema "
+            "UNION ALL SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = :schema",
             self.name,
             schema,
         )

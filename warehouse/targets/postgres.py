@@ -50,6 +50,18 @@ class Postgres(Engine):
             schema,
         )
 
+    def comment_query(self, schema: str) -> exp.Query:
+        """From pg_description: a table's own (objsubid 0) and its columns' (objsubid = attnum)."""
+        return catalog_sql(
+            "SELECT c.relname, a.attname, d.description FROM pg_catalog.pg_description AS d "
+            "JOIN pg_catalog.pg_class AS c ON c.oid = d.objoid "
+            "JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace "
+            "LEFT JOIN pg_catalog.pg_attribute AS a ON a.attrelid = c.oid AND a.attnum = d.objsubid "
+            "WHERE n.nspname = :schema AND c.relkind = 'r' AND d.classoid = CAST('pg_catalog.pg_class' AS REGCLASS)",
+            self.name,
+            schema,
+        )
+
     def key_query(self, schema: str) -> exp.Query:
         """The columns of each table's key index (`<table>__key`, created by setup)."""
         return catalog_sql(

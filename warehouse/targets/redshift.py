@@ -103,8 +103,9 @@ class Redshift(Postgres):
     # ALTER TABLE (https://docs.aws.amazon.com/redshift/latest/dg/r_ALTER_TABLE.html): ADD COLUMN one column at a
     # time, DROP COLUMN and RENAME COLUMN may run in a transaction (c_serial_isolation.html lists "ALTER TABLE (to
     # add or drop columns)"); ALTER COLUMN ... TYPE only lengthens a VARCHAR and "can't run within a transaction
-    # block". Every other change is a deep copy (create, INSERT ... SELECT, rename), in one transaction.
-    alterations = frozenset({"add_column", "widen_varchar", "rename_column", "drop_column"})
+    # block". A description is COMMENT ON (r_COMMENT.html). Every other change is a deep copy (create, INSERT ...
+    # SELECT, rename), in one transaction.
+    alterations = frozenset({"add_column", "widen_varchar", "rename_column", "drop_column", "description"})
     alone = frozenset({"widen_varchar"})
 
     def __init__(
@@ -165,6 +166,16 @@ class Redshift(Postgres):
             "|| CAST(numeric_scale AS VARCHAR) || ')' "
             "ELSE data_type END, is_nullable = 'YES', ordinal_position "
             "FROM svv_columns WHERE table_schema = :schema",
+            self.name,
+            schema,
+        )
+
+    def comment_query(self, schema: str) -> exp.Query:
+        """The `remarks` of SVV_TABLES and SVV_COLUMNS: what COMMENT ON wrote (DG r_SVV_TABLES.html,
+        r_SVV_COLUMNS.html)."""
+        return catalog_sql(
+            "SELECT table_name, NULL, remarks FROM svv_tables WHERE table_schema = :schema "
+            "UNION ALL SELECT table_name, column_name, remarks FROM svv_columns WHERE table_schema = :schema",
             self.name,
             schema,
         )

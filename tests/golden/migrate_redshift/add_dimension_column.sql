@@ -3,5 +3,7 @@
 -- anything else a deep copy in one transaction (CREATE, INSERT ... SELECT, DROP, ALTER TABLE RENAME).
 -- additive  users.location: add column (VARCHAR(256))
 -- additive  users: change select: the SELECT as loaded → the SELECT in the spec
+-- additive  users.location: description (Where the user listens from)
 -- one transaction
 ALTER TABLE "users" ADD COLUMN "location" VARCHAR(256);
+COMMENT ON COLUMN "users"."location" IS 'Where the user listens from';

@@ -5,3 +5,5 @@
 -- additive  songplays: new check (references(level → levels))
 -- one transaction
 CREATE TABLE IF NOT EXISTS "levels" ("level" VARCHAR(16) NOT NULL, PRIMARY KEY ("level")) DISTSTYLE AUTO;
+COMMENT ON TABLE "levels" IS 'The subscription levels users have played at.';
+COMMENT ON COLUMN "levels"."level" IS 'Subscription level';

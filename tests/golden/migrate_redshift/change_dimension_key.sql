@@ -9,3 +9,9 @@ CREATE TABLE "accounts__migrate" ("account_id" INTEGER NOT NULL, "user_id" INTEG
 INSERT INTO "accounts__migrate" ("account_id", "user_id", "plan", "country", "created_at", "updated_at") SELECT CAST("account_id" AS INTEGER) AS "account_id", CAST("user_id" AS INTEGER) AS "user_id", CAST("plan" AS VARCHAR(16)) AS "plan", CAST("country" AS CHAR(2)) AS "country", CAST("created_at" AS TIMESTAMP) AS "created_at", CAST("updated_at" AS TIMESTAMP) AS "updated_at" FROM "accounts";
 DROP TABLE IF EXISTS "accounts";
 ALTER TABLE "accounts__migrate" RENAME TO "accounts";
+COMMENT ON TABLE "accounts" IS 'Subscription accounts; each run merges the accounts changed in its interval.';
+COMMENT ON COLUMN "accounts"."account_id" IS 'Account id in the app';
+COMMENT ON COLUMN "accounts"."user_id" IS 'The app user (users.user_id) holding the account';
+COMMENT ON COLUMN "accounts"."plan" IS 'Subscription plan: basic, premium or family';
+COMMENT ON COLUMN "accounts"."country" IS 'ISO country code';
+COMMENT ON COLUMN "accounts"."updated_at" IS 'Last change in the app';

@@ -8,3 +8,7 @@ CREATE TABLE "songplays__migrate" ("songplay_id" CHAR(32) NOT NULL, "start_time"
 INSERT INTO "songplays__migrate" ("songplay_id", "start_time", "user_id", "level", "song_id", "artist_id", "session_id", "location", "user_agent") SELECT CAST("songplay_id" AS CHAR(32)) AS "songplay_id", CAST("start_time" AS TIMESTAMP) AS "start_time", CAST("user_id" AS INTEGER) AS "user_id", CAST("level" AS VARCHAR(16)) AS "level", CAST("song_id" AS VARCHAR(32)) AS "song_id", CAST("artist_id" AS VARCHAR(32)) AS "artist_id", CAST("session_id" AS BIGINT) AS "session_id", CAST("location" AS VARCHAR(256)) AS "location", CAST("user_agent" AS VARCHAR(512)) AS "user_agent" FROM "songplays";
 DROP TABLE IF EXISTS "songplays";
 ALTER TABLE "songplays__migrate" RENAME TO "songplays";
+COMMENT ON TABLE "songplays" IS 'One row per song played (a NextSong event).';
+COMMENT ON COLUMN "songplays"."songplay_id" IS 'MD5 of session, item in session and user';
+COMMENT ON COLUMN "songplays"."song_id" IS 'NULL when the song is not in the catalogue';
+COMMENT ON COLUMN "songplays"."artist_id" IS 'NULL when the song is not in the catalogue';
