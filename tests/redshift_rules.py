@@ -120,8 +120,19 @@ COPY_FLAGS = _words(
 COPY_OPTIONAL_VALUE = frozenset({"COMPUPDATE", "STATUPDATE", "ACCEPTINVCHARS", "CSV", "AVRO"})
 COPY_VALUED = _words(
     "JSON DELIMITER FIXEDWIDTH REGION MAXERROR TIMEFORMAT DATEFORMAT NULL ENCODING IGNOREHEADER COMPROWS READRATIO"
-    " ACCESS_KEY_ID SECRET_ACCESS_KEY SESSION_TOKEN MASTER_SYMMETRIC_KEY"
+    " ACCESS_KEY_ID SECRET_ACCESS_KEY SESSION_TOKEN MASTER_SYMMETRIC_KEY QUOTE"
 )
+# https://docs.aws.amazon.com/redshift/latest/dg/copy-parameters-data-format.html: one data format a COPY
+COPY_FORMATS = frozenset({"CSV", "JSON", "AVRO", "PARQUET", "ORC", "FIXEDWIDTH", "SHAPEFILE"})
+# https://docs.aws.amazon.com/redshift/latest/dg/copy-usage_notes-copy-from-columnar.html: "Only the following COPY
+# parameters are supported" (authorization by IAM_ROLE or CREDENTIALS only); "ACCEPTANYDATE and MAXERROR aren't
+# supported"; "COPY inserts values into the target table's columns in the same order as the columns occur in the
+# columnar data files. The number of columns in the target table and the number of columns in the data file must
+# match"; the REGION parameter is not supported.
+COLUMNAR = frozenset({"PARQUET", "ORC"})
+COLUMNAR_OPTIONS = COLUMNAR | frozenset({"ACCEPTINVCHARS", "FILLRECORD", "STATUPDATE", "MANIFEST", "EXPLICIT_IDS"})
+# https://docs.aws.amazon.com/redshift/latest/dg/copy-parameters-data-conversion.html#copy-encoding
+COPY_ENCODINGS = frozenset({"UTF8", "UTF16", "UTF16LE", "UTF16BE"})
 COPY_COMPRESSION = frozenset({"GZIP", "BZIP2", "LZOP", "ZSTD"})
 # https://docs.aws.amazon.com/redshift/latest/dg/copy-parameters-data-format.html#copy-json
 JSON_MATCHES = frozenset({"auto", "auto ignorecase"})
@@ -320,6 +331,8 @@ def _copy(copy: exp.Copy) -> list[str]:
     options: dict[str, exp.Expression | None] = {}
     for param in params:
         name, value = copy_option(param), param.expression
+        if name == "FORMAT" and isinstance(value, exp.Var):  # sqlglot's parse of FORMAT [AS] CSV | PARQUET | ...
+            name, value = value.name.upper(), None
         if name in COPY_FLAGS:
             if isinstance(value, exp.Var) and value.name.upper() in COPY_FLAGS:  # two flags in a row: harmless
                 options[value.name.upper()] = None
@@ -371,6 +384,36 @@ def _copy(copy: exp.Copy) -> list[str]:
         found.append(
             f"[copy] at most one of {', '.join(sorted(COPY_COMPRESSION))} ({DG}copy-parameters-file-compression.html)"
         )
+    return found + _copy_format(copy, [n for n in options], options)
+
+
+def _copy_format(copy: exp.Copy, names: list[str], options: dict[str, exp.Expression | None]) -> list[str]:
+    """The data format's own rules: one format; CSV's QUOTE, IGNOREHEADER and ENCODING; what a COPY of Parquet or
+    ORC may say."""
+    found = []
+    page = f"{DG}copy-parameters-data-format.html"
+    formats = [n for n in names if n in COPY_FORMATS]
+    if len(formats) > 1:
+        found.append(f"[copy] one data format, found {', '.join(formats)} ({page})")
+    if "QUOTE" in names and (names.index("QUOTE") == 0 or names[names.index("QUOTE") - 1] != "CSV"):
+        found.append(f"[copy] QUOTE belongs to CSV and follows it: CSV [ QUOTE [AS] 'character' ] ({page}#copy-csv)")
+    conversion = f"{DG}copy-parameters-data-conversion.html"
+    header = options.get("IGNOREHEADER")
+    if header is not None and not (isinstance(header, exp.Literal) and header.is_int):
+        found.append(f"[copy] IGNOREHEADER takes a number of rows ({conversion}#copy-ignoreheader)")
+    encoding = options.get("ENCODING")
+    if encoding is not None and encoding.name.upper() not in COPY_ENCODINGS:
+        found.append(f"[copy] ENCODING is one of {', '.join(sorted(COPY_ENCODINGS))} ({conversion}#copy-encoding)")
+    if COLUMNAR & set(names):
+        columnar = f"{DG}copy-usage_notes-copy-from-columnar.html"
+        refused = [n for n in names if n not in COLUMNAR_OPTIONS]
+        if refused:
+            found.append(f"[copy] a COPY from Parquet or ORC does not take {', '.join(refused)} ({columnar})")
+        if isinstance(copy.this, exp.Schema):
+            found.append(
+                f"[copy] a COPY from Parquet or ORC fills the table's columns in the file's order: no column list "
+                f"({columnar})"
+            )
     return found
 
 

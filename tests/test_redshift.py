@@ -5,6 +5,7 @@ import json
 import logging
 import os
 from datetime import datetime
+from pathlib import Path
 
 import boto3
 import pytest
@@ -12,6 +13,7 @@ import sqlglot
 from helpers import ROOT, SPEC, upload
 from plan_statements import in_order, planned
 from redshift_fake import FakeRedshift
+from test_file_formats import FORMATS, project
 
 from warehouse.cli import main
 from warehouse.compile import load_project
@@ -240,3 +242,60 @@ def test_a_merged_fact_merges_from_a_staging_table_its_checks_read(shop) -> None
     assert "WHEN MATCHED THEN UPDATE SET" in merge and "WHEN NOT MATCHED THEN INSERT" in merge
     dropped = [s for s in sent if s.startswith('DROP TABLE IF EXISTS "staging"."orders__merged_20181103"')]
     assert len(dropped) == 2  # before the load fills it, and when the interval finishes
+
+
+FILE_GOLDEN = {  # format → the golden plan of the orders spec whose source is in that format
+    "csv": ROOT / "tests" / "golden" / "plan_redshift_orders_csv.sql",
+    "parquet": ROOT / "tests" / "golden" / "plan_redshift_orders_parquet.sql",
+}
+
+
+@pytest.fixture(params=list(FILE_GOLDEN))
+def shop_files(request: pytest.FixtureRequest, s3, tmp_path: Path):
+    """The orders spec with its source as CSV (gzip-compressed, `;`-delimited) or Parquet, its files in S3."""
+    kind = {"csv": "csv-semicolon-gzip", "parquet": "parquet"}[request.param]
+    source, write = FORMATS[kind]
+    write(tmp_path / "data" / "orders")
+    upload(s3, "shop-raw", tmp_path / "data")
+    s3.create_bucket(Bucket="shop-warehouse", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    return request.param, load_project(project(tmp_path / "project", source)), s3
+
+
+def test_csv_and_parquet_plans_match_golden_files(shop_files) -> None:
+    kind, project, s3 = shop_files
+    text = plan_text(project, NOV_3, Redshift(), Options(variables=ORDERS_VARS, s3_client=lambda: s3))
+    if os.environ.get("UPDATE_GOLDEN"):
+        FILE_GOLDEN[kind].write_text(text)
+    assert text == FILE_GOLDEN[kind].read_text(), f"plan changed: review, then UPDATE_GOLDEN=1 ({FILE_GOLDEN[kind]})"
+
+
+def test_a_parquet_copy_fills_the_staging_table_by_position_signed_with_credentials(shop_files, caplog) -> None:
+    """DG copy-usage_notes-copy-from-columnar.html: the file's columns fill the table's in order; no REGION,
+    MAXERROR or ACCESS_KEY_ID (keys go in CREDENTIALS); DG copy-parameters-data-source-s3.html#copy-manifest-file:
+    a manifest of Parquet objects gives each one's content_length."""
+    kind, project, s3 = shop_files
+    caplog.set_level(logging.INFO, logger="warehouse.sql")
+    connection = FakeRedshift()
+    auth = CopyAuth(None, "AKIAEXAMPLEKEY", "secret/Key+123", "session-token-xyz")
+    engine = Redshift(auth, region="us-west-2")
+    target = RedshiftTarget(engine, lambda: connection, "redshift://test", auth.secrets)
+    options = Options(variables=ORDERS_VARS, s3_client=lambda: s3)
+    runner = StepRunner(project, NOV_3, target, options)
+    for step in plan(project):
+        runner.run_step(step)
+    (copy,) = [s for s in connection.statements if s.startswith("COPY ")]
+    key = "staging/orders/manifests/order_changes/20181103.manifest"
+    (entry,) = json.loads(s3.get_object(Bucket="shop-warehouse", Key=key)["Body"].read())["entries"]
+    size = s3.head_object(Bucket="shop-raw", Key="orders/2018-11-03." + ("csv.gz" if kind == "csv" else "parquet"))
+    if kind == "parquet":
+        assert copy.startswith('COPY "staging"."order_changes_20181103" FROM ')
+        assert "CREDENTIALS 'aws_access_key_id=AKIAEXAMPLEKEY;aws_secret_access_key=secret/Key+123;token=" in copy
+        assert copy.endswith("FORMAT AS PARQUET STATUPDATE OFF MANIFEST")
+        assert entry["meta"] == {"content_length": size["ContentLength"]}
+        assert not any("load_error" in s for s in connection.statements)  # COPY of Parquet fails on a bad value
+    else:
+        assert '"order_changes_20181103" ("order_id", "customer_id", "status", "amount", "ordered_at"' in copy
+        assert "FORMAT AS CSV QUOTE AS '\"' DELIMITER AS ';' NULL AS '' IGNOREHEADER AS 1 ENCODING AS UTF8" in copy
+        assert "SECRET_ACCESS_KEY 'secret/Key+123'" in copy and copy.endswith("GZIP MANIFEST")
+        assert "meta" not in entry
+    assert "secret/Key+123" not in caplog.text and "session-token-xyz" not in caplog.text

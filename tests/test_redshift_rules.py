@@ -75,6 +75,10 @@ KEPT = [
     "TIMEFORMAT 'epochmillisecs' REGION 'us-west-2' MAXERROR 100000 COMPUPDATE OFF STATUPDATE OFF GZIP MANIFEST",
     "COPY \"t\" FROM 's3://b/m' ACCESS_KEY_ID 'AKIA' SECRET_ACCESS_KEY 'secret' SESSION_TOKEN 'token' "
     "FORMAT AS JSON 'auto' MANIFEST",
+    'COPY "s"."t" ("a", "b") FROM \'s3://b/m\' IAM_ROLE default FORMAT AS CSV QUOTE AS \'"\' DELIMITER AS \';\' '
+    "NULL AS '' IGNOREHEADER AS 1 ENCODING AS UTF16LE TIMEFORMAT 'auto' MAXERROR 100 GZIP MANIFEST",
+    "COPY \"s\".\"t\" FROM 's3://b/m' CREDENTIALS 'aws_access_key_id=A;aws_secret_access_key=S' "
+    "FORMAT AS PARQUET STATUPDATE OFF MANIFEST",
     'MERGE INTO "t" USING "t__batch" AS "b" ON "t"."a" = "b"."a" WHEN MATCHED THEN UPDATE SET "c" = "b"."c" '
     'WHEN NOT MATCHED THEN INSERT ("a", "c") VALUES ("b"."a", "b"."c")',
     'ALTER TABLE "t" ADD COLUMN "e" VARCHAR(16) ENCODE zstd',
@@ -116,6 +120,14 @@ BROKEN = {  # statement -> the rule it breaks (part of the message)
     "COPY t FROM 's3://b/m' IAM_ROLE default BOGUS 1": "BOGUS is not a COPY option",
     "COPY t FROM 's3://b/m' IAM_ROLE default TIMEFORMAT": "TIMEFORMAT needs a value",
     "COPY t FROM 's3://b/m' IAM_ROLE default GZIP BZIP2": "at most one of",
+    "COPY t FROM 's3://b/m' IAM_ROLE default FORMAT AS CSV JSON 'auto'": "one data format, found CSV, JSON",
+    "COPY t FROM 's3://b/m' IAM_ROLE default DELIMITER ',' QUOTE '\"' CSV": "QUOTE belongs to CSV",
+    "COPY t FROM 's3://b/m' IAM_ROLE default FORMAT AS CSV IGNOREHEADER 'yes'": "IGNOREHEADER takes a number",
+    "COPY t FROM 's3://b/m' IAM_ROLE default FORMAT AS CSV ENCODING LATIN1": "ENCODING is one of",
+    "COPY t FROM 's3://b/m' IAM_ROLE default FORMAT AS PARQUET MAXERROR 10": "does not take MAXERROR",
+    "COPY t FROM 's3://b/m' IAM_ROLE default FORMAT AS PARQUET REGION 'us-west-2'": "does not take REGION",
+    "COPY t FROM 's3://b/m' ACCESS_KEY_ID 'a' SECRET_ACCESS_KEY 's' FORMAT AS PARQUET": "does not take ACCESS_KEY_ID",
+    "COPY t (a, b) FROM 's3://b/m' IAM_ROLE default FORMAT AS PARQUET MANIFEST": "no column list",
     # CREATE TABLE
     'CREATE TABLE "t" ("a" INTEGER) DISTSTYLE EVERYWHERE': "DISTSTYLE EVERYWHERE is not one of",
     'CREATE TABLE "t" ("a" INTEGER) DISTSTYLE KEY': "DISTSTYLE KEY needs a DISTKEY column",

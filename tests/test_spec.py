@@ -55,7 +55,7 @@ def test_unknown_key_inside_a_source_of_a_given_format(tmp_path: Path) -> None:
     line = edit(spec, "    match: ignorecase", "    matching: ignorecase")
     (problem,) = error_of(spec).problems
     assert (problem.line, problem.key) == (line, "sources.events.matching")
-    assert "allowed: format, description, location, match" in problem.message
+    assert "allowed: format, description, location, on_missing, on_bad_rows, columns, match" in problem.message
 
 
 def test_wrong_type(tmp_path: Path) -> None:
@@ -77,7 +77,7 @@ def test_unknown_source_format_lists_formats(tmp_path: Path) -> None:
     spec = project_copy(tmp_path)
     line = edit(spec, "    format: postgres", "    format: mysql")
     (problem,) = error_of(spec).problems
-    assert problem.line == line and "'json', 'postgres'" in problem.message
+    assert problem.line == line and "'json', 'csv', 'parquet', 'postgres'" in problem.message
 
 
 def test_missing_key_column(tmp_path: Path) -> None:

@@ -78,24 +78,18 @@ class Column(SpecModel):
 
 
 Columns = dict[Name, Column]
+TimeFormat = Literal["auto", "epochsecs", "epochmillisecs"]
 
 
-class JsonSource(SpecModel):
-    """Newline-delimited JSON objects in S3 or a local directory with the same layout."""
+class FileSource(SpecModel):
+    """Objects in S3 or a local directory with the same layout: what every file format shares."""
 
-    format: Literal["json"] = Field(description="Newline-delimited JSON objects.")
+    format: str = Field(description="The objects' format.")  # each format's model narrows it (first key shown)
     description: str = Field("", description="What the source holds (the docs show it).")
     location: str = Field(
         description="Object key template. With {day:...} fields the source is partitioned by day and a run "
         "stages exactly its interval's objects; without, it is a prefix and a run stages the objects "
-        "not loaded before. Other fields name vars, e.g. {data_root}."
-    )
-    match: Literal["auto", "ignorecase"] = Field(
-        "auto",
-        description="How JSON keys map to columns: exactly, or ignoring case (COPY 'auto ignorecase').",
-    )
-    timeformat: Literal["auto", "epochsecs", "epochmillisecs"] = Field(
-        "auto", description="How timestamp columns are written in the data (COPY TIMEFORMAT)."
+        "not loaded before. Other fields name vars, e.g. {data_root}. Objects named .gz are gzip-compressed."
     )
     on_missing: Literal["error", "empty"] = Field(
         "error",
@@ -103,14 +97,67 @@ class JsonSource(SpecModel):
     )
     on_bad_rows: Literal["fail", "reject"] = Field(
         "fail",
-        description="A bad row (not JSON, a wrong type, too long for its column): fail the run naming file and "
-        "line, or set it aside in ledger.rejects with the reason and load the rest.",
+        description="A bad row (not well formed, a wrong type, too long for its column): fail the run naming file "
+        "and line, or set it aside in ledger.rejects with the reason and load the rest.",
     )
-    columns: Columns = Field(description="The keys loaded, as columns: `name: type` or `name: {type, ...}`.")
+    columns: Columns = Field(description="The values loaded, as columns: `name: type` or `name: {type, ...}`.")
 
     @property
     def partitioned(self) -> bool:
         return TEMPLATE_DATE_FIELD in template_fields(self.location)
+
+
+class JsonSource(FileSource):
+    """Newline-delimited JSON objects, matched to columns by key."""
+
+    format: Literal["json"] = Field(description="Newline-delimited JSON objects.")
+    match: Literal["auto", "ignorecase"] = Field(
+        "auto",
+        description="How JSON keys map to columns: exactly, or ignoring case (COPY 'auto ignorecase').",
+    )
+    timeformat: TimeFormat = Field("auto", description="How timestamp columns are written (COPY TIMEFORMAT).")
+
+
+class CsvSource(FileSource):
+    """Delimited text (RFC 4180 CSV by default), matched to columns by position: the first field fills the first
+    column, as COPY ... CSV loads a column list."""
+
+    format: Literal["csv"] = Field(description="Delimited text, one record a line (quoted fields may span lines).")
+    header: bool = Field(True, description="The first line of each object names the fields and is skipped.")
+    delimiter: str = Field(",", min_length=1, max_length=1, description="The one character between fields.")
+    quote: str = Field(
+        '"', min_length=1, max_length=1, description="The character quoting a field; doubled inside one."
+    )
+    null_as: str = Field("", description="The text of a NULL field, quoted or not (COPY NULL AS); default: empty.")
+    encoding: Literal["utf8", "utf16", "utf16le", "utf16be"] = Field(
+        "utf8", description="The objects' character encoding (COPY ENCODING); utf16 starts with a byte-order mark."
+    )
+    timeformat: TimeFormat = Field("auto", description="How timestamp columns are written (COPY TIMEFORMAT).")
+
+    @model_validator(mode="after")
+    def _distinct_characters(self) -> CsvSource:
+        if self.delimiter == self.quote:
+            raise ValueError("`delimiter` and `quote` must differ")
+        if any(c in self.null_as for c in (self.delimiter, self.quote, "\n", "\r")):
+            raise ValueError("`null_as` cannot contain the delimiter, the quote or a line break")
+        return self
+
+
+class ParquetSource(FileSource):
+    """Parquet files, matched to columns by position: Redshift's COPY puts the file's columns into the table's in
+    order, and the counts must be equal."""
+
+    format: Literal["parquet"] = Field(description="Parquet files (compressed inside: snappy, gzip, zstd...).")
+    on_bad_rows: Literal["fail"] = Field(
+        "fail",
+        description="A value its column refuses fails the run, naming file and row: Redshift's COPY of Parquet "
+        "takes no MAXERROR, so there is no `reject`.",
+    )
+
+    @property
+    def timeformat(self) -> str:
+        """Parquet's timestamps are typed: read as written."""
+        return "auto"
 
 
 class PostgresSource(SpecModel):
@@ -140,7 +187,7 @@ class PostgresSource(SpecModel):
         return self
 
 
-Source = Annotated[JsonSource | PostgresSource, Field(discriminator="format")]
+Source = Annotated[JsonSource | CsvSource | ParquetSource | PostgresSource, Field(discriminator="format")]
 
 
 class CheckBase(SpecModel):
@@ -346,7 +393,7 @@ class Spec(SpecModel):
     )
     vars: dict[Name, str] = Field(default_factory=dict, description="Defaults for {var} fields; --var overrides.")
     connections: Connections = Field(default_factory=Connections, description="Airflow connection ids.")
-    sources: dict[Name, Source] = Field(description="Raw data, by name: JSON objects or database rows.")
+    sources: dict[Name, Source] = Field(description="Raw data, by name: JSON, CSV or Parquet files, or database rows.")
     dimensions: dict[Name, Dimension] = Field(default_factory=dict, description="Dimension tables, by name.")
     facts: dict[Name, Fact] = Field(default_factory=dict, description="Fact tables, by name.")
 
@@ -465,7 +512,7 @@ def _cross_check(spec: Spec, doc: YamlDocument) -> list[Problem]:
     for field in template_fields(spec.staging_location or ""):
         need(("staging_location",), field, list(spec.vars), "template field")
     for source_name, source in spec.sources.items():
-        if isinstance(source, JsonSource):
+        if isinstance(source, FileSource):
             for field in template_fields(source.location):
                 need(("sources", source_name, "location"), field, allowed_fields, "template field")
         else:

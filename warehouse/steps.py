@@ -17,7 +17,7 @@ from warehouse.migrate import Change
 from warehouse.plan import Layer, Step, plan
 from warehouse.sources.batch import Batch, Where
 from warehouse.sources.objects import default_s3_client
-from warehouse.spec import Check, JsonSource, PostgresSource
+from warehouse.spec import Check, FileSource, PostgresSource
 from warehouse.sql.checks import Scope, failure_counts, failures, sample
 from warehouse.sql.ddl import comments, create_indexes, create_schema, create_table, drop_table, staging_ddl
 from warehouse.sql.load import STRATEGIES, Load, merged_rows, strategy
@@ -122,7 +122,7 @@ class IntervalPlan:
     def prefix_source(self, name: str) -> bool:
         """A source whose objects are tracked in the ledger: a prefix, staged for what is new."""
         source = self.spec.sources[name]
-        return isinstance(source, JsonSource) and not source.partitioned
+        return isinstance(source, FileSource) and not source.partitioned
 
     def reads(self, step: Step) -> list[Statement]:
         """What a stage step reads before it builds its statements: a prefix source's objects loaded before; for a

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from warehouse.plan import Step
 from warehouse.secrets import mask
-from warehouse.spec import Check, Dimension, Fact, JsonSource, PostgresSource, Spec
+from warehouse.spec import Check, Dimension, Fact, FileSource, PostgresSource, Spec
 
 PERIOD = {"@hourly": "hour", "@daily": "day", "@weekly": "week", "@monthly": "month", "@yearly": "year"}
 
@@ -109,7 +109,7 @@ def _how_loaded(name: str, table: Dimension | Fact) -> str:
     return f"merges the rows of `{table.select}` into `{name}` by its key ({key}); the newest row per key wins{newest}."
 
 
-def _location(source: JsonSource | PostgresSource) -> str:
+def _location(source: FileSource | PostgresSource) -> str:
     if isinstance(source, PostgresSource):
         return f"connection `{source.connection}`: {source.table or 'a query'}"
     return f"`{mask(source.location)}`"

@@ -15,7 +15,7 @@ from sqlglot import exp
 from warehouse.interval import Interval
 from warehouse.results import Reject
 from warehouse.sources.objects import SourceObject
-from warehouse.spec import JsonSource
+from warehouse.spec import FileSource
 
 
 @dataclass(frozen=True)
@@ -46,12 +46,12 @@ class Where:
 @dataclass
 class Batch:
     source: str
-    staged_as: JsonSource  # how it stages (a database source: as the JSON of its extract)
+    staged_as: FileSource  # how it stages (a database source: as the JSON of its extract)
     objects: list[SourceObject]
     manifest_url: str | None = None
     files: list[tuple[str, Path]] = field(default_factory=list)  # (url, local copy), for engines that read files
     keys: dict[str, str] = field(default_factory=dict)  # column → the JSON key that fills it
-    rows: exp.Select | None = None  # the local copies' rows as the source's columns, read by an in-process DuckDB
+    rows: exp.Query | None = None  # the local copies' rows as the source's columns, read by an in-process DuckDB
     notes: list[str] = field(default_factory=list)  # for the plan: the objects, the extract
     warnings: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)

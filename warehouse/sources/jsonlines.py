@@ -20,7 +20,7 @@ import duckdb
 from sqlglot import exp
 
 from warehouse.results import Reject
-from warehouse.spec import Column, JsonSource
+from warehouse.spec import Column, FileSource, JsonSource
 from warehouse.sql.names import column, ident
 from warehouse.sql.types import TEXT, TIMES, max_bytes
 from warehouse.targets.duckdb import DuckDB
@@ -135,12 +135,14 @@ def diagnose(source: JsonSource, files: list[tuple[str, Path]]) -> list[Reject]:
                             record = {key.lower(): value for key, value in record.items()}
                         texts = {name: _text(record.get(name)) for name in source.columns}
                         out.write(json.dumps({"_file": index, "_line": number, **texts}) + "\n")
-        rejects += _refused_values(source, files, values)
+        rejects += refused_values(source, files, values)
     return sorted(rejects, key=lambda r: ([u for u, _ in files].index(r.url), r.line or 0))
 
 
-def _refused_values(source: JsonSource, files: list[tuple[str, Path]], values: Path) -> list[Reject]:
-    """Values that the fast path's casts refuse, found with the same casts."""
+def refused_values(source: FileSource, files: list[tuple[str, Path]], values: Path) -> list[Reject]:
+    """Values that the fast path's casts refuse, found with the same casts: `values` holds a JSON object per
+    row, its file (an index into `files`), line and each column's value as text (every file format's diagnosis
+    writes it)."""
     names = list(source.columns)
     read_types = {"_file": "INTEGER", "_line": "BIGINT", **{n: "VARCHAR" for n in names}}
     connection = duckdb.connect()

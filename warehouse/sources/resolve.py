@@ -10,12 +10,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from warehouse.results import Reject
-from warehouse.sources import jsonlines
 from warehouse.sources.batch import Batch, Where
 from warehouse.sources.database import as_json_source, extract, extract_kind, extract_query
 from warehouse.sources.files import interval_objects, location, new_objects
+from warehouse.sources.formats import file_format
 from warehouse.sources.objects import ObjectStore, SourceObject, store_for
-from warehouse.spec import JsonSource, PostgresSource, Source
+from warehouse.spec import FileSource, JsonSource, ParquetSource, PostgresSource, Source
 from warehouse.targets import engine_named
 
 
@@ -57,8 +57,9 @@ def _held(scratch: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def source_needs_keys(source: JsonSource) -> bool:
-    return source.match == "ignorecase"
+def source_needs_keys(source: FileSource) -> bool:
+    """Whether the query that reads the files depends on what they hold (keys in any case; Parquet's names)."""
+    return isinstance(source, ParquetSource) or (isinstance(source, JsonSource) and source.match == "ignorecase")
 
 
 def _objects(name: str, source: Source, where: Where, loaded: set | None, dry: bool) -> Batch:
@@ -105,24 +106,28 @@ def _local_copies(batch: Batch, where: Where, scratch: Path, download: bool) -> 
     reads them."""
     store: ObjectStore = store_for(batch.urls[0], where.s3_client)
     paths = store.local_paths(batch.objects, scratch, download=download)
+    reading = file_format(batch.staged_as)
     batch.files = list(zip(batch.urls, paths, strict=True))
     batch.keys = {c: c for c in batch.staged_as.columns}
     if download:
-        batch.keys, unused = jsonlines.keys_of(batch.staged_as, batch.files)
+        batch.files = reading.local(batch.staged_as, batch.files, scratch)
+        batch.keys, unused = reading.keys(batch.staged_as, batch.files)
         batch.warnings += unused
-    batch.rows = jsonlines.rows(batch.staged_as, [str(p) for p in paths], batch.keys)
+    batch.rows = reading.rows(batch.staged_as, [str(p) for _, p in batch.files], batch.keys)
 
 
 def diagnosed(batch: Batch) -> list[Reject]:
     """Every bad row of a batch's local copies, after the engine refused them."""
-    return jsonlines.diagnose(batch.staged_as, batch.files)
+    return file_format(batch.staged_as).diagnose(batch.staged_as, batch.files)
 
 
 def without(batch: Batch, rejects: list[Reject], scratch: Path) -> Batch:
     """The same batch staged from copies of its files without the rejected rows."""
     scratch.mkdir(parents=True, exist_ok=True)
-    kept = Batch(**{**batch.__dict__, "files": jsonlines.without(batch.files, rejects, scratch), "excluded": rejects})
-    kept.rows = jsonlines.rows(kept.staged_as, [str(p) for _, p in kept.files], kept.keys)
+    reading = file_format(batch.staged_as)
+    files = reading.without(batch.staged_as, batch.files, rejects, scratch)
+    kept = Batch(**{**batch.__dict__, "files": files, "excluded": rejects})
+    kept.rows = reading.rows(kept.staged_as, [str(p) for _, p in kept.files], kept.keys)
     return kept
 
 

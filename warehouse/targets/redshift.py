@@ -18,6 +18,8 @@ from sqlglot import exp
 
 from warehouse.results import DataError
 from warehouse.secrets import mask
+from warehouse.sources.objects import SourceObject
+from warehouse.spec import CsvSource, JsonSource, ParquetSource
 from warehouse.sql.names import ident
 from warehouse.sql.statement import ROW, Action, Statement, Upload
 from warehouse.targets.base import Target
@@ -181,7 +183,8 @@ class Redshift(Postgres):
         )
 
     def stage(self, table: exp.Table, batch: Batch) -> list[Action]:
-        """Write the manifest, COPY exactly its objects, and read back the count and the rows COPY set aside."""
+        """Write the manifest, COPY exactly its objects, and read back the count and the rows COPY set aside (a
+        COPY of Parquet sets none aside: it fails on the first)."""
         if not batch.objects:
             return []
         local = [url for url in batch.urls if not url.startswith("s3://")]
@@ -189,27 +192,31 @@ class Redshift(Postgres):
             raise ValueError(f"Redshift COPY reads S3 only; {local[0]} is not an s3:// object")
         if not (batch.manifest_url or "").startswith("s3://"):
             raise ValueError("Redshift needs the spec's staging_location to be an s3:// prefix (for COPY manifests)")
-        return [
-            Upload(batch.manifest_url, manifest(batch.urls)),
+        columnar = isinstance(batch.staged_as, ParquetSource)
+        actions: list[Action] = [
+            Upload(batch.manifest_url, manifest(batch.objects, lengths=columnar)),
             Statement(self.copy(table, batch)),
             Statement(exp.select(exp.func("pg_last_copy_count").as_("staged", quoted=True)), ROW),
-            Statement(self.load_errors(batch.urls), rows="rejects"),
         ]
+        return actions if columnar else [*actions, Statement(self.load_errors(batch.urls), rows="rejects")]
 
     def copy(self, into: exp.Table, batch: Batch) -> exp.Copy:
-        """COPY exactly the manifest's objects, setting bad records aside (MAXERROR). Flags last (sqlglot and
-        Redshift agree on that order)."""
+        """COPY exactly the manifest's objects, in the source's format, setting bad records aside (MAXERROR).
+        Flags last (sqlglot and Redshift agree on that order). A COPY of Parquet takes only a few parameters (DG
+        copy-usage_notes-copy-from-columnar.html: not REGION, MAXERROR, COMPUPDATE, nor the keys' own parameters,
+        so keys go in CREDENTIALS) and fills the table's columns by position, the staging table's being the
+        source's in order."""
         source = batch.staged_as
-        names = [ident(n) for n in source.columns]
-        params = [
-            _param("FORMAT AS JSON", exp.Literal.string("auto ignorecase" if source.match == "ignorecase" else "auto"))
-        ]
-        params.append(_param("TIMEFORMAT", exp.Literal.string(source.timeformat)))
-        if self.region:  # DG copy-parameters-data-source-s3.html: the manifest and every bucket are in this Region
-            params.append(_param("REGION", exp.Literal.string(self.region)))
-        params.append(_param("MAXERROR", exp.Literal.number(MAX_ERRORS)))
-        params += [_param("COMPUPDATE", exp.var("OFF")), _param("STATUPDATE", exp.var("OFF"))]
-        params += [_param("GZIP")] if all(u.endswith(".gz") for u in batch.urls) else []
+        columnar = isinstance(source, ParquetSource)
+        params = COPY_FORMATS[source.format](source)
+        if not columnar:
+            if self.region:  # DG copy-parameters-data-source-s3.html: the manifest and every bucket are in it
+                params.append(_param("REGION", exp.Literal.string(self.region)))
+            params.append(_param("MAXERROR", exp.Literal.number(MAX_ERRORS)))
+            params.append(_param("COMPUPDATE", exp.var("OFF")))
+        params.append(_param("STATUPDATE", exp.var("OFF")))
+        # DG copy-parameters-file-compression.html; Parquet compresses inside its files
+        params += [_param("GZIP")] if not columnar and all(u.endswith(".gz") for u in batch.urls) else []
         params.append(_param("MANIFEST"))
         credentials = exp.Credentials()
         auth = self.signing.fetch()
@@ -217,6 +224,10 @@ class Redshift(Postgres):
         if auth.iam_role:
             role = exp.var("default") if auth.iam_role == "default" else exp.Literal.string(auth.iam_role)
             credentials.set("iam_role", role)
+        elif columnar:  # DG copy-parameters-authorization.html#copy-credentials
+            keys = f"aws_access_key_id={auth.access_key_id};aws_secret_access_key={auth.secret_access_key}"
+            keys += f";token={auth.session_token}" if auth.session_token else ""
+            credentials.set("credentials", exp.Literal.string(keys))
         else:
             keys = [
                 ("ACCESS_KEY_ID", auth.access_key_id),
@@ -224,8 +235,9 @@ class Redshift(Postgres):
                 ("SESSION_TOKEN", auth.session_token),
             ]
             params[:0] = [_param(name, exp.Literal.string(value)) for name, value in keys if value]
+        names = [ident(n) for n in source.columns]
         return exp.Copy(
-            this=exp.Schema(this=into.copy(), expressions=names),
+            this=into.copy() if columnar else exp.Schema(this=into.copy(), expressions=names),
             kind=True,
             files=[exp.Literal.string(batch.manifest_url)],
             credentials=credentials,
@@ -293,9 +305,52 @@ def _reason(column: str, message: str) -> exp.Expression:
     return exp.Case(ifs=[exp.If(this=_trim(column).eq(exp.Literal.string("")), true=_trim(message))], default=named)
 
 
-def manifest(urls: list[str]) -> bytes:
-    """A COPY manifest naming exactly these objects (a key prefix would also match `x.json.bak`)."""
-    return json.dumps({"entries": [{"url": url, "mandatory": True} for url in urls]}, indent=1).encode()
+def manifest(objects: list[SourceObject], lengths: bool = False) -> bytes:
+    """A COPY manifest naming exactly these objects (a key prefix would also match `x.json.bak`), with each one's
+    size in bytes where `lengths` (DG copy-parameters-data-source-s3.html#copy-manifest-file: "content_length"
+    is required to load Parquet or ORC)."""
+    entries = [
+        {"url": o.url, "mandatory": True, **({"meta": {"content_length": o.size}} if lengths else {})} for o in objects
+    ]
+    return json.dumps({"entries": entries}, indent=1).encode()
+
+
+def _json_format(source: JsonSource) -> list[exp.CopyParameter]:
+    """DG copy-parameters-data-format.html#copy-json; copy-parameters-data-conversion.html#copy-timeformat."""
+    match = "auto ignorecase" if source.match == "ignorecase" else "auto"
+    return [
+        _param("FORMAT AS JSON", exp.Literal.string(match)),
+        _param("TIMEFORMAT", exp.Literal.string(source.timeformat)),
+    ]
+
+
+def _csv_format(source: CsvSource) -> list[exp.CopyParameter]:
+    """DG copy-parameters-data-format.html#copy-csv (QUOTE follows CSV; a quote doubled inside a quoted field),
+    #copy-delimiter; copy-parameters-data-conversion.html: #copy-null-as, #copy-ignoreheader, #copy-encoding,
+    #copy-timeformat. Fields fill the column list by position (DG copy-parameters-column-mapping.html)."""
+    params = [
+        _param("FORMAT AS CSV"),
+        _param("QUOTE AS", exp.Literal.string(source.quote)),
+        _param("DELIMITER AS", exp.Literal.string(source.delimiter)),
+        _param("NULL AS", exp.Literal.string(source.null_as)),
+    ]
+    if source.header:
+        params.append(_param("IGNOREHEADER AS", exp.Literal.number(1)))
+    params.append(_param("ENCODING AS", exp.var(source.encoding.upper())))
+    params.append(_param("TIMEFORMAT", exp.Literal.string(source.timeformat)))
+    return params
+
+
+def _parquet_format(source: ParquetSource) -> list[exp.CopyParameter]:
+    """DG copy-parameters-data-format.html#copy-parquet."""
+    return [_param("FORMAT AS PARQUET")]
+
+
+COPY_FORMATS: dict[str, Callable[[Any], list[exp.CopyParameter]]] = {
+    "json": _json_format,
+    "csv": _csv_format,
+    "parquet": _parquet_format,
+}
 
 
 def _param(name: str, value: exp.Expression | None = None) -> exp.CopyParameter:

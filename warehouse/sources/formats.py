@@ -1,0 +1,69 @@
+"""How the engines that stage from local files (DuckDB, PostgreSQL) read a file source: one `FileFormat` per
+`format:` of the spec, chosen from a table (JSON, CSV, Parquet). Each builds the query an in-process DuckDB reads
+the files with, casting every value by one rule (`jsonlines.cast`), and finds the bad rows by file and line when
+that query is refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from sqlglot import exp
+
+from warehouse.results import Reject
+from warehouse.sources import csvfiles, jsonlines, parquetfiles
+from warehouse.spec import FileSource
+
+Files = list[tuple[str, Path]]  # (url, local copy)
+
+
+class FileFormat(Protocol):
+    def local(self, source: FileSource, files: Files, scratch: Path) -> Files:
+        """Copies DuckDB reads, where the objects themselves will not do (CSV in UTF-16: UTF-8 copies)."""
+        ...
+
+    def keys(self, source: FileSource, files: Files) -> tuple[dict[str, str], list[str]]:
+        """The field that fills each column, and warnings about the data's fields."""
+        ...
+
+    def rows(self, source: FileSource, paths: list[str], keys: dict[str, str]) -> exp.Select:
+        """The files' rows as the source's columns; a value its column refuses stops the read."""
+        ...
+
+    def diagnose(self, source: FileSource, files: Files) -> list[Reject]:
+        """Every bad row of the files, by file and line, with the reason."""
+        ...
+
+    def without(self, source: FileSource, files: Files, rejects: list[Reject], scratch: Path) -> Files:
+        """Copies (in `scratch`) of the files that hold rejected rows, without them."""
+        ...
+
+
+class JsonFiles:
+    """Newline-delimited JSON (warehouse.sources.jsonlines)."""
+
+    def local(self, source: FileSource, files: Files, scratch: Path) -> Files:
+        return files
+
+    def keys(self, source: FileSource, files: Files) -> tuple[dict[str, str], list[str]]:
+        return jsonlines.keys_of(source, files)
+
+    def rows(self, source: FileSource, paths: list[str], keys: dict[str, str]) -> exp.Select:
+        return jsonlines.rows(source, paths, keys)
+
+    def diagnose(self, source: FileSource, files: Files) -> list[Reject]:
+        return jsonlines.diagnose(source, files)
+
+    def without(self, source: FileSource, files: Files, rejects: list[Reject], scratch: Path) -> Files:
+        return jsonlines.without(files, rejects, scratch)
+
+
+FORMATS: dict[str, FileFormat] = {
+    "json": JsonFiles(),
+    "csv": csvfiles.CsvFiles(),
+    "parquet": parquetfiles.ParquetFiles(),
+}
+
+
+def file_format(source: FileSource) -> FileFormat:
+    return FORMATS[source.format]
