@@ -18,6 +18,21 @@ WHERE
   table_schema = 'public';
 SELECT
   table_name,
+  NULL,
+  remarks
+FROM svv_tables
+WHERE
+  table_schema = 'public'
+UNION ALL
+SELECT
+  table_name,
+  column_name,
+  remarks
+FROM svv_columns
+WHERE
+  table_schema = 'public';
+SELECT
+  table_name,
   column_name,
   CASE
     WHEN NOT character_maximum_length IS NULL
@@ -120,6 +135,7 @@ CREATE TABLE IF NOT EXISTS "orders" (
 DISTSTYLE KEY
 DISTKEY("customer_id")
 COMPOUND SORTKEY("ordered_at");
+COMMENT ON TABLE "orders" IS 'One row per order, in its latest status, whatever day it changed.';
 CREATE TABLE IF NOT EXISTS "order_status" (
   "order_id" INTEGER NOT NULL,
   "status" VARCHAR(16) NOT NULL,
@@ -127,6 +143,7 @@ CREATE TABLE IF NOT EXISTS "order_status" (
   PRIMARY KEY ("order_id")
 )
 DISTSTYLE AUTO;
+COMMENT ON TABLE "order_status" IS 'The latest status of each order; no time column, so it is loaded by key.';
 -- with the definitions values bound by the runner:
 INSERT INTO "ledger"."definitions" ("spec", "table_name", "fingerprint", "definition", "recorded_at") VALUES (%(spec)s, %(table_name)s, %(fingerprint)s, %(definition)s, %(recorded_at)s);
 -- with the step values bound by the runner:
