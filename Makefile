@@ -103,6 +103,7 @@ endif
 	@$(AIRFLOW_ENV) $(BIN)/airflow standalone
 
 bench: install
+	$(BIN)/python -m bench.compare
 	$(BIN)/python -m bench.duckdb_load
 	$(BIN)/python -m bench.postgres
 	$(BIN)/python -m bench.dag_parse

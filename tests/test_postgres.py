@@ -1,13 +1,19 @@
 """The PostgreSQL target on the real server: the same spec and data give the same tables as DuckDB."""
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from helpers import SPEC, count, load, snapshot
 
+from warehouse.compile import compile_spec
+from warehouse.interval import Interval
+from warehouse.plan import Layer
 from warehouse.results import StepFailed
+from warehouse.runner import StepRunner
 from warehouse.spec import load_spec
-from warehouse.targets import open_target
+from warehouse.steps import Options
+from warehouse.targets import open_source, open_target
 from warehouse.targets.duckdb import DuckDBTarget
 
 
@@ -66,3 +72,21 @@ def _sql(text: str):
     import sqlglot
 
     return sqlglot.parse_one(text, read="postgres")
+
+
+def test_a_loading_session_runs_without_jit_and_stages_with_statistics(sample, target) -> None:
+    """The session's settings (warehouse.targets.postgres.SESSION), and a staging table analyzed once filled:
+    the planner knows its rows (pg_class.reltuples is -1 for a table never analyzed)."""
+    data, _ = sample
+    assert target.fetch(_sql("SELECT current_setting('jit'), current_setting('work_mem')"))[1] == [("off", "64MB")]
+    spec = load_spec(SPEC)
+    variables = {"data_root": str(data), "staging_root": f"{data}-staging"}
+    options = Options(variables=variables, connect=lambda _: open_source(f"duckdb:///{data}/app.duckdb"))
+    runner = StepRunner(compile_spec(spec), Interval(datetime(2018, 11, 2), datetime(2018, 11, 3)), target, options)
+    staged = {}
+    for step in runner.steps:
+        if step.layer in (Layer.SETUP, Layer.STAGE):
+            staged[step.subject] = runner.run_step(step).counts.get("staged")
+    assert staged["events"]
+    estimate = "SELECT reltuples FROM pg_class WHERE relname = 'events_20181102'"
+    assert count(target, estimate) == staged["events"]

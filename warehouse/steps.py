@@ -256,7 +256,7 @@ class IntervalPlan:
         if batch.objects:
             self.engine.check_objects([*batch.urls, *filter(None, [batch.manifest_url])], self.options.s3_client)
         prepare: list[Action] = [Statement(s) for s in staging_ddl(staging, batch.staged_as.columns, self.engine)]
-        prepare += self.engine.stage(staging, batch)
+        prepare += [*self.engine.stage(staging, batch), *self.engine.statistics(staging)]
         actions: list[Action] = [*ledger.record_rejects(self.layout, self.spec.name, name, self.interval.start)]
         if self.prefix_source(name):
             actions += ledger.stage_objects(self.layout, self.spec.name, name)

@@ -351,6 +351,7 @@ COPY "staging"."events_20181101" (
 FROM STDIN WITH (
   FORMAT csv
 );
+ANALYZE "staging"."events_20181101";
 -- commit; then the step's changes and its ledger row, in one transaction:
 DELETE FROM "ledger"."rejects"
 WHERE
@@ -444,6 +445,7 @@ COPY "staging"."songs_20181101" (
 FROM STDIN WITH (
   FORMAT csv
 );
+ANALYZE "staging"."songs_20181101";
 -- commit; then the step's changes and its ledger row, in one transaction:
 DELETE FROM "ledger"."rejects"
 WHERE
@@ -526,6 +528,7 @@ COPY "staging"."accounts_20181101" (
 FROM STDIN WITH (
   FORMAT csv
 );
+ANALYZE "staging"."accounts_20181101";
 -- commit; then the step's changes and its ledger row, in one transaction:
 DELETE FROM "ledger"."rejects"
 WHERE
@@ -583,6 +586,7 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+ANALYZE "users__batch";
 -- commit; then in one transaction, a lock held for the 6 statement(s) after it, until the step commits:
 LOCK TABLE "users" IN SHARE ROW EXCLUSIVE MODE;
 DELETE FROM "users__batch" USING   "users"
@@ -693,6 +697,7 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+ANALYZE "songs__batch";
 -- commit; then in one transaction, a lock held for the 5 statement(s) after it, until the step commits:
 LOCK TABLE "songs" IN SHARE ROW EXCLUSIVE MODE;
 SELECT
@@ -791,6 +796,7 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+ANALYZE "artists__batch";
 -- commit; then in one transaction, a lock held for the 5 statement(s) after it, until the step commits:
 LOCK TABLE "artists" IN SHARE ROW EXCLUSIVE MODE;
 SELECT
@@ -897,6 +903,7 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+ANALYZE "time__batch";
 -- commit; then in one transaction, a lock held for the 5 statement(s) after it, until the step commits:
 LOCK TABLE "time" IN SHARE ROW EXCLUSIVE MODE;
 SELECT
@@ -1013,6 +1020,7 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+ANALYZE "accounts__batch";
 -- commit; then in one transaction, a lock held for the 6 statement(s) after it, until the step commits:
 LOCK TABLE "accounts" IN SHARE ROW EXCLUSIVE MODE;
 DELETE FROM "accounts__batch" USING   "accounts"
@@ -1137,6 +1145,7 @@ FROM (
   WHERE
     "e"."page" = 'NextSong'
 ) AS "source";
+ANALYZE "songplays__rows";
 SELECT
   COUNT(*) AS "selected",
   COUNT(
@@ -1249,6 +1258,7 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+ANALYZE "songplays__batch";
 DROP TABLE IF EXISTS "songplays__rows";
 -- commit; then in one transaction, a lock held for the 4 statement(s) after it, until the step commits:
 LOCK TABLE "songplays" IN SHARE ROW EXCLUSIVE MODE;

@@ -130,6 +130,7 @@ def dimension_upsert(load: Load) -> LoadSQL:
     prepare = [
         Statement(create_temp_like(batch.name, load.target, load.engine)),
         Statement(insert(batch, load.table.column_names, latest_per_key(load.select, load.table, load.engine))),
+        *load.engine.statistics(batch),
     ]
     return LoadSQL(prepare, [*_merge_newest(load, batch), Statement(drop_table(batch.name))])
 
@@ -142,6 +143,7 @@ def fact_merge(load: Load) -> LoadSQL:
     prepare = [
         *(Statement(s) for s in staging_ddl(merged, load.table.columns, load.engine)),
         Statement(insert(merged, load.table.column_names, latest_per_key(load.select, load.table, load.engine))),
+        *load.engine.statistics(merged),
     ]
     return LoadSQL(prepare, _merge_newest(load, merged))
 
@@ -186,6 +188,7 @@ def dimension_replace(load: Load) -> LoadSQL:
     prepare = [
         Statement(create_temp_like(batch.name, target, load.engine)),
         Statement(insert(batch, names, latest_per_key(load.select, load.table, load.engine))),
+        *load.engine.statistics(batch),
     ]
     publish = [
         Statement(exp.delete(target.copy()), "deleted"),
@@ -212,9 +215,11 @@ def fact_replace(load: Load) -> LoadSQL:
     prepare = [
         Statement(create_temp_like(rows.name, target, load.engine)),
         Statement(insert(rows, names, raw)),
+        *load.engine.statistics(rows),
         Statement(counts, ROW),
         Statement(create_temp_like(batch.name, target, load.engine)),
         Statement(insert(batch, names, one_per_key(rows, fact, window, load.engine))),
+        *load.engine.statistics(batch),
         Statement(drop_table(rows.name)),
     ]
     publish = [

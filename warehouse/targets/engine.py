@@ -29,6 +29,7 @@ class Engine:
     indexes: ClassVar[bool] = False  # keys and fact times need an index (no zone maps or sort keys to prune with)
     lock_template: ClassVar[str | None] = None  # how a transaction takes tables for itself ("{}": the tables)
     locks_every_table: ClassVar[bool] = False  # lock every table a transaction touches (else those it publishes)
+    analyze: ClassVar[bool] = False  # the planner needs ANALYZE of the tables a step fills (no automatic statistics)
     single_writer: ClassVar[bool] = False  # one process may write the database at a time (a step: one transaction)
     reads_files: ClassVar[bool] = True  # stages from local copies of the objects, read by DuckDB's JSON reader
     row_to_json: ClassVar[str] = "row_to_json"  # as a database source: the function that turns a row into JSON
@@ -55,6 +56,10 @@ class Engine:
         names = ", ".join(t.sql(dialect=self.name) for t in tables)
         head, _, rest = self.lock_template.format(names).partition(" ")
         return [Statement(exp.Command(this=head, expression=exp.Literal.string(rest)))]
+
+    def statistics(self, table: exp.Table) -> list[Statement]:
+        """What keeps the planner's statistics of a table the step just filled current, where the engine needs it."""
+        return [Statement(exp.Analyze(tables=[table.copy()]))] if self.analyze else []
 
     def stage(self, table: exp.Table, batch: Batch) -> list[Action]:
         """The statements that bulk-load a batch of objects into an empty staging table, inside the step's

@@ -3,7 +3,9 @@ target reads them, and streamed into the staging table with COPY ... FROM STDIN.
 
 from __future__ import annotations
 
+import os
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +27,11 @@ if TYPE_CHECKING:
     from warehouse.sources.batch import Batch
 
 COPY_CHUNK = 1 << 20
+# Settings of a loading session. A step's statements are few and large, and each is planned once: JIT compiling
+# them costs 50 to 60 ms each whenever the estimated cost passes jit_above_cost, more than it saves on batches of a
+# day. work_mem bounds each sort or hash of a statement: at the default 4MB a monthly batch of 800,000 facts is
+# sorted on disk; 64MB keeps a day's batches, and most of a month's, in memory (a statement runs few such nodes).
+SESSION = {"jit": exp.var("off"), "work_mem": exp.Literal.string("64MB")}
 
 
 class Postgres(Engine):
@@ -33,6 +40,10 @@ class Postgres(Engine):
     unlogged_staging = True
     indexes = True
     lock_template = "LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE"
+    # Autovacuum never analyzes temporary tables, and analyzes a new staging table only a minute or more after it
+    # is filled: without statistics the planner guesses its size from its pages (wildly, for a table filled in the
+    # same transaction) and plans joins and sorts for that guess.
+    analyze = True
 
     def stage(self, table: exp.Table, batch: Batch) -> list[Action]:
         if batch.rows is None:
@@ -116,6 +127,9 @@ class PostgresTarget(Target):
             if not isinstance(connection, psycopg.Connection):
                 raise TypeError(f"the PostgreSQL target needs a psycopg 3 connection, got {type(connection).__name__}")
             connection.read_only = read_only
+            with connection.transaction():
+                for name, value in SESSION.items():
+                    connection.execute(_setting(name, value).sql("postgres"))
             return connection
 
         return cls(Postgres(), opened, description, secrets)
@@ -129,24 +143,57 @@ class PostgresTarget(Target):
             yield iter(lambda: cursor.fetchmany(size), [])
 
     def _copy_in(self, statement: Statement) -> int:
-        """Run the feed in an in-process DuckDB, written as CSV, and stream it into COPY ... FROM STDIN."""
+        """Run the feed in an in-process DuckDB that writes CSV into a pipe, streamed as it comes into COPY ...
+        FROM STDIN: no file holds the rows. This process keeps a write end of the pipe open until DuckDB is done,
+        so that the COPY ends (end of file) only then, whether DuckDB opened the pipe or failed first; a COPY that
+        fails closes the read end, and DuckDB's next write fails too."""
         assert statement.feed is not None
+        text = self._logged(statement)
         with tempfile.TemporaryDirectory(prefix="warehouse-copy-") as scratch:
-            csv = Path(scratch) / "rows.csv"
+            pipe = Path(scratch) / "rows.csv"
+            os.mkfifo(pipe)
+            read_end = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)
+            held = os.open(pipe, os.O_WRONLY)
+            os.set_blocking(read_end, True)
+            failed: list[BaseException] = []
+            writer = threading.Thread(target=_export, args=(statement.feed, pipe, held, failed), daemon=True)
+            writer.start()
             try:
-                with duckdb.connect() as reader:
-                    reader.execute(csv_export(statement.feed, str(csv)).sql("duckdb"))
-            except (duckdb.ConversionException, duckdb.InvalidInputException) as error:
-                raise DataError(str(error).splitlines()[0]) from error
-            text = self._logged(statement)
-            try:
-                with self._cursor() as cursor, csv.open("rb") as data:
+                with self._cursor() as cursor, os.fdopen(read_end, "rb") as data:
                     with cursor.copy(text) as copy:
                         while chunk := data.read(COPY_CHUNK):
                             copy.write(chunk)
+                        writer.join()
+                        if failed:  # raised inside the COPY: it is cancelled
+                            raise _refused(failed[0])
                     return cursor.rowcount
             except psycopg.errors.DataError as error:
                 raise DataError(str(error).splitlines()[0]) from error
+            finally:
+                writer.join()
+
+
+def _export(feed: exp.Query, pipe: Path, held: int, failed: list[BaseException]) -> None:
+    """Write the feed's rows as CSV into the pipe (run in a thread); then close this process's write end."""
+    try:
+        with duckdb.connect() as reader:
+            reader.execute(csv_export(feed, str(pipe)).sql("duckdb"))
+    except BaseException as error:  # handed to the thread that reads the pipe
+        failed.append(error)
+    finally:
+        os.close(held)
+
+
+def _refused(error: BaseException) -> BaseException:
+    """DuckDB's refusal of a value as the DataError that names it; another error as it is."""
+    if isinstance(error, duckdb.ConversionException | duckdb.InvalidInputException):
+        return DataError(str(error).splitlines()[0])
+    return error
+
+
+def _setting(name: str, value: exp.Expression) -> exp.Set:
+    """SET name = value, for the session."""
+    return exp.Set(expressions=[exp.SetItem(this=exp.EQ(this=exp.column(name), expression=value))])
 
 
 def libpq_url(url: str) -> str:

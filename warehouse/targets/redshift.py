@@ -101,6 +101,9 @@ class Redshift(Postgres):
     # affected by read-only SELECT statements", "in the same order", "at the beginning of the transaction".
     lock_template = "LOCK {}"
     locks_every_table = True
+    # DG t_Analyzing_tables.html: "the COPY command performs an analysis automatically when it loads data into an
+    # empty table" (a staging table), and automatic analyze keeps the other tables' statistics in the background.
+    analyze = False
     reads_files = False
     # ALTER TABLE (https://docs.aws.amazon.com/redshift/latest/dg/r_ALTER_TABLE.html): ADD COLUMN one column at a
     # time, DROP COLUMN and RENAME COLUMN may run in a transaction (c_serial_isolation.html lists "ALTER TABLE (to
