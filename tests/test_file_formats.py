@@ -141,6 +141,7 @@ BAD_CSV = '''order_id,customer_id,status,amount,ordered_at,updated_at
 1,10,placed,19.99,2018-11-01 09:00:00,2018-11-01 09:00:00
 x,10,paid,19.99,2018-11-01 09:00:00,2018-11-01 10:00:00
 2,20,"placed, ""gift""",5.00,2018-11-01 12:00:00,2018-11-01 12:00:00
+
 3,10,lost,42.50,2018-11-01 15:00:00
 4,30,"placed
 by phone",7.25,2018-11-01 16:00:00,2018-11-01 16:00:00
@@ -149,8 +150,8 @@ by phone",7.25,2018-11-01 16:00:00,2018-11-01 16:00:00
 '''
 BAD_LINES = {  # line: the start of the reason
     3: "order_id: not a int: 'x'",
-    5: "5 field(s) where the source has 6 column(s)",
-    8: "ordered_at: not a timestamp: 'not a time'",
+    6: "5 field(s) where the source has 6 column(s)",  # after a blank line, skipped
+    9: "ordered_at: not a timestamp: 'not a time'",
 }
 CSV_SOURCE = '    format: csv\n    location: "{data_root}/orders/{day:%Y-%m-%d}.csv"'
 
@@ -169,7 +170,7 @@ def test_a_bad_csv_record_fails_the_run_naming_file_and_line(warehouse: str, tmp
     message = caught.value.result.message
     for line, reason in BAD_LINES.items():
         assert f"{bad_csv}, line {line}: {reason}" in message, message
-    assert "line 6" not in message and "line 4" not in message  # quoted delimiters, quotes and line breaks are fine
+    assert "line 7" not in message and "line 4" not in message  # quoted delimiters, quotes and line breaks are fine
 
 
 def test_bad_csv_records_are_set_aside_and_the_rest_loads(warehouse: str, tmp_path: Path, bad_csv: Path) -> None:
@@ -213,6 +214,29 @@ def test_a_parquet_file_with_another_number_of_columns_is_refused(tmp_path: Path
     message = caught.value.result.message
     assert "2018-11-01.parquet: 6 column(s) where the source has 7" in message
     assert "copy-usage_notes-copy-from-columnar.html" in message
+
+
+def test_a_parquet_value_its_column_refuses_fails_the_run_naming_file_and_row(warehouse: str, tmp_path: Path) -> None:
+    folder = tmp_path / "data" / "orders"
+    write_parquet(folder)
+    with duckdb.connect() as connection:  # the third row's status outgrows varchar(16)
+        day = folder / "2018-11-01.parquet"
+        connection.execute(
+            f"COPY (SELECT * REPLACE (CASE WHEN order_id = 2 THEN 'placed, and paid for' ELSE status END AS status) "
+            f"FROM read_parquet('{day}')) TO '{day}'"
+        )
+    with pytest.raises(StepFailed) as caught:
+        load_days(project(tmp_path / "project", FORMATS["parquet"][0]), warehouse, tmp_path / "data", (1,))
+    assert f"{day}, line 3: status: longer than its 16 bytes: 'placed, and paid for'" in caught.value.result.message
+
+
+def test_a_csv_prefix_stages_the_objects_not_loaded_before(warehouse: str, tmp_path: Path, from_json) -> None:
+    write_csv(tmp_path / "data" / "orders")
+    spec = project(tmp_path / "project", '    format: csv\n    location: "{data_root}/orders/"')
+    first = load_days(spec, warehouse, tmp_path / "data", (4,))  # every object is new
+    again = load_days(spec, warehouse, tmp_path / "data", (5,))  # none is
+    assert staged(first) == [sum(from_json[1])] and staged(again) == [0]
+    assert contents(warehouse) == from_json[0]
 
 
 @pytest.mark.parametrize(

@@ -296,6 +296,6 @@ def test_a_parquet_copy_fills_the_staging_table_by_position_signed_with_credenti
     else:
         assert '"order_changes_20181103" ("order_id", "customer_id", "status", "amount", "ordered_at"' in copy
         assert "FORMAT AS CSV QUOTE AS '\"' DELIMITER AS ';' NULL AS '' IGNOREHEADER AS 1 ENCODING AS UTF8" in copy
-        assert "SECRET_ACCESS_KEY 'secret/Key+123'" in copy and copy.endswith("GZIP MANIFEST")
+        assert "SECRET_ACCESS_KEY 'secret/Key+123'" in copy and copy.endswith("IGNOREBLANKLINES GZIP MANIFEST")
         assert "meta" not in entry
     assert "secret/Key+123" not in caplog.text and "session-token-xyz" not in caplog.text

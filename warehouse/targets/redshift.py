@@ -211,13 +211,14 @@ class Redshift(Postgres):
         source's in order."""
         source = batch.staged_as
         columnar = isinstance(source, ParquetSource)
-        params = COPY_FORMATS[source.format](source)
+        params, flags = COPY_FORMATS[source.format](source)
         if not columnar:
             if self.region:  # DG copy-parameters-data-source-s3.html: the manifest and every bucket are in it
                 params.append(_param("REGION", exp.Literal.string(self.region)))
             params.append(_param("MAXERROR", exp.Literal.number(MAX_ERRORS)))
             params.append(_param("COMPUPDATE", exp.var("OFF")))
         params.append(_param("STATUPDATE", exp.var("OFF")))
+        params += flags
         # DG copy-parameters-file-compression.html; Parquet compresses inside its files
         params += [_param("GZIP")] if not columnar and all(u.endswith(".gz") for u in batch.urls) else []
         params.append(_param("MANIFEST"))
@@ -318,19 +319,20 @@ def manifest(objects: list[SourceObject], lengths: bool = False) -> bytes:
     return json.dumps({"entries": entries}, indent=1).encode()
 
 
-def _json_format(source: JsonSource) -> list[exp.CopyParameter]:
+def _json_format(source: JsonSource) -> tuple[list[exp.CopyParameter], list[exp.CopyParameter]]:
     """DG copy-parameters-data-format.html#copy-json; copy-parameters-data-conversion.html#copy-timeformat."""
     match = "auto ignorecase" if source.match == "ignorecase" else "auto"
     return [
         _param("FORMAT AS JSON", exp.Literal.string(match)),
         _param("TIMEFORMAT", exp.Literal.string(source.timeformat)),
-    ]
+    ], []
 
 
-def _csv_format(source: CsvSource) -> list[exp.CopyParameter]:
+def _csv_format(source: CsvSource) -> tuple[list[exp.CopyParameter], list[exp.CopyParameter]]:
     """DG copy-parameters-data-format.html#copy-csv (QUOTE follows CSV; a quote doubled inside a quoted field),
     #copy-delimiter; copy-parameters-data-conversion.html: #copy-null-as, #copy-ignoreheader, #copy-encoding,
-    #copy-timeformat. Fields fill the column list by position (DG copy-parameters-column-mapping.html)."""
+    #copy-timeformat, and the flag #copy-ignoreblanklines (blank lines skipped, as DuckDB's read_csv skips them).
+    Fields fill the column list by position (DG copy-parameters-column-mapping.html)."""
     params = [
         _param("FORMAT AS CSV"),
         _param("QUOTE AS", exp.Literal.string(source.quote)),
@@ -341,15 +343,16 @@ def _csv_format(source: CsvSource) -> list[exp.CopyParameter]:
         params.append(_param("IGNOREHEADER AS", exp.Literal.number(1)))
     params.append(_param("ENCODING AS", exp.var(source.encoding.upper())))
     params.append(_param("TIMEFORMAT", exp.Literal.string(source.timeformat)))
-    return params
+    return params, [_param("IGNOREBLANKLINES")]
 
 
-def _parquet_format(source: ParquetSource) -> list[exp.CopyParameter]:
+def _parquet_format(source: ParquetSource) -> tuple[list[exp.CopyParameter], list[exp.CopyParameter]]:
     """DG copy-parameters-data-format.html#copy-parquet."""
-    return [_param("FORMAT AS PARQUET")]
+    return [_param("FORMAT AS PARQUET")], []
 
 
-COPY_FORMATS: dict[str, Callable[[Any], list[exp.CopyParameter]]] = {
+# a source's format → its COPY parameters: those with values, and flags (which go last)
+COPY_FORMATS: dict[str, Callable[[Any], tuple[list[exp.CopyParameter], list[exp.CopyParameter]]]] = {
     "json": _json_format,
     "csv": _csv_format,
     "parquet": _parquet_format,
