@@ -16,7 +16,7 @@ from warehouse.compile import Project, load_project
 from warehouse.interval import parse_moment
 from warehouse.migrate import NEEDS_NO_DDL
 from warehouse.printed import changes_text, ddl_text, interval_at, plan_text
-from warehouse.results import StepFailed, StepResult
+from warehouse.results import BUSY_EXIT, Busy, StepFailed, StepResult
 from warehouse.runner import StepRunner, found_in, rebuild, reload_stale, run
 from warehouse.secrets import MaskingFormatter, mask
 from warehouse.spec import Spec, load_spec
@@ -48,6 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = failed.result
         print(mask(f"\nFAILED {result.step.name} {result.interval}:\n{result.message}"), file=sys.stderr)
         return 1
+    except Busy as busy:
+        print(mask(f"busy: {busy}"), file=sys.stderr)
+        return BUSY_EXIT
     except (ValueError, FileNotFoundError) as error:
         print(mask(f"error: {error}"), file=sys.stderr)
         return 2

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import datetime, timedelta
 
-from warehouse import ledger, migrate
+from warehouse import claims, ledger, migrate
 from warehouse.compile import Project
 from warehouse.interval import Interval, intervals
 from warehouse.migrate import Change
@@ -48,9 +48,16 @@ def plan_text(
     count as new), and secrets are masked."""
     plan = IntervalPlan(project, interval, engine, options)
     out = [f"-- plan of {project.spec.name} for {interval} on {engine.name}\n"]
+    held = claims.step_locks(project.spec.name, interval, plan.steps) if engine.advisory_locks else []
+    if held:
+        out.append("\n-- the run holds each step of the interval (another run holding one: refused, nothing done):\n")
+        out += [f"-- {name}\n{engine.render(engine.advisory_lock(name, wait=False), pretty=True)};\n" for name in held]
     for step, text in zip(plan.steps, step_texts(plan, target), strict=True):
         out.append(f"\n-- step {step.name} ({step.layer}){' after ' + ', '.join(step.needs) if step.needs else ''}\n")
         out.append(text)
+    if held:
+        out.append("\n-- the interval done (or failed), its steps released:\n")
+        out += [f"-- {name}\n{engine.render(engine.advisory_unlock(name), pretty=True)};\n" for name in reversed(held)]
     return "".join(out)
 
 
@@ -61,11 +68,18 @@ def step_texts(plan: IntervalPlan, target: Target | None = None, objects: bool =
     texts = []
     for step in plan.steps:
         built, reads = _built(plan, step, target) if objects or step.layer != Layer.STAGE else _unlisted(plan, step)
-        out = [f"{plan.engine.render(read, pretty=True)};\n" for read in reads]
+        setup_lock = step.layer == Layer.SETUP and plan.engine.advisory_locks
+        out = []
+        if setup_lock:
+            out.append("-- one setup at a time in the database: waits for the lock, held until setup commits\n")
+            out.append(f"{plan.engine.render(plan.engine.advisory_lock(claims.SETUP, wait=True), pretty=True)};\n")
+        out += [f"{plan.engine.render(read, pretty=True)};\n" for read in reads]
         out += [f"-- {note}\n" for note in built.notes]
         out += [_render(plan.engine, action) for action in built.prepare]
         out.append(_publishing(built))
         out += [_render(plan.engine, action) for action in built.publish]
+        if setup_lock:
+            out.append(f"{plan.engine.render(plan.engine.advisory_unlock(claims.SETUP), pretty=True)};\n")
         texts.append(redact("".join(out)))
     return texts
 

@@ -32,6 +32,18 @@ class DataError(Exception):
     """The engine refused the staged data (malformed JSON, a wrong type, a value too long)."""
 
 
+class Busy(Exception):
+    """Another process holds what a run needs (an interval it loads, a DuckDB file): nothing was done, and a run
+    started once that process ends does the work. `warehouse run` exits with BUSY_EXIT."""
+
+
+class LockHeld(Busy):
+    """A lock a run tried to take without waiting is held by another session (the message names it)."""
+
+
+BUSY_EXIT = 3
+
+
 @dataclass
 class CheckResult:
     table: str

@@ -9,19 +9,30 @@ import json
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from sqlglot import exp
 
-from warehouse import catalog, ledger
+from warehouse import catalog, claims, ledger
 from warehouse.compile import Project
 from warehouse.interval import Interval, intervals, utc_now
 from warehouse.migrate import Change
 from warehouse.plan import Layer, Step
-from warehouse.results import BadInput, CheckResult, ChecksFailed, DataError, Reject, StepFailed, StepResult
+from warehouse.results import (
+    BadInput,
+    Busy,
+    CheckResult,
+    ChecksFailed,
+    DataError,
+    LockHeld,
+    Reject,
+    StepFailed,
+    StepResult,
+)
 from warehouse.sources.batch import Batch
 from warehouse.sources.objects import store_for
 from warehouse.sources.resolve import diagnosed, resolved, without
@@ -83,13 +94,16 @@ class StepRunner:
             if step.layer == Layer.STAGE:
                 self._stage(result, started)
             elif step.layer == Layer.SETUP:
-                try:
-                    built = self.plan.build(step, warehouse=self._warehouse())
-                except SchemaDrift as drift:
-                    raise SchemaDrift(str(drift).replace("TARGET", self.target.description)) from None
-                self._run(result, built, started)
+                with self.target.locked([claims.SETUP]):  # one setup at a time: CREATE ... IF NOT EXISTS races
+                    try:
+                        built = self.plan.build(step, warehouse=self._warehouse())
+                    except SchemaDrift as drift:
+                        raise SchemaDrift(str(drift).replace("TARGET", self.target.description)) from None
+                    self._run(result, built, started)
             else:
                 self._run(result, self.plan.build(step), started)
+        except Busy:
+            raise
         except Exception as error:
             result.status, result.message = "failed", self.target.redact(_message(error))
             result.seconds = time.perf_counter() - clock
@@ -106,9 +120,24 @@ class StepRunner:
     def migrate(self, allowed: frozenset[str]) -> list[Change]:
         """Apply the differences between the warehouse and the spec whose severity is `allowed` (SchemaDrift if
         there are others), and record the definitions; return every difference found."""
-        built = self.plan.setup(self._warehouse(), allowed)
-        self._run(StepResult(Step(Layer.SETUP), self.interval), built, utc_now())
+        with self.target.locked([claims.SETUP]):
+            built = self.plan.setup(self._warehouse(), allowed)
+            self._run(StepResult(Step(Layer.SETUP), self.interval), built, utc_now())
         return self.plan.changes(self.found)
+
+    @contextmanager
+    def claimed(self, steps: list[Step]) -> Iterator[None]:
+        """Hold these steps of the interval for this run (PostgreSQL: a session lock per step): another run that
+        holds one of them (another `warehouse run`, an Airflow task of another run) is refused with Busy, naming
+        it, before anything is done."""
+        try:
+            with self.target.locked(claims.step_locks(self.spec.name, self.interval, steps), wait=False):
+                yield
+        except LockHeld as held:
+            raise Busy(
+                f"interval {self.interval} of {self.spec.name} is being loaded by another run ({held}): nothing "
+                "was done; run it again once that run ends"
+            ) from None
 
     def _stage(self, result: StepResult, started: datetime) -> None:
         """Find the source's batch, then stage it; when the engine refuses rows, find them: fail naming them, or
@@ -404,19 +433,19 @@ def run(
     results: list[StepResult] = []
     for interval in intervals(project.spec.timetable, start, end):
         runner = StepRunner(project, interval, target, options)
-        for step in runner.steps:
-            if (only is not None and step.layer != only) or step.layer == skip:
-                continue
-            try:
-                result = runner.run_step(step)
-            except StepFailed as failed_step:
-                results.append(failed_step.result)
+        steps = [s for s in runner.steps if (only is None or s.layer == only) and s.layer != skip]
+        with runner.claimed(steps):
+            for step in steps:
+                try:
+                    result = runner.run_step(step)
+                except StepFailed as failed_step:
+                    results.append(failed_step.result)
+                    if progress:
+                        progress(failed_step.result)
+                    raise
+                results.append(result)
                 if progress:
-                    progress(failed_step.result)
-                raise
-            results.append(result)
-            if progress:
-                progress(result)
+                    progress(result)
     return results
 
 

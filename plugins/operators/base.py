@@ -20,7 +20,9 @@ from warehouse.plan import plan
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
+    from warehouse.plan import Step
     from warehouse.results import StepResult
+    from warehouse.runner import StepRunner
 
 
 class WarehouseStepOperator(BaseOperator):
@@ -45,7 +47,6 @@ class WarehouseStepOperator(BaseOperator):
         self.spec_file, self.steps, self.target, self.variables = spec_file, list(steps), target, variables
 
     def execute(self, context: Context) -> dict[str, dict[str, int]]:
-        from warehouse.results import ChecksFailed, StepFailed
         from warehouse.runner import StepRunner
         from warehouse.steps import Options
 
@@ -72,23 +73,31 @@ class WarehouseStepOperator(BaseOperator):
             connect=lambda source: open_connection(source, spec.connections.aws, read_only=True),  # through hooks
             run_id=context["run_id"],
         )
-        pushed: dict[str, dict[str, int]] = {}
         with open_connection(self.target, spec.connections.aws) as target:
             run = StepRunner(project, interval, target, options)
-            for step in steps:
-                self.log.info("::group::%s", step.name)  # a foldable section of the log in Airflow's UI
-                self.log.info("%s %s into %s (target %s)", step.name, interval, target.description, self.target)
-                try:
-                    result = run.run_step(step)
-                except StepFailed as failed:
-                    self.report(failed.result)
-                    self.log.info("::endgroup::")
-                    if isinstance(failed.__cause__, ChecksFailed):  # the data is wrong: a retry finds the same
-                        raise AirflowFailException(str(failed)) from None
-                    raise
-                self.report(result)
+            with run.claimed(steps):  # another run of the interval holding one of them: refused (and retried)
+                pushed = self._run_steps(run, steps)
+        return pushed
+
+    def _run_steps(self, run: StepRunner, steps: list[Step]) -> dict[str, dict[str, int]]:
+        from warehouse.results import ChecksFailed, StepFailed
+
+        pushed: dict[str, dict[str, int]] = {}
+        interval, target = run.interval, run.target
+        for step in steps:
+            self.log.info("::group::%s", step.name)  # a foldable section of the log in Airflow's UI
+            self.log.info("%s %s into %s (target %s)", step.name, interval, target.description, self.target)
+            try:
+                result = run.run_step(step)
+            except StepFailed as failed:
+                self.report(failed.result)
                 self.log.info("::endgroup::")
-                pushed[step.name] = _counts(result)
+                if isinstance(failed.__cause__, ChecksFailed):  # the data is wrong: a retry finds the same
+                    raise AirflowFailException(str(failed)) from None
+                raise
+            self.report(result)
+            self.log.info("::endgroup::")
+            pushed[step.name] = _counts(result)
         return pushed
 
     def report(self, result: StepResult) -> None:

@@ -1,6 +1,66 @@
 -- plan of sparkify for [2018-11-01 00:00, 2018-11-02 00:00) on postgres
 
+-- the run holds each step of the interval (another run holding one: refused, nothing done):
+-- sparkify 20181101 setup
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 884100497);
+-- sparkify 20181101 stage_events
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 312247613);
+-- sparkify 20181101 stage_songs
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 1295644788);
+-- sparkify 20181101 stage_accounts
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 853374289);
+-- sparkify 20181101 load_users
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 604674300);
+-- sparkify 20181101 load_songs
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 383215477);
+-- sparkify 20181101 load_artists
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 312672214);
+-- sparkify 20181101 load_time
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 1837800529);
+-- sparkify 20181101 load_accounts
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 1150400218);
+-- sparkify 20181101 load_songplays
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 1788829845);
+-- sparkify 20181101 check_users
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 287019230);
+-- sparkify 20181101 check_songs
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 218689908);
+-- sparkify 20181101 check_artists
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 375321355);
+-- sparkify 20181101 check_time
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 1654615418);
+-- sparkify 20181101 check_accounts
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 2038720102);
+-- sparkify 20181101 check_songplays
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 2119625963);
+-- sparkify 20181101 finish
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 731891050);
+
 -- step setup (setup)
+-- one setup at a time in the database: waits for the lock, held until setup commits
+SELECT
+  TRUE
+FROM (
+  SELECT
+    PG_ADVISORY_LOCK(1947062883, 2069759757)
+) AS taken;
 SELECT
   c.relname,
   a.attname,
@@ -234,6 +294,8 @@ COMMENT ON COLUMN "songplays"."artist_id" IS 'NULL when the song is not in the c
 INSERT INTO "ledger"."definitions" ("spec", "table_name", "fingerprint", "definition", "recorded_at") VALUES (%(spec)s, %(table_name)s, %(fingerprint)s, %(definition)s, %(recorded_at)s);
 -- with the step values bound by the runner:
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s, NULL);
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 2069759757);
 
 -- step stage_events (stage) after setup
 -- 1 object(s)
@@ -2123,3 +2185,56 @@ WHERE
   "spec" = 'sparkify' AND "interval_key" = '20181101' AND "status" = 'staged';
 -- with the step values bound by the runner:
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s, NULL);
+
+-- the interval done (or failed), its steps released:
+-- sparkify 20181101 finish
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 731891050);
+-- sparkify 20181101 check_songplays
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 2119625963);
+-- sparkify 20181101 check_accounts
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 2038720102);
+-- sparkify 20181101 check_time
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 1654615418);
+-- sparkify 20181101 check_artists
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 375321355);
+-- sparkify 20181101 check_songs
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 218689908);
+-- sparkify 20181101 check_users
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 287019230);
+-- sparkify 20181101 load_songplays
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 1788829845);
+-- sparkify 20181101 load_accounts
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 1150400218);
+-- sparkify 20181101 load_time
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 1837800529);
+-- sparkify 20181101 load_artists
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 312672214);
+-- sparkify 20181101 load_songs
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 383215477);
+-- sparkify 20181101 load_users
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 604674300);
+-- sparkify 20181101 stage_accounts
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 853374289);
+-- sparkify 20181101 stage_songs
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 1295644788);
+-- sparkify 20181101 stage_events
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 312247613);
+-- sparkify 20181101 setup
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 884100497);

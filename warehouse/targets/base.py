@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
-from warehouse.results import DataError, Reject
+from warehouse.results import DataError, LockHeld, Reject
 from warehouse.secrets import MASK, mask
 from warehouse.sql.statement import Statement
 
@@ -77,6 +77,32 @@ class Target:
     def conflict(self, error: BaseException) -> bool:
         """Whether the error is a conflict with a concurrent transaction that running it again may resolve."""
         return False
+
+    @contextmanager
+    def locked(self, names: list[str], wait: bool = True) -> Iterator[None]:
+        """Hold the engine's session-level locks `names` while the block runs: wait for each, or (not `wait`) raise
+        LockHeld naming the process that holds one. An engine without such locks holds nothing."""
+        taken: list[str] = []
+        try:
+            for name in names if self.engine.advisory_locks else []:
+                with self.transaction():
+                    if not self.scalar(self.engine.advisory_lock(name, wait)):
+                        raise LockHeld(self._holder(name))
+                taken.append(name)
+            yield
+        finally:
+            for name in reversed(taken):
+                try:
+                    with self.transaction():
+                        self.execute(self.engine.advisory_unlock(name))
+                except Exception as error:  # a lost session took its locks with it; the block's error matters
+                    log.warning("could not release the lock %r: %s", name, self.redact(str(error)))
+
+    def _holder(self, name: str) -> str:
+        """Who holds a lock, as a person reads it: its server process and its application name."""
+        rows = self.fetch(self.engine.lock_holder(name))[1]
+        held = [f"pid {pid}" + (f", {application}" if application else "") for pid, application in rows]
+        return f"{self.engine.name} server process {'; '.join(held)}" if held else "a session that just ended"
 
     def redact(self, text: str) -> str:
         """The text without the target's secrets (its password, the keys its engine signs with) nor anything

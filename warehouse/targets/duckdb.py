@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 from sqlglot import exp
 
+from warehouse.results import Busy
 from warehouse.sql.load import insert
 from warehouse.sql.statement import Action, Statement
 from warehouse.sql.types import TEXT
@@ -49,7 +51,16 @@ class DuckDBTarget(Target):
         self.path, self.read_only = path, read_only
 
     def _open(self) -> duckdb.DuckDBPyConnection:
-        connection = duckdb.connect(self.path, read_only=self.read_only)
+        try:
+            connection = duckdb.connect(self.path, read_only=self.read_only)
+        except duckdb.IOException as error:
+            holder = re.search(r"Conflicting lock is held in .*\(PID (\d+)\)", str(error))
+            if holder is None:
+                raise
+            raise Busy(
+                f"{self.description} is busy: process {holder[1]} has it open, and DuckDB lets one process at a "
+                "time open a database file for writing; run again once it ends"
+            ) from None
         # Each step commits its own transaction; checkpointing at the default 16 MB of WAL would rewrite the
         # file every day or so of a backfill. DuckDB still checkpoints when the connection closes.
         connection.execute("SET checkpoint_threshold = '256MB'")

@@ -30,6 +30,7 @@ class Engine:
     lock_template: ClassVar[str | None] = None  # how a transaction takes tables for itself ("{}": the tables)
     locks_every_table: ClassVar[bool] = False  # lock every table a transaction touches (else those it publishes)
     analyze: ClassVar[bool] = False  # the planner needs ANALYZE of the tables a step fills (no automatic statistics)
+    advisory_locks: ClassVar[bool] = False  # named session-level locks: setup and each interval's steps (a run's)
     single_writer: ClassVar[bool] = False  # one process may write the database at a time (a step: one transaction)
     reads_files: ClassVar[bool] = True  # stages from local copies of the objects, read by DuckDB's JSON reader
     row_to_json: ClassVar[str] = "row_to_json"  # as a database source: the function that turns a row into JSON
@@ -60,6 +61,19 @@ class Engine:
     def statistics(self, table: exp.Table) -> list[Statement]:
         """What keeps the planner's statistics of a table the step just filled current, where the engine needs it."""
         return [Statement(exp.Analyze(tables=[table.copy()]))] if self.analyze else []
+
+    def advisory_lock(self, name: str, wait: bool) -> exp.Query:
+        """(Engines with `advisory_locks`.) A query that takes the session-level lock `name`, waiting for it or
+        not, and returns whether it did."""
+        raise NotImplementedError
+
+    def advisory_unlock(self, name: str) -> exp.Query:
+        """The query that releases the session-level lock `name`."""
+        raise NotImplementedError
+
+    def lock_holder(self, name: str) -> exp.Query:
+        """Who holds the lock `name`: rows of (process id, application name)."""
+        raise NotImplementedError
 
     def stage(self, table: exp.Table, batch: Batch) -> list[Action]:
         """The statements that bulk-load a batch of objects into an empty staging table, inside the step's

@@ -3,7 +3,9 @@ target reads them, and streamed into the staging table with COPY ... FROM STDIN.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import socket
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -14,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 import duckdb
 import psycopg
+import sqlglot
 from sqlglot import exp
 
 from warehouse.results import DataError
@@ -32,6 +35,7 @@ COPY_CHUNK = 1 << 20
 # day. work_mem bounds each sort or hash of a statement: at the default 4MB a monthly batch of 800,000 facts is
 # sorted on disk; 64MB keeps a day's batches, and most of a month's, in memory (a statement runs few such nodes).
 SESSION = {"jit": exp.var("off"), "work_mem": exp.Literal.string("64MB")}
+LOCKS = "warehouse"  # the namespace of the project's advisory locks
 
 
 class Postgres(Engine):
@@ -44,11 +48,34 @@ class Postgres(Engine):
     # is filled: without statistics the planner guesses its size from its pages (wildly, for a table filled in the
     # same transaction) and plans joins and sorts for that guess.
     analyze = True
+    advisory_locks = True
 
     def stage(self, table: exp.Table, batch: Batch) -> list[Action]:
         if batch.rows is None:
             return []
         return [Statement(copy_from_stdin(table, list(batch.staged_as.columns)), "staged", feed=batch.rows)]
+
+    # Advisory locks (https://www.postgresql.org/docs/15/explicit-locking.html#ADVISORY-LOCKS): a session-level
+    # lock is held until released or the session ends, whatever its transactions do; pg_try_advisory_lock does not
+    # wait. Keyed (int4, int4): the project's namespace, then the name; pg_locks shows them as classid, objid.
+    def advisory_lock(self, name: str, wait: bool) -> exp.Query:
+        if wait:  # pg_advisory_lock returns void once it holds the lock
+            return exp.select(exp.true()).from_(exp.select(_lock_call("pg_advisory_lock", name)).subquery("taken"))
+        return exp.select(_lock_call("pg_try_advisory_lock", name))
+
+    def advisory_unlock(self, name: str) -> exp.Query:
+        return exp.select(_lock_call("pg_advisory_unlock", name))
+
+    def lock_holder(self, name: str) -> exp.Query:
+        namespace, key = lock_key(name)
+        return sqlglot.parse_one(
+            "SELECT a.pid, a.application_name FROM pg_catalog.pg_locks AS l "
+            "JOIN pg_catalog.pg_stat_activity AS a ON a.pid = l.pid "
+            f"WHERE l.locktype = 'advisory' AND l.granted AND l.classid = {namespace} AND l.objid = {key} "
+            "AND l.objsubid = 2 AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = "
+            "current_database())",
+            read=self.name,
+        )
 
     def catalog_query(self, schema: str) -> exp.Query:
         """From pg_catalog: information_schema writes `character varying` without its length."""
@@ -87,6 +114,16 @@ class Postgres(Engine):
         )
 
 
+def lock_key(name: str) -> tuple[int, int]:
+    """The (namespace, key) of the advisory lock `name`: both non-negative int4, the same in every process."""
+    namespace, key = (int.from_bytes(hashlib.blake2b(n.encode(), digest_size=4).digest()) >> 1 for n in (LOCKS, name))
+    return namespace, key
+
+
+def _lock_call(function: str, name: str) -> exp.Expression:
+    return exp.Anonymous(this=function, expressions=[exp.Literal.number(k) for k in lock_key(name)])
+
+
 def copy_from_stdin(into: exp.Table, names: list[str]) -> exp.Copy:
     """COPY rows sent by the client as CSV."""
     target = exp.Schema(this=into.copy(), expressions=[ident(n) for n in names])
@@ -113,8 +150,10 @@ class PostgresTarget(Target):
     @classmethod
     def from_url(cls, url: str, read_only: bool = False) -> PostgresTarget:
         """postgresql://user:password@host:port/database (libpq parameters in the query string)."""
-        password = unquote(urlsplit(url).password or "")
-        return cls.connected(lambda: psycopg.connect(libpq_url(url)), mask(url), read_only, (password,))
+        parts = urlsplit(url)
+        password = unquote(parts.password or "")
+        named = {} if "application_name=" in parts.query else {"application_name": application_name()}
+        return cls.connected(lambda: psycopg.connect(libpq_url(url), **named), mask(url), read_only, (password,))
 
     @classmethod
     def connected(
@@ -194,6 +233,11 @@ def _refused(error: BaseException) -> BaseException:
 def _setting(name: str, value: exp.Expression) -> exp.Set:
     """SET name = value, for the session."""
     return exp.Set(expressions=[exp.SetItem(this=exp.EQ(this=exp.column(name), expression=value))])
+
+
+def application_name() -> str:
+    """How the server shows this process's sessions (pg_stat_activity): which program, process and host."""
+    return f"warehouse (pid {os.getpid()} on {socket.gethostname()})"[:63]  # NAMEDATALEN - 1
 
 
 def libpq_url(url: str) -> str:

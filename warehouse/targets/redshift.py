@@ -104,6 +104,9 @@ class Redshift(Postgres):
     # DG t_Analyzing_tables.html: "the COPY command performs an analysis automatically when it loads data into an
     # empty table" (a staging table), and automatic analyze keeps the other tables' statistics in the background.
     analyze = False
+    # DG c_unsupported-postgresql-functions.html lists the advisory lock functions (pg_advisory_lock, ...) as
+    # unsupported: each step's LOCK of its tables is what keeps concurrent runs apart there.
+    advisory_locks = False
     reads_files = False
     # ALTER TABLE (https://docs.aws.amazon.com/redshift/latest/dg/r_ALTER_TABLE.html): ADD COLUMN one column at a
     # time, DROP COLUMN and RENAME COLUMN may run in a transaction (c_serial_isolation.html lists "ALTER TABLE (to
