@@ -20,6 +20,7 @@ from warehouse.compile import load_project
 from warehouse.interval import Interval
 from warehouse.plan import plan
 from warehouse.printed import plan_text
+from warehouse.results import StepFailed
 from warehouse.runner import StepRunner
 from warehouse.steps import Options
 from warehouse.targets.redshift import CopyAuth, Redshift, RedshiftTarget
@@ -299,3 +300,24 @@ def test_a_parquet_copy_fills_the_staging_table_by_position_signed_with_credenti
         assert "SECRET_ACCESS_KEY 'secret/Key+123'" in copy and copy.endswith("IGNOREBLANKLINES GZIP MANIFEST")
         assert "meta" not in entry
     assert "secret/Key+123" not in caplog.text and "session-token-xyz" not in caplog.text
+
+
+def test_a_parquet_copy_reads_the_cluster_region_only(shop_files) -> None:
+    """DG copy-usage_notes-copy-from-columnar.html: "The Amazon S3 bucket must be in the same AWS Region as the
+    Amazon Redshift database", and COPY of Parquet takes no REGION: a target whose region= is not the cluster's is
+    refused before anything runs (a CSV COPY names the Region)."""
+    kind, project, s3 = shop_files
+    engine = Redshift(CopyAuth(), region="us-west-2", cluster_region="us-east-1")
+    runner = StepRunner(
+        project,
+        NOV_3,
+        RedshiftTarget(engine, FakeRedshift, "redshift://test"),
+        Options(variables=ORDERS_VARS, s3_client=lambda: s3),
+    )
+    steps = plan(project)
+    runner.run_step(steps[0])  # setup
+    if kind == "parquet":
+        with pytest.raises(StepFailed, match="COPY of Parquet takes no REGION"):
+            runner.run_step(steps[1])
+    else:
+        assert runner.run_step(steps[1]).status == "success"

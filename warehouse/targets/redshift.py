@@ -199,6 +199,11 @@ class Redshift(Postgres):
         if not (batch.manifest_url or "").startswith("s3://"):
             raise ValueError("Redshift needs the spec's staging_location to be an s3:// prefix (for COPY manifests)")
         columnar = isinstance(batch.staged_as, ParquetSource)
+        if columnar and self.region and self.cluster_region and self.region != self.cluster_region:
+            raise ValueError(
+                f"a COPY of Parquet takes no REGION: its buckets must be in the cluster's Region ({self.cluster_region}"
+                f"), not region={self.region} (DG copy-usage_notes-copy-from-columnar.html)"
+            )
         actions: list[Action] = [
             Upload(batch.manifest_url, manifest(batch.objects, lengths=columnar)),
             Statement(self.copy(table, batch)),
