@@ -29,6 +29,10 @@ What it shares with the server (Amazon Redshift Database Developer Guide, DG = d
   the session's process id (DG PG_BACKEND_PID.html). Queries of those, of system views and of
   information_schema.tables run on an in-process DuckDB holding what the fake knows; COMMENT ON a table or column
   shows as the remarks of SVV_TABLES and SVV_COLUMNS (DG r_COMMENT.html, r_SVV_TABLES.html, r_SVV_COLUMNS.html).
+- Foreign keys (named constraints of CREATE TABLE and ALTER TABLE ADD/DROP CONSTRAINT) are informational (DG
+  t_Defining_constraints.html) but a table another references cannot be dropped without CASCADE (DG
+  r_DROP_TABLE.html: "cannot drop table feedback because other objects depend on it"); the referenced table must
+  exist when the constraint is declared (assumed, as in PostgreSQL).
 - `serverless=True`: Redshift Serverless has no STL views (DG r_STL_LOAD_ERRORS.html: provisioned clusters only);
   reading one fails as a missing relation (assumed; verify on a workgroup).
 
@@ -163,6 +167,7 @@ class FakeRedshift:
     tables: dict[tuple[str, str], str] = field(default_factory=dict)  # (schema, name) -> table_type
     _columns: dict[tuple[str, str], list[tuple]] = field(default_factory=dict)  # each table's, as SVV_COLUMNS shows
     remarks: dict[tuple[str, str, str | None], str] = field(default_factory=dict)  # COMMENT ON: (schema, table, column)
+    foreign_keys: dict[tuple[str, str, str], tuple[str, str]] = field(default_factory=dict)  # (table, name) -> to
     _answers: list[tuple[re.Pattern, list[tuple]]] = field(default_factory=list)
     _failures: list[_Failure] = field(default_factory=list)
     _open: list[str] | None = None
@@ -170,7 +175,7 @@ class FakeRedshift:
     _transactions: int = 0
     _query_id: int = 1000
     _last_copy: tuple[int, int] = (-1, 0)  # (PG_LAST_COPY_ID, PG_LAST_COPY_COUNT)
-    _before: tuple[dict, tuple[int, int], dict] | None = None  # catalog, last COPY, remarks as the transaction began
+    _before: tuple[dict, tuple[int, int], dict, dict] | None = None  # catalog, last COPY, remarks, foreign keys
     _refused: bool = False  # a COPY of the transaction failed on its data (its id stays the last, rolled back)
     _clock: datetime = datetime(2018, 11, 2, 1, 0)
     closed: bool = False
@@ -217,8 +222,8 @@ class FakeRedshift:
 
     def _restore(self) -> None:
         if self._before is not None:
-            tables, last_copy, remarks = self._before
-            self.tables, self.remarks = dict(tables), dict(remarks)
+            tables, last_copy, remarks, foreign_keys = self._before
+            self.tables, self.remarks, self.foreign_keys = dict(tables), dict(remarks), dict(foreign_keys)
             if not self._refused:
                 self._last_copy = last_copy
 
@@ -237,7 +242,8 @@ class FakeRedshift:
             raise AssertionError(f"statement breaks Redshift rules: {broken}\n{sql}")
         if not self.autocommit and self._open is None:
             self._open, self._transactions = [], self._transactions + 1
-            self._before, self._refused = (dict(self.tables), self._last_copy, dict(self.remarks)), False
+            self._before = (dict(self.tables), self._last_copy, dict(self.remarks), dict(self.foreign_keys))
+            self._refused = False
         self.sent.append(Sent(sql, params, self._transactions if self._open is not None else 0))
         if self._open is not None:
             self._open.append(sql)
@@ -271,6 +277,11 @@ class FakeRedshift:
             return [], [], -1
         if isinstance(tree, exp.Alter) and any(isinstance(a, exp.AlterRename) for a in tree.args["actions"]):
             self._rename(tree)
+            return [], [], -1
+        if isinstance(tree, exp.Alter) and any(
+            isinstance(a, exp.AddConstraint | exp.Drop) for a in tree.args["actions"]
+        ):
+            self._constraints(tree)
             return [], [], -1
         locked = locked_tables(sql)
         if locked is not None:
@@ -331,11 +342,18 @@ class FakeRedshift:
             self._columns[(schema, table.name.lower())] = (
                 list(self._columns.get(source, [])) if like is not None else _columns(tree)
             )
+            self._add_foreign_keys((schema, table.name.lower()), list(tree.find_all(exp.Constraint)))
             return
         for table in tree.args.get("tables") or []:
             key = self._find(table.db, table.name)
             if key is None and not tree.args.get("exists"):
                 raise server_error("42P01", f'table "{table.name.lower()}" does not exist')
+            if any(to == key and f[:2] != key for f, to in self.foreign_keys.items()):  # DG r_DROP_TABLE.html
+                raise server_error(
+                    "2BP01", f"cannot drop table {key[1]} because other objects depend on it",
+                    "Use DROP ... CASCADE to drop the dependent objects too.",
+                )  # fmt: skip
+            self.foreign_keys = {f: to for f, to in self.foreign_keys.items() if f[:2] != key}
             self.tables.pop(key, None)
             self._columns.pop(key, None)
             self.remarks = {r: text for r, text in self.remarks.items() if r[:2] != key}
@@ -353,6 +371,30 @@ class FakeRedshift:
             raise server_error("42703", f'column "{column_name}" of relation "{key[1]}" does not exist')
         self.remarks[(*key, column_name)] = comment.expression.name
 
+    def _add_foreign_keys(self, key: tuple[str, str], found: list[exp.Constraint]) -> None:
+        """A table's named FOREIGN KEY constraints; the referenced table must exist (assumed, as in PostgreSQL)."""
+        for constraint in found:
+            reference = constraint.find(exp.Reference)
+            if reference is None:
+                continue
+            to = self._find(reference.this.this.db, reference.this.this.name)
+            if to is None:
+                raise missing_relation(reference.this.this.name)
+            self.foreign_keys[(*key, constraint.name)] = to
+
+    def _constraints(self, alter: exp.Alter) -> None:
+        """ALTER TABLE ... ADD CONSTRAINT (a foreign key) or DROP CONSTRAINT (DG r_ALTER_TABLE.html)."""
+        key = self._find(alter.this.db, alter.this.name)
+        if key is None:
+            raise missing_relation(alter.this.name)
+        for action in alter.args["actions"]:
+            if isinstance(action, exp.AddConstraint):
+                self._add_foreign_keys(key, list(action.find_all(exp.Constraint)))
+            elif (action.args.get("kind") or "").upper() == "CONSTRAINT":
+                name = action.args["tables"][0].name
+                if self.foreign_keys.pop((*key, name), None) is None:
+                    raise server_error("42704", f'constraint "{name}" of relation "{key[1]}" does not exist')
+
     def _rename(self, alter: exp.Alter) -> None:
         """ALTER TABLE ... RENAME TO: the table keeps its columns and remarks under the new name."""
         key = self._find(alter.this.db, alter.this.name)
@@ -361,6 +403,9 @@ class FakeRedshift:
         new = (key[0], alter.args["actions"][0].this.name.lower())
         self.tables[new] = self.tables.pop(key)
         self._columns[new] = self._columns.pop(key, [])
+        self.foreign_keys = {
+            (*(new if f[:2] == key else f[:2]), f[2]): (new if to == key else to) for f, to in self.foreign_keys.items()
+        }  # a constraint stays with its table, and a reference with the table it names
         for remark in [r for r in self.remarks if r[:2] == key]:
             self.remarks[(*new, remark[2])] = self.remarks.pop(remark)
 

@@ -500,6 +500,28 @@ def _create_table(create: exp.Create) -> list[str]:
         found.append(f"[create-table] at most {MAX_COLUMNS} columns ({page})")
     for column in columns:
         found += _column(column)
+    for key in create.find_all(exp.ForeignKey):
+        found += _foreign_key(key, names)
+    return found
+
+
+def _foreign_key(key: exp.ForeignKey, names: set[str]) -> list[str]:
+    """FOREIGN KEY (column_name [, ... ]) REFERENCES reftable [ ( refcolumn ) ]: informational only
+    (https://docs.aws.amazon.com/redshift/latest/dg/t_Defining_constraints.html); the project names the referenced
+    columns, one per column, and the constraint (so that it can be dropped by name)."""
+    page = f"{DG}r_CREATE_TABLE_NEW.html"
+    found = []
+    reference = key.args.get("reference")
+    referenced = reference.this.expressions if reference is not None and isinstance(reference.this, exp.Schema) else []
+    if len(referenced) != len(key.expressions):
+        found.append(f"[foreign-key] REFERENCES names one referenced column per column ({page})")
+    found += [
+        f"[foreign-key] {c.name!r} is not a column of the table ({page})"
+        for c in key.expressions
+        if names and c.name.lower() not in names
+    ]
+    if not isinstance(key.parent, exp.Constraint) or not key.parent.name:
+        found.append(f"[foreign-key] name the constraint: CONSTRAINT name FOREIGN KEY ... (project; {page})")
     return found
 
 
@@ -608,6 +630,7 @@ def _alter_table(alter: exp.Alter) -> list[str]:
             found.append(f"[alter-table] ADD COLUMN cannot add a key, REFERENCES or IDENTITY ({page})")
         found += _column(column)
     for action in actions:
+        found += [f for key in action.find_all(exp.ForeignKey) for f in _foreign_key(key, set())]
         dtype = action.args.get("dtype") if isinstance(action, exp.AlterColumn) else None
         if dtype is not None and dtype.this != exp.DataType.Type.VARCHAR:
             found.append(f"[alter-table] ALTER COLUMN TYPE only changes the size of a VARCHAR ({page})")

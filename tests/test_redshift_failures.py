@@ -17,7 +17,9 @@ from warehouse.interval import Interval
 from warehouse.plan import Step
 from warehouse.results import StepFailed
 from warehouse.runner import Retry
-from warehouse.targets.redshift import MAX_ERRORS
+from warehouse.sql.ddl import drop_table
+from warehouse.steps import IntervalPlan, Options
+from warehouse.targets.redshift import MAX_ERRORS, RedshiftError
 
 EVENTS = "s3://sparkify-raw/log_data/2018/11/2018-11-01-events.json"
 BAD = BadRecord(EVENTS, 3, "userid", "Invalid digit, Value 'a', Pos 0, Type: Integer", '{"userId": "a"}')
@@ -249,3 +251,23 @@ def test_more_bad_records_than_maxerror_fail_the_copy_with_the_engine_message(ra
     assert failed.value.result.message == (
         "DataError: Load into table 'events_20181101' failed.  Check 'stl_load_errors' system table for details."
     )
+
+
+def test_a_rebuilt_dimension_keeps_the_foreign_keys_that_reference_it(raw) -> None:
+    """Redshift refuses to drop a table another table's foreign key references (the fake, as DG r_DROP_TABLE.html
+    says): the swap of a rebuild drops those keys first and adds them again on the table that took its place."""
+    connection = FakeRedshift()
+    runner = redshift_runner(raw, connection)
+    runner.run_step(runner.plan.step("setup"))
+    key = ("public", "songplays", "songplays__user_id__fk")
+    assert connection.foreign_keys[key] == ("public", "users")
+    with runner.target.transaction(), pytest.raises(RedshiftError, match="other objects depend on it"):
+        runner.target.execute(drop_table("users"))
+
+    plan = IntervalPlan(runner.project, runner.interval, runner.target.engine, Options(rebuild="users"))
+    with runner.target.transaction():
+        for statement in [*plan.shadow_statements(), *plan.swap_statements()]:
+            runner.target.execute(statement)
+    assert connection.foreign_keys[key] == ("public", "users")
+    assert ("public", "users") in connection.tables and ("public", "users__rebuild") not in connection.tables
+    assert connection.remarks[("public", "users", "level")] == "Subscription level: free or paid"

@@ -128,7 +128,19 @@ KINDS = {
     "change_dimension_key": Kind(change_dimension_key, "change_key", breaking=True, rebuild="accounts",
                                  kept="SELECT COUNT(*) FROM accounts"),
 }  # fmt: skip
-GOLDEN_KINDS = {**KINDS, "change_descriptions": Kind(change_descriptions, "description", kept=USERS)}
+
+
+def require_first_name(spec: Path) -> None:
+    """NOT NULL on a dimension that a fact's foreign key references: a deep copy on Redshift."""
+    edit(spec, "      first_name: {type: varchar(128), description: First name}",
+         "      first_name: {type: varchar(128), nullable: false, description: First name}")  # fmt: skip
+
+
+GOLDEN_KINDS = {
+    **KINDS,
+    "change_descriptions": Kind(change_descriptions, "description", kept=USERS),
+    "require_first_name": Kind(require_first_name, "set_not_null", kept=USERS),
+}
 
 
 @pytest.fixture(params=["duckdb", "postgres"])

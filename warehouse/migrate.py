@@ -23,7 +23,15 @@ from sqlglot import exp
 
 from warehouse.catalog import Catalog, TableShape, expected
 from warehouse.compile import Project
-from warehouse.sql.ddl import comment, comments, create_indexes, create_table, drop_table
+from warehouse.sql.ddl import (
+    comment,
+    comments,
+    create_indexes,
+    create_table,
+    drop_table,
+    release_references,
+    restore_references,
+)
 from warehouse.sql.names import column, ident
 from warehouse.sql.names import table as table_ref
 from warehouse.sql.statement import Statement
@@ -225,17 +233,34 @@ def migrations(project: Project, engine: Engine, found: list[Change], schema: st
     for change in found:
         if change.kind not in NEEDS_NO_DDL:
             by_table.setdefault(change.table, []).append(change)
-    for name, table_changes in by_table.items():
+    added = {c.table for c in found if c.kind == "add_table"}
+    for name, table_changes in sorted(by_table.items(), key=lambda item: _referenced_first(project, added, item[0])):
         table = project.spec.tables[name]
-        if any(c.kind == "add_table" for c in table_changes):
-            creates = [create_table(name, table.columns, engine, schema=schema, table=table)]
+        if name in added:
+            keys = project.spec.foreign_keys(name)
+            creates = [create_table(name, table.columns, engine, schema=schema, table=table, foreign_keys=keys)]
             creates += [*create_indexes(name, table, engine, schema), *comments(name, table, schema)]
             done.append(Migration(name, [Statement(s) for s in creates]))
         elif all(c.kind in engine.alterations for c in table_changes):
             done += _in_place(project, engine, name, table_changes, schema)
         else:
-            done.append(Migration(name, _deep_copy(project, engine, name, table_changes, schema)))
+            done.append(Migration(name, _deep_copy(project, engine, name, table_changes, schema, added)))
     return done
+
+
+def _referenced_first(project: Project, added: set[str], name: str) -> int:
+    """New tables after the others, each after the new tables its foreign keys reference (how many it depends on,
+    directly or not: referenced tables must exist when a table declaring a foreign key to them is created)."""
+    if name not in added:
+        return 0
+    seen: set[str] = set()
+    todo = [name]
+    while todo:
+        for fk in project.spec.foreign_keys(todo.pop()):
+            if fk.to in added and fk.to not in seen:
+                seen.add(fk.to)
+                todo.append(fk.to)
+    return 1 + len(seen)
 
 
 def _in_place(project: Project, engine: Engine, name: str, found: list[Change], schema: str | None) -> list[Migration]:
@@ -275,10 +300,15 @@ def _key_index(project: Project, engine: Engine, name: str, schema: str | None) 
     return [Statement(index), *(Statement(c) for c in creates if c.this.name.endswith("__key"))]
 
 
-def _deep_copy(project: Project, engine: Engine, name: str, found: list[Change], schema: str | None) -> list[Statement]:
-    """Create the table anew beside the old one, copy the rows (renamed, cast), drop the old one and rename the
-    new one in its place: readers see the old table until the transaction commits."""
+def _deep_copy(
+    project: Project, engine: Engine, name: str, found: list[Change], schema: str | None, added: set[str]
+) -> list[Statement]:
+    """Create the table anew beside the old one, copy the rows (renamed, cast), drop the old one (and, where the
+    engine declares foreign keys, those of other tables that reference it, added again after) and rename the new
+    one in its place: readers see the old table until the transaction commits."""
     table = project.spec.tables[name]
+    keys = project.spec.foreign_keys(name)
+    referencing = [fk for fk in project.spec.referencing(name) if fk.table not in added and engine.informational_keys]
     shadow = SHADOW.format(name)
     renamed = {c.new: c.old for c in found if c.kind == "rename_column"}
     added = {c.column for c in found if c.kind in ("add_column", "add_required_column")}
@@ -290,14 +320,19 @@ def _deep_copy(project: Project, engine: Engine, name: str, found: list[Change],
     rows = exp.select(*values).from_(table_ref(name, schema))
     insert = exp.insert(rows, exp.Schema(this=table_ref(shadow, schema), expressions=[ident(n) for n in copied]))
     rename = exp.Alter(this=table_ref(shadow, schema), kind="TABLE", actions=[exp.AlterRename(this=table_ref(name))])
+    create = create_table(
+        shadow, table.columns, engine, schema=schema, table=table, if_not_exists=False, foreign_keys=keys
+    )
     statements = [
         Statement(drop_table(shadow, schema)),
-        Statement(create_table(shadow, table.columns, engine, schema=schema, table=table, if_not_exists=False)),
+        Statement(create),
         Statement(insert, "copied"),
+        *(Statement(s) for s in release_references(referencing, schema)),
         Statement(drop_table(name, schema)),
         Statement(rename),
     ]
-    after = [*create_indexes(name, table, engine, schema), *comments(name, table, schema)]
+    after = [*restore_references(referencing, schema), *create_indexes(name, table, engine, schema)]
+    after += comments(name, table, schema)
     return statements + [Statement(s) for s in after]
 
 

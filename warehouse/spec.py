@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import string
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -239,6 +240,21 @@ class SqlCheck(CheckBase):
     )
 
 
+@dataclass(frozen=True)
+class ForeignKey:
+    """`table.columns` references `to.to_columns`, the key of `to` (from a `references` check)."""
+
+    table: str
+    columns: tuple[str, ...]
+    to: str
+    to_columns: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        """The constraint's name (it stays the table's when a deep copy or rebuild renames its new table)."""
+        return f"{self.table}__{'_'.join(self.columns)}__fk"
+
+
 class Check(SpecModel):
     """One check: exactly one of its kinds, e.g. `- not_null: {columns: [user_id]}`; its rows are the failures."""
 
@@ -416,6 +432,24 @@ class Spec(SpecModel):
     @property
     def tables(self) -> dict[str, Dimension | Fact]:
         return {**self.dimensions, **self.facts}
+
+    def foreign_keys(self, name: str) -> list[ForeignKey]:
+        """The table's `references` checks that may be declared as foreign keys: those of severity `error` (a run
+        fails when a row breaks one) whose referenced columns are the referenced table's key."""
+        found = []
+        for check in self.tables[name].checks:
+            ref = check.references
+            if ref is None or ref.severity != "error" or ref.to not in self.tables:
+                continue
+            key = list(self.tables[ref.to].key)
+            to_columns = ref.to_columns or key
+            if sorted(to_columns) == sorted(key):
+                found.append(ForeignKey(name, tuple(ref.columns), ref.to, tuple(to_columns)))
+        return found
+
+    def referencing(self, name: str) -> list[ForeignKey]:
+        """The foreign keys of other tables that reference `name`."""
+        return [fk for other in self.tables if other != name for fk in self.foreign_keys(other) if fk.to == name]
 
     def section(self, table: str) -> str:
         """Where a table is declared: `dimensions` or `facts`."""

@@ -19,7 +19,16 @@ from warehouse.sources.batch import Batch, Where
 from warehouse.sources.objects import default_s3_client
 from warehouse.spec import Check, FileSource, PostgresSource
 from warehouse.sql.checks import Scope, failure_counts, failures, sample
-from warehouse.sql.ddl import comments, create_indexes, create_schema, create_table, drop_table, staging_ddl
+from warehouse.sql.ddl import (
+    comments,
+    create_indexes,
+    create_schema,
+    create_table,
+    drop_table,
+    release_references,
+    restore_references,
+    staging_ddl,
+)
 from warehouse.sql.load import STRATEGIES, Load, merged_rows, strategy
 from warehouse.sql.names import Layout, shadow
 from warehouse.sql.names import table as table_ref
@@ -186,7 +195,8 @@ class IntervalPlan:
         name = self.options.rebuild
         table, shadow_name = self.spec.tables[name], shadow(name)
         schema = self.spec.warehouse_schema
-        creates = [create_table(shadow_name, table.columns, self.engine, schema=schema, table=table)]
+        keys = self.spec.foreign_keys(name)
+        creates = [create_table(shadow_name, table.columns, self.engine, schema=schema, table=table, foreign_keys=keys)]
         creates += create_indexes(shadow_name, table, self.engine, schema)
         return [Statement(drop_table(shadow_name, schema)), *(Statement(c) for c in creates)]
 
@@ -198,10 +208,13 @@ class IntervalPlan:
             (table_ref(index.this.name, schema), table_ref(index.this.name.replace(shadow(name), name, 1)))
             for index in create_indexes(shadow(name), self.spec.tables[name], self.engine, schema)
         ]
-        statements = [Statement(drop_table(name, schema))]
+        referencing = self.spec.referencing(name) if self.engine.informational_keys else []
+        statements = [Statement(s) for s in release_references(referencing, schema)]
+        statements.append(Statement(drop_table(name, schema)))
         for kind, (old, new) in zip(["TABLE"] + ["INDEX"] * (len(renames) - 1), renames, strict=True):
             statements.append(Statement(exp.Alter(this=old, kind=kind, actions=[exp.AlterRename(this=new)])))
-        return statements + [Statement(c) for c in comments(name, self.spec.tables[name], schema)]
+        after = [*restore_references(referencing, schema), *comments(name, self.spec.tables[name], schema)]
+        return statements + [Statement(s) for s in after]
 
     def setup_reads(self) -> list[Statement]:
         """What setup reads first: the catalog of the spec's schema (and where the engine shows keys, of their

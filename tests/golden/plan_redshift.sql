@@ -220,7 +220,16 @@ CREATE TABLE IF NOT EXISTS "songplays" (
   "session_id" INTEGER NOT NULL ENCODE az64,
   "location" VARCHAR(256) ENCODE zstd,
   "user_agent" VARCHAR(512) ENCODE zstd,
-  PRIMARY KEY ("songplay_id")
+  PRIMARY KEY ("songplay_id"),
+  CONSTRAINT "songplays__user_id__fk" FOREIGN KEY ("user_id") REFERENCES "users" (
+    "user_id"
+  ),
+  CONSTRAINT "songplays__song_id__fk" FOREIGN KEY ("song_id") REFERENCES "songs" (
+    "song_id"
+  ),
+  CONSTRAINT "songplays__artist_id__fk" FOREIGN KEY ("artist_id") REFERENCES "artists" (
+    "artist_id"
+  )
 )
 DISTSTYLE KEY
 DISTKEY("user_id")

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from warehouse.spec import Column, DistKey, Fact, Table
+from warehouse.spec import Column, DistKey, Fact, ForeignKey, Table
 from warehouse.sql.names import ident
 from warehouse.sql.names import table as table_ref
 
@@ -27,15 +27,18 @@ def create_table(
     table: Table | None = None,
     if_not_exists: bool = True,
     staging: bool = False,
+    foreign_keys: list[ForeignKey] = (),
 ) -> exp.Create:
-    """CREATE TABLE; with `table`, its key and (on Redshift) distribution, sort key and encodings; a `staging`
-    table skips the write-ahead log, or the backups, where the engine allows."""
+    """CREATE TABLE; with `table`, its key (and `foreign_keys`) where the engine declares informational keys, and
+    (on Redshift) distribution, sort key and encodings; a `staging` table skips the write-ahead log, or the
+    backups, where the engine allows."""
     defs: list[exp.Expression] = [column_def(n, c, engine) for n, c in columns.items()]
     properties: list[exp.Expression] = [exp.UnloggedProperty()] if staging and engine.unlogged_staging else []
     if staging and not engine.staging_backup:
         properties.append(exp.BackupProperty(this=exp.var("NO")))
     if table is not None and engine.informational_keys:
         defs.append(exp.PrimaryKey(expressions=[ident(k) for k in table.key]))
+        defs += [foreign_key(fk, schema) for fk in foreign_keys]
     if table is not None and engine.table_properties:
         properties += _layout(table)
     return exp.Create(
@@ -44,6 +47,47 @@ def create_table(
         exists=if_not_exists,
         properties=exp.Properties(expressions=properties) if properties else None,
     )
+
+
+def foreign_key(fk: ForeignKey, schema: str | None = None) -> exp.Constraint:
+    """CONSTRAINT name FOREIGN KEY (columns) REFERENCES to (key): informational on Redshift, not enforced but used
+    by the planner, which assumes it holds (https://docs.aws.amazon.com/redshift/latest/dg/t_Defining_constraints.html:
+    declare it only where the loading process enforces it, as a `references` check of severity `error` does)."""
+    reference = exp.Reference(this=exp.Schema(this=table_ref(fk.to, schema), expressions=_idents(fk.to_columns)))
+    return exp.Constraint(
+        this=ident(fk.name), expressions=[exp.ForeignKey(expressions=_idents(fk.columns), reference=reference)]
+    )
+
+
+def release_references(referencing: list[ForeignKey], schema: str | None = None) -> list[exp.Alter]:
+    """Drop the foreign keys that reference a table before the table is dropped (Redshift refuses to drop a table
+    other objects depend on: https://docs.aws.amazon.com/redshift/latest/dg/r_DROP_TABLE.html; CASCADE would also
+    drop analysts' views)."""
+    return [
+        exp.Alter(
+            this=table_ref(fk.table, schema),
+            kind="TABLE",
+            actions=[exp.Drop(tables=[exp.Table(this=ident(fk.name))], kind="CONSTRAINT")],
+        )
+        for fk in referencing
+    ]
+
+
+def restore_references(referencing: list[ForeignKey], schema: str | None = None) -> list[exp.Alter]:
+    """The foreign keys `release_references` dropped, added again on the table that replaced the referenced one
+    (https://docs.aws.amazon.com/redshift/latest/dg/r_ALTER_TABLE.html: ADD table_constraint)."""
+    return [
+        exp.Alter(
+            this=table_ref(fk.table, schema),
+            kind="TABLE",
+            actions=[exp.AddConstraint(expressions=[foreign_key(fk, schema)])],
+        )
+        for fk in referencing
+    ]
+
+
+def _idents(names: tuple[str, ...]) -> list[exp.Identifier]:
+    return [ident(n) for n in names]
 
 
 def create_indexes(name: str, table: Table, engine: Engine, schema: str | None = None) -> list[exp.Create]:
