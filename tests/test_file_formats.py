@@ -9,6 +9,7 @@ import csv
 import gzip
 import io
 import json
+import logging
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -17,8 +18,10 @@ import duckdb
 import pytest
 import sqlglot
 from helpers import ROOT, edit
+from plan_statements import in_order, planned
 from test_spec import error_of
 
+from warehouse.cli import main
 from warehouse.compile import compile_spec
 from warehouse.results import StepFailed, StepResult
 from warehouse.runner import run
@@ -252,3 +255,22 @@ def test_file_source_options_are_checked(tmp_path: Path, option: str, expected: 
     source = FORMATS["parquet"][0] if "on_bad_rows" in option else CSV_SOURCE
     spec = project(tmp_path / "project", f"{source}\n{option}")
     assert expected in str(error_of(spec))
+
+
+@pytest.mark.parametrize("kind", ["csv-utf16", "parquet"])
+def test_the_plan_shows_the_query_a_run_reads_the_files_with(
+    kind: str, tmp_path: Path, capsys: pytest.CaptureFixture, caplog: pytest.LogCaptureFixture
+) -> None:
+    """UTF-16 CSV is read from UTF-8 copies and Parquet by each file's column names: the plan reads the files too,
+    so that what it prints is what the run executes."""
+    source, write = FORMATS[kind]
+    write(tmp_path / "data" / "orders")
+    spec = str(project(tmp_path / "project", source))
+    day = ["--spec", spec, "--var", f"data_root={tmp_path / 'data'}", "--var", f"staging_root={tmp_path}/staging"]
+    assert main(["plan", "--date", "2018-11-02", "--target", "duckdb", *day]) == 0
+    plan = planned(capsys.readouterr().out)
+    caplog.set_level(logging.INFO, logger="warehouse.sql")
+    assert main(["run", "--start", "2018-11-02", "--target", f"duckdb:///{tmp_path / 'w.duckdb'}", "-v", *day]) == 0
+    executed = [r.getMessage() for r in caplog.records if r.name == "warehouse.sql"]
+    assert any("READ_CSV" in s.upper() or "READ_PARQUET" in s.upper() for s in executed)
+    in_order(executed, plan)

@@ -15,7 +15,7 @@ from warehouse.sources.database import as_json_source, extract, extract_kind, ex
 from warehouse.sources.files import interval_objects, location, new_objects
 from warehouse.sources.formats import file_format
 from warehouse.sources.objects import ObjectStore, SourceObject, store_for
-from warehouse.spec import FileSource, JsonSource, ParquetSource, PostgresSource, Source
+from warehouse.spec import CsvSource, FileSource, JsonSource, ParquetSource, PostgresSource, Source
 from warehouse.targets import engine_named
 
 
@@ -38,7 +38,7 @@ def resolved(
             batch = _objects(name, source, where, loaded, dry)
             batch.warnings += _duplicated(batch.objects)
             if reads_files and batch.objects:
-                _local_copies(batch, where, scratch, download=not dry or source_needs_keys(batch.staged_as))
+                _local_copies(batch, where, scratch, download=not dry or reads_content(batch.staged_as))
             yield batch
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -57,9 +57,12 @@ def _held(scratch: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def source_needs_keys(source: FileSource) -> bool:
-    """Whether the query that reads the files depends on what they hold (keys in any case; Parquet's names)."""
-    return isinstance(source, ParquetSource) or (isinstance(source, JsonSource) and source.match == "ignorecase")
+def reads_content(source: FileSource) -> bool:
+    """Whether the query that reads the files depends on what they hold (keys in any case, Parquet's column
+    names, UTF-8 copies of CSV in another encoding): a plan then reads them too, to show the query a run runs."""
+    if isinstance(source, JsonSource):
+        return source.match == "ignorecase"
+    return isinstance(source, ParquetSource) or (isinstance(source, CsvSource) and source.encoding != "utf8")
 
 
 def _objects(name: str, source: Source, where: Where, loaded: set | None, dry: bool) -> Batch:
