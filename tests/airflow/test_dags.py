@@ -250,7 +250,11 @@ def test_a_broken_spec_is_an_import_error_of_its_own_dag_file(tmp_path: Path) ->
         ({"tables": []}, "tables: .* non-empty|too short"),
         ({"tables": ["users", "users"]}, "non-unique"),
         ({"full_refresh": "yes"}, "'yes' is not of type 'boolean'"),
-        ({"target": "postgresql://etl:secret@db.example.com:5432/dw"}, "target: .* does not match"),
+        (
+            {"target": "postgresql://etl:secret@db.example.com:5432/dw"},
+            r"target: '.*' should not be valid under .*'#/\$defs/a URL with a password: give an Airflow connection id",
+        ),
+        ({"target": ""}, "target: '' should be non-empty"),
         ({"data_root": 7}, "7 is not of type 'string'"),
     ],
 )
