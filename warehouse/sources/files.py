@@ -1,4 +1,4 @@
-"""Which objects of a JSON source a run stages: the interval's days, or the prefix's objects not loaded yet."""
+"""Which objects of a file source a run stages: the interval's days, or the prefix's objects not loaded yet."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from typing import Any
 
 from warehouse.interval import Interval
 from warehouse.sources.objects import ObjectStore, SourceObject
-from warehouse.spec import TEMPLATE_DATE_FIELD, JsonSource
+from warehouse.spec import TEMPLATE_DATE_FIELD, FileSource
 
 
-def location(source: JsonSource, variables: dict[str, str], day: date | None = None) -> str:
+def location(source: FileSource, variables: dict[str, str], day: date | None = None) -> str:
     fields: dict[str, Any] = dict(variables)
     if day is not None:
         fields[TEMPLATE_DATE_FIELD] = day
@@ -18,7 +18,7 @@ def location(source: JsonSource, variables: dict[str, str], day: date | None = N
 
 
 def interval_objects(
-    source: JsonSource, variables: dict[str, str], interval: Interval, store: ObjectStore
+    source: FileSource, variables: dict[str, str], interval: Interval, store: ObjectStore
 ) -> tuple[list[SourceObject], list[str]]:
     """The objects of the interval's days, and the URLs of the days that have none."""
     found, missing = [], []
