@@ -16,6 +16,7 @@ class Reject:
     line: int | None
     reason: str
     raw: str = ""
+    records: int = 1  # the records it holds (a JSON array on one line, a whole object refused)
 
     def __str__(self) -> str:
         where = f"{self.url}, line {self.line}" if self.line else self.url

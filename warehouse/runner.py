@@ -159,7 +159,8 @@ class StepRunner:
                     raise
                 if source.on_bad_rows == "fail":
                     raise BadInput(name, rejects) from refused
-                result.warnings.append(f"{len(rejects)} bad row(s) set aside in {ledger.SCHEMA}.rejects")
+                records = sum(r.records for r in rejects)
+                result.warnings.append(f"{records} bad record(s) set aside in {ledger.SCHEMA}.rejects")
                 cleaned = without(batch, rejects, where.scratch(name))
                 self._run(result, self.plan.build(result.step, cleaned), started, cleaned)
 
@@ -300,7 +301,7 @@ class StepRunner:
             raise BadInput(result.step.subject, found)
         result.rejects = [*batch.excluded, *found]
         result.counts.setdefault("staged", 0)
-        result.counts["rejected"] = len(result.rejects)
+        result.counts["rejected"] = sum(r.records for r in result.rejects)
 
     def _merged(self, result: StepResult, built: StepSQL, done: Execution, batch: Batch | None) -> None:
         """A table that holds fewer of the batch's rows after the MERGE than the batch has lost rows: roll back

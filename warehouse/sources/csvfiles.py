@@ -1,6 +1,6 @@
 """CSV objects read by an in-process DuckDB (`read_csv`), for the engines that stage from files. Fields fill the
 source's columns by position, as Redshift's `COPY ... CSV` fills a column list, each read as text and cast by the
-rule JSON values follow (`jsonlines.cast`): an empty field is NULL in a non-text column, a field equal to the
+rule JSON values follow (`warehouse.sources.values`): an empty field is NULL in a non-text column, a field equal to the
 source's `null` is NULL in any column.
 
 When DuckDB refuses the data, `diagnose` reads each record with Python's csv module (the same quoting: fields
@@ -21,7 +21,8 @@ from typing import IO
 from sqlglot import exp
 
 from warehouse.results import Reject
-from warehouse.sources.jsonlines import RAW_CHARS, cast, refused_values
+from warehouse.sources.jsonlines import raw_text, refused_values
+from warehouse.sources.values import value
 from warehouse.spec import CsvSource
 from warehouse.sql.names import column, ident
 
@@ -45,12 +46,12 @@ class CsvFiles:
             converted.append((url, copy))
         return converted
 
-    def keys(self, source: CsvSource, files: Files) -> tuple[dict[str, str], list[str]]:
-        return {c: c for c in source.columns}, []
+    def keys(self, source: CsvSource, files: Files) -> tuple[dict[str, str], list[str], bool]:
+        return {c: c for c in source.columns}, [], False
 
-    def rows(self, source: CsvSource, paths: list[str], keys: dict[str, str]) -> exp.Select:
+    def rows(self, source: CsvSource, paths: list[str], keys: dict[str, str], clash: bool = False) -> exp.Select:
         projections = [
-            exp.alias_(cast(name, col, column(name), source.timeformat)[0], ident(name))
+            exp.alias_(value(name, col, column(name), source.timeformat), ident(name))
             for name, col in source.columns.items()
         ]
         return exp.select(*projections).from_(reader(source, paths))
@@ -64,10 +65,10 @@ class CsvFiles:
                 for index, (url, path) in enumerate(files):
                     for line, raw, fields in _data(source, path):
                         if isinstance(fields, csv.Error):
-                            rejects.append(Reject(url, line, f"not valid CSV: {fields}", raw[:RAW_CHARS]))
+                            rejects.append(Reject(url, line, f"not valid CSV: {fields}", raw_text(raw.encode())))
                         elif len(fields) != expected:
                             reason = f"{len(fields)} field(s) where the source has {expected} column(s)"
-                            rejects.append(Reject(url, line, reason, raw[:RAW_CHARS]))
+                            rejects.append(Reject(url, line, reason, raw_text(raw.encode())))
                         else:
                             named = zip(source.columns, fields, strict=True)
                             texts = {n: None if f == source.null_as else f for n, f in named}

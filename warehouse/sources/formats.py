@@ -1,7 +1,7 @@
 """How the engines that stage from local files (DuckDB, PostgreSQL) read a file source: one `FileFormat` per
 `format:` of the spec, chosen from a table (JSON, CSV, Parquet). Each builds the query an in-process DuckDB reads
-the files with, casting every value by one rule (`jsonlines.cast`), and finds the bad rows by file and line when
-that query is refused."""
+the files with, casting every value by one set of rules (`warehouse.sources.values`), and finds the bad rows by
+file and line when that query is refused."""
 
 from __future__ import annotations
 
@@ -22,12 +22,14 @@ class FileFormat(Protocol):
         """Copies DuckDB reads, where the objects themselves will not do (CSV in UTF-16: UTF-8 copies)."""
         ...
 
-    def keys(self, source: FileSource, files: Files) -> tuple[dict[str, str], list[str]]:
-        """The field that fills each column, and warnings about the data's fields."""
+    def keys(self, source: FileSource, files: Files) -> tuple[dict[str, str], list[str], bool]:
+        """The field that fills each column, warnings about the data's fields, and whether a record holds two
+        fields that would fill one column."""
         ...
 
-    def rows(self, source: FileSource, paths: list[str], keys: dict[str, str]) -> exp.Select:
-        """The files' rows as the source's columns; a value its column refuses stops the read."""
+    def rows(self, source: FileSource, paths: list[str], keys: dict[str, str], clash: bool = False) -> exp.Query:
+        """The files' rows as the source's columns; a value its column refuses stops the read, as does any row
+        when a record holds two fields for one column (`clash`)."""
         ...
 
     def diagnose(self, source: FileSource, files: Files) -> list[Reject]:
@@ -45,11 +47,11 @@ class JsonFiles:
     def local(self, source: FileSource, files: Files, scratch: Path) -> Files:
         return files
 
-    def keys(self, source: FileSource, files: Files) -> tuple[dict[str, str], list[str]]:
+    def keys(self, source: FileSource, files: Files) -> tuple[dict[str, str], list[str], bool]:
         return jsonlines.keys_of(source, files)
 
-    def rows(self, source: FileSource, paths: list[str], keys: dict[str, str]) -> exp.Select:
-        return jsonlines.rows(source, paths, keys)
+    def rows(self, source: FileSource, paths: list[str], keys: dict[str, str], clash: bool = False) -> exp.Query:
+        return jsonlines.rows(source, paths, keys, clash)
 
     def diagnose(self, source: FileSource, files: Files) -> list[Reject]:
         return jsonlines.diagnose(source, files)

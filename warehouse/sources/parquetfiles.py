@@ -2,7 +2,7 @@
 COPY puts a Parquet file's columns into the table's by position, and refuses a file with another number of
 columns (https://docs.aws.amazon.com/redshift/latest/dg/copy-usage_notes-copy-from-columnar.html): so do these
 engines, whatever the files' column names. Each value is read as text and cast by the rule every format follows
-(`jsonlines.cast`), so that a string too long for its column, or a number out of its range, is refused alike.
+(`warehouse.sources.values`), so that a string too long for its column, or a number out of its range, is refused alike.
 
 DuckDB matches the columns of several files by name; files are therefore grouped by their column names and each
 group read by its own names, in order."""
@@ -16,7 +16,8 @@ import duckdb
 from sqlglot import exp
 
 from warehouse.results import Reject
-from warehouse.sources.jsonlines import cast, refused_values
+from warehouse.sources.jsonlines import refused_values
+from warehouse.sources.values import value
 from warehouse.spec import ParquetSource
 from warehouse.sql.names import column, ident
 
@@ -28,7 +29,7 @@ class ParquetFiles:
     def local(self, source: ParquetSource, files: Files, scratch: Path) -> Files:
         return files
 
-    def keys(self, source: ParquetSource, files: Files) -> tuple[dict[str, str], list[str]]:
+    def keys(self, source: ParquetSource, files: Files) -> tuple[dict[str, str], list[str], bool]:
         """Refuse a file whose number of columns is not the source's (COPY would)."""
         for url, path in files:
             found = len(_names(str(path)))
@@ -37,14 +38,14 @@ class ParquetFiles:
                     f"{url}: {found} column(s) where the source has {len(source.columns)}: COPY fills a table "
                     f"from Parquet by position and needs as many ({PAGE})"
                 )
-        return {c: c for c in source.columns}, []
+        return {c: c for c in source.columns}, [], False
 
-    def rows(self, source: ParquetSource, paths: list[str], keys: dict[str, str]) -> exp.Query:
+    def rows(self, source: ParquetSource, paths: list[str], keys: dict[str, str], clash: bool = False) -> exp.Query:
         """Each group of files with the same column names, its columns taken in order; the groups' rows together."""
         selects = [
             exp.select(
                 *(
-                    exp.alias_(cast(name, col, _text(field), source.timeformat)[0], ident(name))
+                    exp.alias_(value(name, col, _text(field), source.timeformat), ident(name))
                     for (name, col), field in zip(source.columns.items(), names, strict=True)
                 )
             ).from_(_reader(group))

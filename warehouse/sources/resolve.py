@@ -111,12 +111,19 @@ def _local_copies(batch: Batch, where: Where, scratch: Path, download: bool) -> 
     paths = store.local_paths(batch.objects, scratch, download=download)
     reading = file_format(batch.staged_as)
     batch.files = list(zip(batch.urls, paths, strict=True))
-    batch.keys = {c: c for c in batch.staged_as.columns}
+    batch.keys, clash = {c: c for c in batch.staged_as.columns}, False
     if download:
         batch.files = reading.local(batch.staged_as, batch.files, scratch)
-        batch.keys, unused = reading.keys(batch.staged_as, batch.files)
+        batch.keys, unused, clash = reading.keys(batch.staged_as, batch.files)
         batch.warnings += unused
-    batch.rows = reading.rows(batch.staged_as, [str(p) for _, p in batch.files], batch.keys)
+        batch.warnings += [
+            f"{url}: empty object (0 bytes): nothing staged from it" for url, p in batch.files if _empty(p)
+        ]
+    batch.rows = reading.rows(batch.staged_as, [str(p) for _, p in batch.files], batch.keys, clash)
+
+
+def _empty(path: Path) -> bool:
+    return path.stat().st_size == 0
 
 
 def diagnosed(batch: Batch) -> list[Reject]:
@@ -130,7 +137,8 @@ def without(batch: Batch, rejects: list[Reject], scratch: Path) -> Batch:
     reading = file_format(batch.staged_as)
     files = reading.without(batch.staged_as, batch.files, rejects, scratch)
     kept = Batch(**{**batch.__dict__, "files": files, "excluded": rejects})
-    kept.rows = reading.rows(kept.staged_as, [str(p) for _, p in kept.files], kept.keys)
+    paths = [str(p) for _, p in kept.files]
+    kept.rows = reading.rows(kept.staged_as, paths, kept.keys) if paths else None
     return kept
 
 
