@@ -183,3 +183,29 @@ def test_gz_objects_are_read(spec: Path, target, data: Path, sample) -> None:
     song.unlink()
     load(spec, target, DAY, None, data)
     assert count(target, "SELECT COUNT(*) FROM songs") == facts["songs"]
+
+
+def test_a_play_without_a_required_value_is_a_bad_row_at_staging(spec: Path, target, data: Path) -> None:
+    """Item 8: a play whose user or time is empty cannot fill songplays or time: refused where file and line are
+    known, naming the column, instead of failing a later step with a bare NOT NULL error."""
+    no_user, no_time = plays(data, 0), plays(data, 1)
+    changed(data, no_user, userId='""')
+    changed(data, no_time, ts="null")
+    expected = {no_user: "userid: NULL, but users.user_id, songplays.user_id need a value", no_time: "ts: NULL"}
+    outcome(spec, target, data, expected, records(data))
+
+
+def test_rows_outside_the_interval_reach_no_table(spec: Path, target, data: Path, sample) -> None:
+    """Item 2: a play of the next day in this day's log is deleted at staging, with a warning naming how many and
+    where; it adds no play, no time row and does not update its user."""
+    _, facts = sample
+    number = plays(data, 0)
+    moved = json.loads(log_lines(data)[number - 1])["ts"] + 2 * 86_400_000
+    changed(data, number, ts=str(moved))
+    results = load(spec, target, DAY, None, data)
+    (stage,) = [r for r in results if r.step.name == "stage_events"]
+    assert stage.counts["outside_interval"] == 1
+    assert any(w.startswith("1 row(s) of ") and LOG.name in w and "fall outside" in w for w in stage.warnings)
+    assert count(target, "SELECT COUNT(*) FROM songplays") == facts["next_song_by_day"][DAY] - 1
+    assert count(target, "SELECT COUNT(*) FROM time WHERE start_time >= '2018-11-02'") == 0
+    assert count(target, "SELECT COUNT(*) FROM users WHERE updated_at >= '2018-11-02'") == 0

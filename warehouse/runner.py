@@ -302,6 +302,10 @@ class StepRunner:
         result.rejects = [*batch.excluded, *found]
         result.counts.setdefault("staged", 0)
         result.counts["rejected"] = sum(r.records for r in result.rejects)
+        outside = result.counts.get("outside_interval", 0)
+        if outside:
+            where = ", ".join(batch.urls)
+            result.warnings.append(f"{outside} row(s) of {where} fall outside {self.interval}: no table loads them")
 
     def _merged(self, result: StepResult, built: StepSQL, done: Execution, batch: Batch | None) -> None:
         """A table that holds fewer of the batch's rows after the MERGE than the batch has lost rows: roll back

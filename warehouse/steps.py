@@ -29,9 +29,10 @@ from warehouse.sql.ddl import (
     restore_references,
     staging_ddl,
 )
-from warehouse.sql.load import STRATEGIES, Load, merged_rows, strategy
-from warehouse.sql.names import Layout, shadow
+from warehouse.sql.load import STRATEGIES, Load, in_interval, merged_rows, strategy
+from warehouse.sql.names import Layout, column, shadow
 from warehouse.sql.names import table as table_ref
+from warehouse.sql.required import interval_column, required
 from warehouse.sql.statement import Action, Statement
 from warehouse.sql.transforms import bind
 from warehouse.targets import open_source
@@ -117,7 +118,7 @@ class IntervalPlan:
         files_root = f"{location.format(**self.variables).rstrip('/')}/{self.spec.name}" if location else None
         self.where = Where(
             self.spec.name, interval, interval.key, self.variables, files_root,
-            self.options.s3_client, self.options.connect,
+            self.options.s3_client, self.options.connect, lambda source: required(project, source),
         )  # fmt: skip
 
     def step(self, name: str) -> Step:
@@ -269,12 +270,26 @@ class IntervalPlan:
         if batch.objects:
             self.engine.check_objects([*batch.urls, *filter(None, [batch.manifest_url])], self.options.s3_client)
         prepare: list[Action] = [Statement(s) for s in staging_ddl(staging, batch.staged_as.columns, self.engine)]
-        prepare += [*self.engine.stage(staging, batch), *self.engine.statistics(staging)]
+        prepare += [
+            *self.engine.stage(staging, batch),
+            *self._outside_interval(name, staging),
+            *self.engine.statistics(staging),
+        ]
         actions: list[Action] = [*ledger.record_rejects(self.layout, self.spec.name, name, self.interval.start)]
         if self.prefix_source(name):
             actions += ledger.stage_objects(self.layout, self.spec.name, name)
         notes = [*batch.notes, *(self.engine.staging_notes() if batch.objects else [])]
         return StepSQL(step, actions, notes, prepare=prepare)
+
+    def _outside_interval(self, name: str, staging: exp.Table) -> list[Action]:
+        """A day's object may hold rows of another day: delete them from staging (counted), so that no table of the
+        interval loads them."""
+        source = self.spec.sources[name]
+        time = interval_column(self.project, name) if isinstance(source, FileSource) and source.partitioned else None
+        if time is None:
+            return []
+        outside = exp.not_(in_interval(column(time), self.interval))
+        return [Statement(exp.delete(staging, where=outside), "outside_interval")]
 
     def _load(self, step: Step, batch: Batch | None) -> StepSQL:
         """A dimension's merge (or rebuild) or a fact's replacement of the interval."""

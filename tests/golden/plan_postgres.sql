@@ -323,159 +323,223 @@ CREATE UNLOGGED TABLE "staging"."events_20181101" (
 );
 -- fed with the rows of this query, run by an in-process DuckDB:
 --   SELECT
+--     *
+--   FROM (
+--     SELECT
+--       CASE
+--         WHEN STRLEN("artist") > 512
+--         THEN ERROR('artist: longer than its 512 bytes')
+--         WHEN STRPOS("artist", CHR(0)) > 0
+--         THEN ERROR('artist: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "artist"
+--       END AS "artist",
+--       CASE
+--         WHEN STRLEN("auth") > 32
+--         THEN ERROR('auth: longer than its 32 bytes')
+--         WHEN STRPOS("auth", CHR(0)) > 0
+--         THEN ERROR('auth: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "auth"
+--       END AS "auth",
+--       CASE
+--         WHEN STRLEN("firstName") > 128
+--         THEN ERROR('firstname: longer than its 128 bytes')
+--         WHEN STRPOS("firstName", CHR(0)) > 0
+--         THEN ERROR('firstname: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "firstName"
+--       END AS "firstname",
+--       CASE
+--         WHEN STRLEN("gender") > 16
+--         THEN ERROR('gender: longer than its 16 bytes')
+--         WHEN STRPOS("gender", CHR(0)) > 0
+--         THEN ERROR('gender: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "gender"
+--       END AS "gender",
+--       CASE
+--         WHEN NOT NULLIF("itemInSession", '') IS NULL
+--         AND (
+--           NOT REGEXP_FULL_MATCH(NULLIF("itemInSession", ''), '[+-]?[0-9]+')
+--           OR TRY_CAST(NULLIF("itemInSession", '') AS INT) IS NULL
+--         )
+--         THEN ERROR('iteminsession: not a int')
+--         ELSE CAST(NULLIF("itemInSession", '') AS INT)
+--       END AS "iteminsession",
+--       CASE
+--         WHEN STRLEN("lastName") > 128
+--         THEN ERROR('lastname: longer than its 128 bytes')
+--         WHEN STRPOS("lastName", CHR(0)) > 0
+--         THEN ERROR('lastname: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "lastName"
+--       END AS "lastname",
+--       CASE
+--         WHEN NOT NULLIF("length", '') IS NULL
+--         AND (
+--           NOT REGEXP_FULL_MATCH(NULLIF("length", ''), '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?')
+--           OR TRY_CAST(NULLIF("length", '') AS DOUBLE) IS NULL
+--         )
+--         THEN ERROR('length: not a double precision')
+--         ELSE CAST(NULLIF("length", '') AS DOUBLE)
+--       END AS "length",
+--       CASE
+--         WHEN STRLEN("level") > 16
+--         THEN ERROR('level: longer than its 16 bytes')
+--         WHEN STRPOS("level", CHR(0)) > 0
+--         THEN ERROR('level: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "level"
+--       END AS "level",
+--       CASE
+--         WHEN STRLEN("location") > 256
+--         THEN ERROR('location: longer than its 256 bytes')
+--         WHEN STRPOS("location", CHR(0)) > 0
+--         THEN ERROR('location: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "location"
+--       END AS "location",
+--       CASE
+--         WHEN STRLEN("method") > 8
+--         THEN ERROR('method: longer than its 8 bytes')
+--         WHEN STRPOS("method", CHR(0)) > 0
+--         THEN ERROR('method: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "method"
+--       END AS "method",
+--       CASE
+--         WHEN STRLEN("page") > 32
+--         THEN ERROR('page: longer than its 32 bytes')
+--         WHEN STRPOS("page", CHR(0)) > 0
+--         THEN ERROR('page: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "page"
+--       END AS "page",
+--       CASE
+--         WHEN NOT NULLIF("registration", '') IS NULL
+--         AND (
+--           NOT REGEXP_FULL_MATCH(NULLIF("registration", ''), '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?')
+--           OR TRY_CAST(NULLIF("registration", '') AS DOUBLE) IS NULL
+--         )
+--         THEN ERROR('registration: not a double precision')
+--         ELSE CAST(NULLIF("registration", '') AS DOUBLE)
+--       END AS "registration",
+--       CASE
+--         WHEN NOT NULLIF("sessionId", '') IS NULL
+--         AND (
+--           NOT REGEXP_FULL_MATCH(NULLIF("sessionId", ''), '[+-]?[0-9]+')
+--           OR TRY_CAST(NULLIF("sessionId", '') AS INT) IS NULL
+--         )
+--         THEN ERROR('sessionid: not a int')
+--         ELSE CAST(NULLIF("sessionId", '') AS INT)
+--       END AS "sessionid",
+--       CASE
+--         WHEN STRLEN("song") > 512
+--         THEN ERROR('song: longer than its 512 bytes')
+--         WHEN STRPOS("song", CHR(0)) > 0
+--         THEN ERROR('song: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "song"
+--       END AS "song",
+--       CASE
+--         WHEN NOT NULLIF("status", '') IS NULL
+--         AND (
+--           NOT REGEXP_FULL_MATCH(NULLIF("status", ''), '[+-]?[0-9]+')
+--           OR TRY_CAST(NULLIF("status", '') AS INT) IS NULL
+--         )
+--         THEN ERROR('status: not a int')
+--         ELSE CAST(NULLIF("status", '') AS INT)
+--       END AS "status",
+--       CASE
+--         WHEN NOT NULLIF("ts", '') IS NULL
+--         AND (
+--           NOT REGEXP_FULL_MATCH(NULLIF("ts", ''), '[+-]?[0-9]+')
+--           OR TRY_CAST(NULLIF("ts", '') AS BIGINT) IS NULL
+--         )
+--         THEN ERROR('ts: not a integer epoch')
+--         WHEN NOT NULLIF("ts", '') IS NULL
+--         AND NOT (
+--           NOT REGEXP_FULL_MATCH(NULLIF("ts", ''), '[+-]?[0-9]+')
+--           OR TRY_CAST(NULLIF("ts", '') AS BIGINT) IS NULL
+--         )
+--         AND NOT CAST(NULLIF("ts", '') AS BIGINT) BETWEEN -210866803200000 AND 9223372036854775
+--         THEN ERROR('ts: out of range')
+--         ELSE MAKE_TIMESTAMP(CAST(NULLIF("ts", '') AS BIGINT) * 1000)
+--       END AS "ts",
+--       CASE
+--         WHEN STRLEN("userAgent") > 512
+--         THEN ERROR('useragent: longer than its 512 bytes')
+--         WHEN STRPOS("userAgent", CHR(0)) > 0
+--         THEN ERROR('useragent: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "userAgent"
+--       END AS "useragent",
+--       CASE
+--         WHEN NOT NULLIF("userId", '') IS NULL
+--         AND (
+--           NOT REGEXP_FULL_MATCH(NULLIF("userId", ''), '[+-]?[0-9]+')
+--           OR TRY_CAST(NULLIF("userId", '') AS INT) IS NULL
+--         )
+--         THEN ERROR('userid: not a int')
+--         ELSE CAST(NULLIF("userId", '') AS INT)
+--       END AS "userid"
+--     FROM READ_JSON(
+--       ['tests/fixtures/golden/log_data/2018/11/2018-11-01-events.json'],
+--       format => 'newline_delimited',
+--       records => 'true',
+--       columns => {'artist': 'VARCHAR', 'auth': 'VARCHAR', 'firstName': 'VARCHAR', 'gender': 'VARCHAR', 'itemInSession': 'VARCHAR', 'lastName': 'VARCHAR', 'length': 'VARCHAR', 'level': 'VARCHAR', 'location': 'VARCHAR', 'method': 'VARCHAR', 'page': 'VARCHAR', 'registration': 'VARCHAR', 'sessionId': 'VARCHAR', 'song': 'VARCHAR', 'status': 'VARCHAR', 'ts': 'VARCHAR', 'userAgent': 'VARCHAR', 'userId': 'VARCHAR'}
+--     )
+--   ) AS typed
+--   WHERE
 --     CASE
---       WHEN STRLEN("artist") > 512
---       THEN ERROR('artist: longer than its 512 bytes')
---       WHEN STRPOS("artist", CHR(0)) > 0
---       THEN ERROR('artist: holds a NUL character (\u0000), which COPY refuses')
---       ELSE "artist"
---     END AS "artist",
---     CASE
---       WHEN STRLEN("auth") > 32
---       THEN ERROR('auth: longer than its 32 bytes')
---       WHEN STRPOS("auth", CHR(0)) > 0
---       THEN ERROR('auth: holds a NUL character (\u0000), which COPY refuses')
---       ELSE "auth"
---     END AS "auth",
---     CASE
---       WHEN STRLEN("firstName") > 128
---       THEN ERROR('firstname: longer than its 128 bytes')
---       WHEN STRPOS("firstName", CHR(0)) > 0
---       THEN ERROR('firstname: holds a NUL character (\u0000), which COPY refuses')
---       ELSE "firstName"
---     END AS "firstname",
---     CASE
---       WHEN STRLEN("gender") > 16
---       THEN ERROR('gender: longer than its 16 bytes')
---       WHEN STRPOS("gender", CHR(0)) > 0
---       THEN ERROR('gender: holds a NUL character (\u0000), which COPY refuses')
---       ELSE "gender"
---     END AS "gender",
---     CASE
---       WHEN NOT NULLIF("itemInSession", '') IS NULL
---       AND (
---         NOT REGEXP_FULL_MATCH(NULLIF("itemInSession", ''), '[+-]?[0-9]+')
---         OR TRY_CAST(NULLIF("itemInSession", '') AS INT) IS NULL
+--       WHEN (
+--         (
+--           "page" = 'NextSong' AND NOT "userid" IS NULL
+--         ) AND "userid" IS NULL
 --       )
---       THEN ERROR('iteminsession: not a int')
---       ELSE CAST(NULLIF("itemInSession", '') AS INT)
---     END AS "iteminsession",
---     CASE
---       WHEN STRLEN("lastName") > 128
---       THEN ERROR('lastname: longer than its 128 bytes')
---       WHEN STRPOS("lastName", CHR(0)) > 0
---       THEN ERROR('lastname: holds a NUL character (\u0000), which COPY refuses')
---       ELSE "lastName"
---     END AS "lastname",
---     CASE
---       WHEN NOT NULLIF("length", '') IS NULL
---       AND (
---         NOT REGEXP_FULL_MATCH(NULLIF("length", ''), '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?')
---         OR TRY_CAST(NULLIF("length", '') AS DOUBLE) IS NULL
+--       OR (
+--         "page" = 'NextSong' AND "userid" IS NULL
 --       )
---       THEN ERROR('length: not a double precision')
---       ELSE CAST(NULLIF("length", '') AS DOUBLE)
---     END AS "length",
---     CASE
---       WHEN STRLEN("level") > 16
---       THEN ERROR('level: longer than its 16 bytes')
---       WHEN STRPOS("level", CHR(0)) > 0
---       THEN ERROR('level: holds a NUL character (\u0000), which COPY refuses')
---       ELSE "level"
---     END AS "level",
---     CASE
---       WHEN STRLEN("location") > 256
---       THEN ERROR('location: longer than its 256 bytes')
---       WHEN STRPOS("location", CHR(0)) > 0
---       THEN ERROR('location: holds a NUL character (\u0000), which COPY refuses')
---       ELSE "location"
---     END AS "location",
---     CASE
---       WHEN STRLEN("method") > 8
---       THEN ERROR('method: longer than its 8 bytes')
---       WHEN STRPOS("method", CHR(0)) > 0
---       THEN ERROR('method: holds a NUL character (\u0000), which COPY refuses')
---       ELSE "method"
---     END AS "method",
---     CASE
---       WHEN STRLEN("page") > 32
---       THEN ERROR('page: longer than its 32 bytes')
---       WHEN STRPOS("page", CHR(0)) > 0
---       THEN ERROR('page: holds a NUL character (\u0000), which COPY refuses')
---       ELSE "page"
---     END AS "page",
---     CASE
---       WHEN NOT NULLIF("registration", '') IS NULL
---       AND (
---         NOT REGEXP_FULL_MATCH(NULLIF("registration", ''), '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?')
---         OR TRY_CAST(NULLIF("registration", '') AS DOUBLE) IS NULL
+--       THEN ERROR('userid: NULL, but users.user_id, songplays.user_id need a value')
+--       WHEN (
+--         (
+--           "page" = 'NextSong' AND NOT "userid" IS NULL
+--         ) AND "level" IS NULL
 --       )
---       THEN ERROR('registration: not a double precision')
---       ELSE CAST(NULLIF("registration", '') AS DOUBLE)
---     END AS "registration",
---     CASE
---       WHEN NOT NULLIF("sessionId", '') IS NULL
---       AND (
---         NOT REGEXP_FULL_MATCH(NULLIF("sessionId", ''), '[+-]?[0-9]+')
---         OR TRY_CAST(NULLIF("sessionId", '') AS INT) IS NULL
+--       OR (
+--         "page" = 'NextSong' AND "level" IS NULL
 --       )
---       THEN ERROR('sessionid: not a int')
---       ELSE CAST(NULLIF("sessionId", '') AS INT)
---     END AS "sessionid",
---     CASE
---       WHEN STRLEN("song") > 512
---       THEN ERROR('song: longer than its 512 bytes')
---       WHEN STRPOS("song", CHR(0)) > 0
---       THEN ERROR('song: holds a NUL character (\u0000), which COPY refuses')
---       ELSE "song"
---     END AS "song",
---     CASE
---       WHEN NOT NULLIF("status", '') IS NULL
---       AND (
---         NOT REGEXP_FULL_MATCH(NULLIF("status", ''), '[+-]?[0-9]+')
---         OR TRY_CAST(NULLIF("status", '') AS INT) IS NULL
+--       THEN ERROR('level: NULL, but users.level, songplays.level need a value')
+--       WHEN (
+--         (
+--           "page" = 'NextSong' AND NOT "userid" IS NULL
+--         ) AND "ts" IS NULL
 --       )
---       THEN ERROR('status: not a int')
---       ELSE CAST(NULLIF("status", '') AS INT)
---     END AS "status",
---     CASE
---       WHEN NOT NULLIF("ts", '') IS NULL
---       AND (
---         NOT REGEXP_FULL_MATCH(NULLIF("ts", ''), '[+-]?[0-9]+')
---         OR TRY_CAST(NULLIF("ts", '') AS BIGINT) IS NULL
+--       OR (
+--         "page" = 'NextSong' AND "ts" IS NULL
 --       )
---       THEN ERROR('ts: not a integer epoch')
---       WHEN NOT NULLIF("ts", '') IS NULL
---       AND NOT (
---         NOT REGEXP_FULL_MATCH(NULLIF("ts", ''), '[+-]?[0-9]+')
---         OR TRY_CAST(NULLIF("ts", '') AS BIGINT) IS NULL
+--       OR (
+--         "page" = 'NextSong' AND EXTRACT(HOUR FROM "ts") IS NULL
 --       )
---       AND NOT CAST(NULLIF("ts", '') AS BIGINT) BETWEEN -210866803200000 AND 9223372036854775
---       THEN ERROR('ts: out of range')
---       ELSE MAKE_TIMESTAMP(CAST(NULLIF("ts", '') AS BIGINT) * 1000)
---     END AS "ts",
---     CASE
---       WHEN STRLEN("userAgent") > 512
---       THEN ERROR('useragent: longer than its 512 bytes')
---       WHEN STRPOS("userAgent", CHR(0)) > 0
---       THEN ERROR('useragent: holds a NUL character (\u0000), which COPY refuses')
---       ELSE "userAgent"
---     END AS "useragent",
---     CASE
---       WHEN NOT NULLIF("userId", '') IS NULL
---       AND (
---         NOT REGEXP_FULL_MATCH(NULLIF("userId", ''), '[+-]?[0-9]+')
---         OR TRY_CAST(NULLIF("userId", '') AS INT) IS NULL
+--       OR (
+--         "page" = 'NextSong' AND EXTRACT(DAY FROM "ts") IS NULL
 --       )
---       THEN ERROR('userid: not a int')
---       ELSE CAST(NULLIF("userId", '') AS INT)
---     END AS "userid"
---   FROM READ_JSON(
---     ['tests/fixtures/golden/log_data/2018/11/2018-11-01-events.json'],
---     format => 'newline_delimited',
---     records => 'true',
---     columns => {'artist': 'VARCHAR', 'auth': 'VARCHAR', 'firstName': 'VARCHAR', 'gender': 'VARCHAR', 'itemInSession': 'VARCHAR', 'lastName': 'VARCHAR', 'length': 'VARCHAR', 'level': 'VARCHAR', 'location': 'VARCHAR', 'method': 'VARCHAR', 'page': 'VARCHAR', 'registration': 'VARCHAR', 'sessionId': 'VARCHAR', 'song': 'VARCHAR', 'status': 'VARCHAR', 'ts': 'VARCHAR', 'userAgent': 'VARCHAR', 'userId': 'VARCHAR'}
---   )
+--       OR (
+--         "page" = 'NextSong' AND EXTRACT(WEEK FROM "ts") IS NULL
+--       )
+--       OR (
+--         "page" = 'NextSong' AND EXTRACT(MONTH FROM "ts") IS NULL
+--       )
+--       OR (
+--         "page" = 'NextSong' AND EXTRACT(YEAR FROM "ts") IS NULL
+--       )
+--       OR (
+--         "page" = 'NextSong' AND EXTRACT(DAYOFWEEK FROM "ts") IS NULL
+--       )
+--       OR (
+--         "page" = 'NextSong' AND "ts" IS NULL
+--       )
+--       THEN ERROR(
+--         'ts: NULL, but users.updated_at, time.start_time, time.hour and 6 more need a value'
+--       )
+--       WHEN "page" = 'NextSong'
+--       AND MD5(
+--         CAST("sessionid" AS TEXT) || '-' || CAST("iteminsession" AS TEXT) || '-' || CAST("userid" AS TEXT)
+--       ) IS NULL
+--       THEN ERROR('iteminsession, sessionid, userid: NULL, but songplays.songplay_id need a value')
+--       WHEN "page" = 'NextSong' AND "sessionid" IS NULL
+--       THEN ERROR('sessionid: NULL, but songplays.session_id need a value')
+--     END IS NULL
 COPY "staging"."events_20181101" (
   "artist",
   "auth",
@@ -499,7 +563,12 @@ COPY "staging"."events_20181101" (
 FROM STDIN WITH (
   FORMAT csv
 );
-ANALYZE "staging"."events_20181101";
+DELETE FROM "staging"."events_20181101"
+WHERE
+  NOT (
+    "ts" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+    AND "ts" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+  );
 -- commit; then the step's changes and its ledger row, in one transaction:
 DELETE FROM "ledger"."rejects"
 WHERE
@@ -543,98 +612,109 @@ CREATE UNLOGGED TABLE "staging"."songs_20181101" (
 );
 -- fed with the rows of this query, run by an in-process DuckDB:
 --   SELECT
---     CASE
---       WHEN NOT NULLIF("num_songs", '') IS NULL
---       AND (
---         NOT REGEXP_FULL_MATCH(NULLIF("num_songs", ''), '[+-]?[0-9]+')
---         OR TRY_CAST(NULLIF("num_songs", '') AS INT) IS NULL
---       )
---       THEN ERROR('num_songs: not a int')
---       ELSE CAST(NULLIF("num_songs", '') AS INT)
---     END AS "num_songs",
---     CASE
---       WHEN STRLEN("artist_id") > 32
---       THEN ERROR('artist_id: longer than its 32 bytes')
---       WHEN STRPOS("artist_id", CHR(0)) > 0
---       THEN ERROR('artist_id: holds a NUL character (\u0000), which COPY refuses')
---       ELSE "artist_id"
---     END AS "artist_id",
---     CASE
---       WHEN NOT NULLIF("artist_latitude", '') IS NULL
---       AND (
---         NOT REGEXP_FULL_MATCH(
---           NULLIF("artist_latitude", ''),
---           '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?'
+--     *
+--   FROM (
+--     SELECT
+--       CASE
+--         WHEN NOT NULLIF("num_songs", '') IS NULL
+--         AND (
+--           NOT REGEXP_FULL_MATCH(NULLIF("num_songs", ''), '[+-]?[0-9]+')
+--           OR TRY_CAST(NULLIF("num_songs", '') AS INT) IS NULL
 --         )
---         OR TRY_CAST(NULLIF("artist_latitude", '') AS DOUBLE) IS NULL
---       )
---       THEN ERROR('artist_latitude: not a double precision')
---       ELSE CAST(NULLIF("artist_latitude", '') AS DOUBLE)
---     END AS "artist_latitude",
---     CASE
---       WHEN NOT NULLIF("artist_longitude", '') IS NULL
---       AND (
---         NOT REGEXP_FULL_MATCH(
---           NULLIF("artist_longitude", ''),
---           '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?'
+--         THEN ERROR('num_songs: not a int')
+--         ELSE CAST(NULLIF("num_songs", '') AS INT)
+--       END AS "num_songs",
+--       CASE
+--         WHEN STRLEN("artist_id") > 32
+--         THEN ERROR('artist_id: longer than its 32 bytes')
+--         WHEN STRPOS("artist_id", CHR(0)) > 0
+--         THEN ERROR('artist_id: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "artist_id"
+--       END AS "artist_id",
+--       CASE
+--         WHEN NOT NULLIF("artist_latitude", '') IS NULL
+--         AND (
+--           NOT REGEXP_FULL_MATCH(
+--             NULLIF("artist_latitude", ''),
+--             '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?'
+--           )
+--           OR TRY_CAST(NULLIF("artist_latitude", '') AS DOUBLE) IS NULL
 --         )
---         OR TRY_CAST(NULLIF("artist_longitude", '') AS DOUBLE) IS NULL
---       )
---       THEN ERROR('artist_longitude: not a double precision')
---       ELSE CAST(NULLIF("artist_longitude", '') AS DOUBLE)
---     END AS "artist_longitude",
+--         THEN ERROR('artist_latitude: not a double precision')
+--         ELSE CAST(NULLIF("artist_latitude", '') AS DOUBLE)
+--       END AS "artist_latitude",
+--       CASE
+--         WHEN NOT NULLIF("artist_longitude", '') IS NULL
+--         AND (
+--           NOT REGEXP_FULL_MATCH(
+--             NULLIF("artist_longitude", ''),
+--             '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?'
+--           )
+--           OR TRY_CAST(NULLIF("artist_longitude", '') AS DOUBLE) IS NULL
+--         )
+--         THEN ERROR('artist_longitude: not a double precision')
+--         ELSE CAST(NULLIF("artist_longitude", '') AS DOUBLE)
+--       END AS "artist_longitude",
+--       CASE
+--         WHEN STRLEN("artist_location") > 512
+--         THEN ERROR('artist_location: longer than its 512 bytes')
+--         WHEN STRPOS("artist_location", CHR(0)) > 0
+--         THEN ERROR('artist_location: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "artist_location"
+--       END AS "artist_location",
+--       CASE
+--         WHEN STRLEN("artist_name") > 512
+--         THEN ERROR('artist_name: longer than its 512 bytes')
+--         WHEN STRPOS("artist_name", CHR(0)) > 0
+--         THEN ERROR('artist_name: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "artist_name"
+--       END AS "artist_name",
+--       CASE
+--         WHEN STRLEN("song_id") > 32
+--         THEN ERROR('song_id: longer than its 32 bytes')
+--         WHEN STRPOS("song_id", CHR(0)) > 0
+--         THEN ERROR('song_id: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "song_id"
+--       END AS "song_id",
+--       CASE
+--         WHEN STRLEN("title") > 512
+--         THEN ERROR('title: longer than its 512 bytes')
+--         WHEN STRPOS("title", CHR(0)) > 0
+--         THEN ERROR('title: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "title"
+--       END AS "title",
+--       CASE
+--         WHEN NOT NULLIF("duration", '') IS NULL
+--         AND (
+--           NOT REGEXP_FULL_MATCH(NULLIF("duration", ''), '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?')
+--           OR TRY_CAST(NULLIF("duration", '') AS DOUBLE) IS NULL
+--         )
+--         THEN ERROR('duration: not a double precision')
+--         ELSE CAST(NULLIF("duration", '') AS DOUBLE)
+--       END AS "duration",
+--       CASE
+--         WHEN NOT NULLIF("year", '') IS NULL
+--         AND (
+--           NOT REGEXP_FULL_MATCH(NULLIF("year", ''), '[+-]?[0-9]+')
+--           OR TRY_CAST(NULLIF("year", '') AS INT) IS NULL
+--         )
+--         THEN ERROR('year: not a int')
+--         ELSE CAST(NULLIF("year", '') AS INT)
+--       END AS "year"
+--     FROM READ_JSON(
+--       ['tests/fixtures/golden/song_data/A/A/A/TRAAAAW128F429D538.json'],
+--       format => 'newline_delimited',
+--       records => 'true',
+--       columns => {'num_songs': 'VARCHAR', 'artist_id': 'VARCHAR', 'artist_latitude': 'VARCHAR', 'artist_longitude': 'VARCHAR', 'artist_location': 'VARCHAR', 'artist_name': 'VARCHAR', 'song_id': 'VARCHAR', 'title': 'VARCHAR', 'duration': 'VARCHAR', 'year': 'VARCHAR'}
+--     )
+--   ) AS typed
+--   WHERE
 --     CASE
---       WHEN STRLEN("artist_location") > 512
---       THEN ERROR('artist_location: longer than its 512 bytes')
---       WHEN STRPOS("artist_location", CHR(0)) > 0
---       THEN ERROR('artist_location: holds a NUL character (\u0000), which COPY refuses')
---       ELSE "artist_location"
---     END AS "artist_location",
---     CASE
---       WHEN STRLEN("artist_name") > 512
---       THEN ERROR('artist_name: longer than its 512 bytes')
---       WHEN STRPOS("artist_name", CHR(0)) > 0
---       THEN ERROR('artist_name: holds a NUL character (\u0000), which COPY refuses')
---       ELSE "artist_name"
---     END AS "artist_name",
---     CASE
---       WHEN STRLEN("song_id") > 32
---       THEN ERROR('song_id: longer than its 32 bytes')
---       WHEN STRPOS("song_id", CHR(0)) > 0
---       THEN ERROR('song_id: holds a NUL character (\u0000), which COPY refuses')
---       ELSE "song_id"
---     END AS "song_id",
---     CASE
---       WHEN STRLEN("title") > 512
---       THEN ERROR('title: longer than its 512 bytes')
---       WHEN STRPOS("title", CHR(0)) > 0
---       THEN ERROR('title: holds a NUL character (\u0000), which COPY refuses')
---       ELSE "title"
---     END AS "title",
---     CASE
---       WHEN NOT NULLIF("duration", '') IS NULL
---       AND (
---         NOT REGEXP_FULL_MATCH(NULLIF("duration", ''), '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?')
---         OR TRY_CAST(NULLIF("duration", '') AS DOUBLE) IS NULL
---       )
---       THEN ERROR('duration: not a double precision')
---       ELSE CAST(NULLIF("duration", '') AS DOUBLE)
---     END AS "duration",
---     CASE
---       WHEN NOT NULLIF("year", '') IS NULL
---       AND (
---         NOT REGEXP_FULL_MATCH(NULLIF("year", ''), '[+-]?[0-9]+')
---         OR TRY_CAST(NULLIF("year", '') AS INT) IS NULL
---       )
---       THEN ERROR('year: not a int')
---       ELSE CAST(NULLIF("year", '') AS INT)
---     END AS "year"
---   FROM READ_JSON(
---     ['tests/fixtures/golden/song_data/A/A/A/TRAAAAW128F429D538.json'],
---     format => 'newline_delimited',
---     records => 'true',
---     columns => {'num_songs': 'VARCHAR', 'artist_id': 'VARCHAR', 'artist_latitude': 'VARCHAR', 'artist_longitude': 'VARCHAR', 'artist_location': 'VARCHAR', 'artist_name': 'VARCHAR', 'song_id': 'VARCHAR', 'title': 'VARCHAR', 'duration': 'VARCHAR', 'year': 'VARCHAR'}
---   )
+--       WHEN NOT "song_id" IS NULL AND "song_id" IS NULL
+--       THEN ERROR('song_id: NULL, but songs.song_id need a value')
+--       WHEN NOT "artist_id" IS NULL AND "artist_id" IS NULL
+--       THEN ERROR('artist_id: NULL, but artists.artist_id need a value')
+--     END IS NULL
 COPY "staging"."songs_20181101" (
   "num_songs",
   "artist_id",
@@ -650,7 +730,6 @@ COPY "staging"."songs_20181101" (
 FROM STDIN WITH (
   FORMAT csv
 );
-ANALYZE "staging"."songs_20181101";
 -- commit; then the step's changes and its ledger row, in one transaction:
 DELETE FROM "ledger"."rejects"
 WHERE
@@ -703,56 +782,71 @@ CREATE UNLOGGED TABLE "staging"."accounts_20181101" (
 );
 -- fed with the rows of this query, run by an in-process DuckDB:
 --   SELECT
+--     *
+--   FROM (
+--     SELECT
+--       CASE
+--         WHEN NOT NULLIF("account_id", '') IS NULL
+--         AND (
+--           NOT REGEXP_FULL_MATCH(NULLIF("account_id", ''), '[+-]?[0-9]+')
+--           OR TRY_CAST(NULLIF("account_id", '') AS INT) IS NULL
+--         )
+--         THEN ERROR('account_id: not a int')
+--         ELSE CAST(NULLIF("account_id", '') AS INT)
+--       END AS "account_id",
+--       CASE
+--         WHEN NOT NULLIF("user_id", '') IS NULL
+--         AND (
+--           NOT REGEXP_FULL_MATCH(NULLIF("user_id", ''), '[+-]?[0-9]+')
+--           OR TRY_CAST(NULLIF("user_id", '') AS INT) IS NULL
+--         )
+--         THEN ERROR('user_id: not a int')
+--         ELSE CAST(NULLIF("user_id", '') AS INT)
+--       END AS "user_id",
+--       CASE
+--         WHEN STRLEN("plan") > 16
+--         THEN ERROR('plan: longer than its 16 bytes')
+--         WHEN STRPOS("plan", CHR(0)) > 0
+--         THEN ERROR('plan: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "plan"
+--       END AS "plan",
+--       CASE
+--         WHEN STRLEN("country") > 2
+--         THEN ERROR('country: longer than its 2 bytes')
+--         WHEN STRPOS("country", CHR(0)) > 0
+--         THEN ERROR('country: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "country"
+--       END AS "country",
+--       CASE
+--         WHEN NOT NULLIF("created_at", '') IS NULL
+--         AND TRY_CAST(NULLIF("created_at", '') AS TIMESTAMP) IS NULL
+--         THEN ERROR('created_at: not a timestamp')
+--         ELSE CAST(NULLIF("created_at", '') AS TIMESTAMP)
+--       END AS "created_at",
+--       CASE
+--         WHEN NOT NULLIF("updated_at", '') IS NULL
+--         AND TRY_CAST(NULLIF("updated_at", '') AS TIMESTAMP) IS NULL
+--         THEN ERROR('updated_at: not a timestamp')
+--         ELSE CAST(NULLIF("updated_at", '') AS TIMESTAMP)
+--       END AS "updated_at"
+--     FROM READ_JSON(
+--       ['/tmp/warehouse/sparkify/20181101/accounts/000000-part-0000.json.gz'],
+--       format => 'newline_delimited',
+--       records => 'true',
+--       columns => {'account_id': 'VARCHAR', 'user_id': 'VARCHAR', 'plan': 'VARCHAR', 'country': 'VARCHAR', 'created_at': 'VARCHAR', 'updated_at': 'VARCHAR'}
+--     )
+--   ) AS typed
+--   WHERE
 --     CASE
---       WHEN NOT NULLIF("account_id", '') IS NULL
---       AND (
---         NOT REGEXP_FULL_MATCH(NULLIF("account_id", ''), '[+-]?[0-9]+')
---         OR TRY_CAST(NULLIF("account_id", '') AS INT) IS NULL
---       )
---       THEN ERROR('account_id: not a int')
---       ELSE CAST(NULLIF("account_id", '') AS INT)
---     END AS "account_id",
---     CASE
---       WHEN NOT NULLIF("user_id", '') IS NULL
---       AND (
---         NOT REGEXP_FULL_MATCH(NULLIF("user_id", ''), '[+-]?[0-9]+')
---         OR TRY_CAST(NULLIF("user_id", '') AS INT) IS NULL
---       )
---       THEN ERROR('user_id: not a int')
---       ELSE CAST(NULLIF("user_id", '') AS INT)
---     END AS "user_id",
---     CASE
---       WHEN STRLEN("plan") > 16
---       THEN ERROR('plan: longer than its 16 bytes')
---       WHEN STRPOS("plan", CHR(0)) > 0
---       THEN ERROR('plan: holds a NUL character (\u0000), which COPY refuses')
---       ELSE "plan"
---     END AS "plan",
---     CASE
---       WHEN STRLEN("country") > 2
---       THEN ERROR('country: longer than its 2 bytes')
---       WHEN STRPOS("country", CHR(0)) > 0
---       THEN ERROR('country: holds a NUL character (\u0000), which COPY refuses')
---       ELSE "country"
---     END AS "country",
---     CASE
---       WHEN NOT NULLIF("created_at", '') IS NULL
---       AND TRY_CAST(NULLIF("created_at", '') AS TIMESTAMP) IS NULL
---       THEN ERROR('created_at: not a timestamp')
---       ELSE CAST(NULLIF("created_at", '') AS TIMESTAMP)
---     END AS "created_at",
---     CASE
---       WHEN NOT NULLIF("updated_at", '') IS NULL
---       AND TRY_CAST(NULLIF("updated_at", '') AS TIMESTAMP) IS NULL
---       THEN ERROR('updated_at: not a timestamp')
---       ELSE CAST(NULLIF("updated_at", '') AS TIMESTAMP)
---     END AS "updated_at"
---   FROM READ_JSON(
---     ['/tmp/warehouse/sparkify/20181101/accounts/000000-part-0000.json.gz'],
---     format => 'newline_delimited',
---     records => 'true',
---     columns => {'account_id': 'VARCHAR', 'user_id': 'VARCHAR', 'plan': 'VARCHAR', 'country': 'VARCHAR', 'created_at': 'VARCHAR', 'updated_at': 'VARCHAR'}
---   )
+--       WHEN "account_id" IS NULL
+--       THEN ERROR('account_id: NULL, but accounts.account_id need a value')
+--       WHEN "plan" IS NULL
+--       THEN ERROR('plan: NULL, but accounts.plan need a value')
+--       WHEN "created_at" IS NULL
+--       THEN ERROR('created_at: NULL, but accounts.created_at need a value')
+--       WHEN "updated_at" IS NULL
+--       THEN ERROR('updated_at: NULL, but accounts.updated_at need a value')
+--     END IS NULL
 COPY "staging"."accounts_20181101" (
   "account_id",
   "user_id",
@@ -764,7 +858,6 @@ COPY "staging"."accounts_20181101" (
 FROM STDIN WITH (
   FORMAT csv
 );
-ANALYZE "staging"."accounts_20181101";
 -- commit; then the step's changes and its ledger row, in one transaction:
 DELETE FROM "ledger"."rejects"
 WHERE
@@ -822,7 +915,6 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
-ANALYZE "users__batch";
 -- commit; then in one transaction, a lock held for the 6 statement(s) after it, until the step commits:
 LOCK TABLE "users" IN SHARE ROW EXCLUSIVE MODE;
 DELETE FROM "users__batch" USING   "users"
@@ -933,7 +1025,6 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
-ANALYZE "songs__batch";
 -- commit; then in one transaction, a lock held for the 5 statement(s) after it, until the step commits:
 LOCK TABLE "songs" IN SHARE ROW EXCLUSIVE MODE;
 SELECT
@@ -1032,7 +1123,6 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
-ANALYZE "artists__batch";
 -- commit; then in one transaction, a lock held for the 5 statement(s) after it, until the step commits:
 LOCK TABLE "artists" IN SHARE ROW EXCLUSIVE MODE;
 SELECT
@@ -1139,7 +1229,6 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
-ANALYZE "time__batch";
 -- commit; then in one transaction, a lock held for the 5 statement(s) after it, until the step commits:
 LOCK TABLE "time" IN SHARE ROW EXCLUSIVE MODE;
 SELECT
@@ -1256,7 +1345,6 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
-ANALYZE "accounts__batch";
 -- commit; then in one transaction, a lock held for the 6 statement(s) after it, until the step commits:
 LOCK TABLE "accounts" IN SHARE ROW EXCLUSIVE MODE;
 DELETE FROM "accounts__batch" USING   "accounts"
@@ -1381,7 +1469,6 @@ FROM (
   WHERE
     "e"."page" = 'NextSong'
 ) AS "source";
-ANALYZE "songplays__rows";
 SELECT
   COUNT(*) AS "selected",
   COUNT(
@@ -1494,7 +1581,6 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
-ANALYZE "songplays__batch";
 DROP TABLE IF EXISTS "songplays__rows";
 -- commit; then in one transaction, a lock held for the 4 statement(s) after it, until the step commits:
 LOCK TABLE "songplays" IN SHARE ROW EXCLUSIVE MODE;

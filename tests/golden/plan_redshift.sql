@@ -323,6 +323,12 @@ WHERE
 ORDER BY
   filename,
   line_number;
+DELETE FROM "staging"."events_20181101"
+WHERE
+  NOT (
+    "ts" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+    AND "ts" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+  );
 -- commit; then in one transaction, a lock held for the 3 statement(s) after it, until the step commits:
 LOCK "ledger"."rejects", "ledger"."steps";
 DELETE FROM "ledger"."rejects"

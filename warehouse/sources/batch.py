@@ -15,6 +15,7 @@ from sqlglot import exp
 from warehouse.interval import Interval
 from warehouse.results import Reject
 from warehouse.sources.objects import SourceObject
+from warehouse.sources.values import Rule
 from warehouse.spec import FileSource
 
 
@@ -29,6 +30,7 @@ class Where:
     files_root: str | None  # the spec's staging_location, resolved: manifests and database extracts go under it
     s3_client: Callable[[], Any]
     connection: Callable[[str], Any]  # a database source's connection id → a read-only Target, unopened
+    required: Callable[[str], list[Rule]] = lambda source: []  # what a source's rows must hold for the tables
 
     def extract_prefix(self, source: str) -> str:
         if self.files_root is None:
@@ -57,6 +59,7 @@ class Batch:
     counts: dict[str, int] = field(default_factory=dict)
     excluded: list[Reject] = field(default_factory=list)  # rows set aside: the files are copies without them
     extract_kind: str | None = None  # a database source's extract: "full" or "changes"
+    required: list[Rule] = field(default_factory=list)  # what its rows must hold for the tables that read them
 
     @property
     def urls(self) -> list[str]:

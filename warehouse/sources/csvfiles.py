@@ -14,7 +14,7 @@ import csv
 import gzip
 import json
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -22,7 +22,7 @@ from sqlglot import exp
 
 from warehouse.results import Reject
 from warehouse.sources.jsonlines import raw_text, refused_values
-from warehouse.sources.values import value
+from warehouse.sources.values import Rule, value
 from warehouse.spec import CsvSource
 from warehouse.sql.names import column, ident
 
@@ -56,7 +56,7 @@ class CsvFiles:
         ]
         return exp.select(*projections).from_(reader(source, paths))
 
-    def diagnose(self, source: CsvSource, files: Files) -> list[Reject]:
+    def diagnose(self, source: CsvSource, files: Files, required: Sequence[Rule] = ()) -> list[Reject]:
         rejects: list[Reject] = []
         expected = len(source.columns)
         with tempfile.TemporaryDirectory(prefix="warehouse-diagnose-") as scratch:
@@ -73,7 +73,7 @@ class CsvFiles:
                             named = zip(source.columns, fields, strict=True)
                             texts = {n: None if f == source.null_as else f for n, f in named}
                             out.write(json.dumps({"_file": index, "_line": line, **texts}) + "\n")
-            rejects += refused_values(source, files, values)
+            rejects += refused_values(source, files, values, required)
         return sorted(rejects, key=lambda r: ([u for u, _ in files].index(r.url), r.line or 0))
 
     def without(self, source: CsvSource, files: Files, rejects: list[Reject], scratch: Path) -> Files:

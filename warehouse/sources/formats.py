@@ -5,6 +5,7 @@ file and line when that query is refused."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -12,6 +13,7 @@ from sqlglot import exp
 
 from warehouse.results import Reject
 from warehouse.sources import csvfiles, jsonlines, parquetfiles
+from warehouse.sources.values import Rule
 from warehouse.spec import FileSource
 
 Files = list[tuple[str, Path]]  # (url, local copy)
@@ -32,8 +34,8 @@ class FileFormat(Protocol):
         when a record holds two fields for one column (`clash`)."""
         ...
 
-    def diagnose(self, source: FileSource, files: Files) -> list[Reject]:
-        """Every bad row of the files, by file and line, with the reason."""
+    def diagnose(self, source: FileSource, files: Files, required: Sequence[Rule] = ()) -> list[Reject]:
+        """Every bad row of the files, by file and line, with the reason (a `required` rule broken too)."""
         ...
 
     def without(self, source: FileSource, files: Files, rejects: list[Reject], scratch: Path) -> Files:
@@ -53,8 +55,8 @@ class JsonFiles:
     def rows(self, source: FileSource, paths: list[str], keys: dict[str, str], clash: bool = False) -> exp.Query:
         return jsonlines.rows(source, paths, keys, clash)
 
-    def diagnose(self, source: FileSource, files: Files) -> list[Reject]:
-        return jsonlines.diagnose(source, files)
+    def diagnose(self, source: FileSource, files: Files, required: Sequence[Rule] = ()) -> list[Reject]:
+        return jsonlines.diagnose(source, files, required)
 
     def without(self, source: FileSource, files: Files, rejects: list[Reject], scratch: Path) -> Files:
         return jsonlines.without(files, rejects, scratch)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import gzip
 import json
 import tempfile
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -104,9 +104,10 @@ def reader(files: list[str], types: dict[str, str]) -> exp.Func:
     )
 
 
-def diagnose(source: JsonSource, files: list[tuple[str, Path]]) -> list[Reject]:
+def diagnose(source: JsonSource, files: list[tuple[str, Path]], required: Sequence[Rule] = ()) -> list[Reject]:
     """Every bad line of the files: not UTF-8, not JSON, not an object (an array counts its records), keys that
-    differ only in case, a value its column's rules refuse; and every compressed object not named .gz."""
+    differ only in case, a value its column's rules refuse, a row that breaks a `required` rule; and every
+    compressed object not named .gz."""
     rejects: list[Reject] = []
     with tempfile.TemporaryDirectory(prefix="warehouse-diagnose-") as scratch:
         values = Path(scratch) / "values.json"
@@ -123,7 +124,7 @@ def diagnose(source: JsonSource, files: list[tuple[str, Path]]) -> list[Reject]:
                     elif record is not None:
                         texts = {name: _text(record.get(name)) for name in source.columns}
                         out.write(json.dumps({"_file": index, "_line": number, **texts}) + "\n")
-        rejects += refused_values(source, files, values)
+        rejects += refused_values(source, files, values, required)
     return sorted(rejects, key=lambda r: ([u for u, _ in files].index(r.url), r.line or 0))
 
 
@@ -181,20 +182,31 @@ def _records(path: Path) -> int:
         return 1
 
 
-def refused_values(source: FileSource, files: list[tuple[str, Path]], values: Path) -> list[Reject]:
-    """Values that the fast path's rules refuse, found with the same rules, each with its raw line: `values`
-    holds a JSON object per row, its file (an index into `files`), line and each column's value as text (every
-    file format's diagnosis writes it)."""
+def refused_values(
+    source: FileSource, files: list[tuple[str, Path]], values: Path, required: Sequence[Rule] = ()
+) -> list[Reject]:
+    """Values that the fast path's rules refuse, found with the same rules, then the rows of values it accepts
+    that break a `required` rule; each with its raw line. `values` holds a JSON object per row, its file (an index
+    into `files`), line and each column's value as text (every file format's diagnosis writes it)."""
     names = list(source.columns)
     read_types = {"_file": "INTEGER", "_line": "BIGINT", **{n: "VARCHAR" for n in names}}
     found: dict[tuple[int, int], list[str]] = {}
+    accepted: list[exp.Expression] = []
     with duckdb.connect() as connection:
         read = exp.select("*").from_(reader([str(values)], read_types))
         connection.execute(exp.Create(this=exp.to_table("v"), kind="TABLE", expression=read).sql("duckdb"))
         for name, col in source.columns.items():
             for rule in rules(name, col, column(name), source.timeformat):
+                accepted.append(exp.not_(exp.func("coalesce", rule.refused.copy(), exp.false())))
                 for file_index, line, text in connection.execute(_offending(rule, name).sql("duckdb")).fetchall():
                     found.setdefault((file_index, line), []).append(f"{rule.reason}: {_shown(text)}")
+        typed = [exp.alias_(value(n, c, column(n), source.timeformat), ident(n)) for n, c in source.columns.items()]
+        good = exp.select(column("_file"), column("_line"), *typed).from_("v").where(exp.and_(*accepted))
+        connection.execute(exp.Create(this=exp.to_table("t"), kind="TABLE", expression=good).sql("duckdb"))
+        for rule in required:
+            query = exp.select(column("_file"), column("_line")).from_("t").where(rule.refused.copy())
+            for file_index, line in connection.execute(query.sql("duckdb")).fetchall():
+                found.setdefault((file_index, line), []).append(rule.reason)
     return [
         Reject(files[index][0], number, "; ".join(found[index, number]), raw_text(data))
         for index, number, data in _raw_lines(files, set(found))

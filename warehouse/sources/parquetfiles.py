@@ -10,6 +10,7 @@ group read by its own names, in order."""
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
@@ -17,7 +18,7 @@ from sqlglot import exp
 
 from warehouse.results import Reject
 from warehouse.sources.jsonlines import refused_values
-from warehouse.sources.values import value
+from warehouse.sources.values import Rule, value
 from warehouse.spec import ParquetSource
 from warehouse.sql.names import column, ident
 
@@ -56,7 +57,7 @@ class ParquetFiles:
             query = exp.union(query, other, distinct=False)
         return query
 
-    def diagnose(self, source: ParquetSource, files: Files) -> list[Reject]:
+    def diagnose(self, source: ParquetSource, files: Files, required: Sequence[Rule] = ()) -> list[Reject]:
         """The values the casts refuse, by file and row (counted from 1)."""
         index = {str(path): i for i, (_, path) in enumerate(files)}
         with tempfile.TemporaryDirectory(prefix="warehouse-diagnose-") as scratch:
@@ -90,7 +91,7 @@ class ParquetFiles:
             )
             with duckdb.connect() as connection:
                 connection.execute(written.sql("duckdb"))
-            return refused_values(source, files, values)
+            return refused_values(source, files, values, required)
 
     def without(self, source: ParquetSource, files: Files, rejects: list[Reject], scratch: Path) -> Files:
         raise ValueError("a Parquet source has no on_bad_rows: reject (COPY of Parquet takes no MAXERROR)")

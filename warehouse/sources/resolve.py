@@ -15,6 +15,7 @@ from warehouse.sources.database import as_json_source, extract, extract_kind, ex
 from warehouse.sources.files import interval_objects, location, new_objects
 from warehouse.sources.formats import file_format
 from warehouse.sources.objects import ObjectStore, SourceObject, store_for
+from warehouse.sources.values import refusing
 from warehouse.spec import CsvSource, FileSource, JsonSource, ParquetSource, PostgresSource, Source
 from warehouse.targets import engine_named
 
@@ -119,7 +120,10 @@ def _local_copies(batch: Batch, where: Where, scratch: Path, download: bool) -> 
         batch.warnings += [
             f"{url}: empty object (0 bytes): nothing staged from it" for url, p in batch.files if _empty(p)
         ]
-    batch.rows = reading.rows(batch.staged_as, [str(p) for _, p in batch.files], batch.keys, clash)
+    batch.required = where.required(batch.source)
+    batch.rows = refusing(
+        reading.rows(batch.staged_as, [str(p) for _, p in batch.files], batch.keys, clash), batch.required
+    )
 
 
 def _empty(path: Path) -> bool:
@@ -128,7 +132,7 @@ def _empty(path: Path) -> bool:
 
 def diagnosed(batch: Batch) -> list[Reject]:
     """Every bad row of a batch's local copies, after the engine refused them."""
-    return file_format(batch.staged_as).diagnose(batch.staged_as, batch.files)
+    return file_format(batch.staged_as).diagnose(batch.staged_as, batch.files, batch.required)
 
 
 def without(batch: Batch, rejects: list[Reject], scratch: Path) -> Batch:
@@ -138,7 +142,7 @@ def without(batch: Batch, rejects: list[Reject], scratch: Path) -> Batch:
     files = reading.without(batch.staged_as, batch.files, rejects, scratch)
     kept = Batch(**{**batch.__dict__, "files": files, "excluded": rejects})
     paths = [str(p) for _, p in kept.files]
-    kept.rows = reading.rows(kept.staged_as, paths, kept.keys) if paths else None
+    kept.rows = refusing(reading.rows(kept.staged_as, paths, kept.keys), kept.required) if paths else None
     return kept
 
 

@@ -24,6 +24,7 @@ fails") lists them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -91,6 +92,14 @@ def value(name: str, col: Column, raw: exp.Expression, timeformat: str) -> exp.E
     if scale:
         converted = exp.func("make_timestamp", exp.Mul(this=converted, expression=exp.Literal.number(scale)))
     return exp.Case(ifs=stops, default=converted)
+
+
+def refusing(query: exp.Query, required: Sequence[Rule]) -> exp.Query:
+    """The rows of `query` (a source's columns), stopping at the first that breaks one of the rules."""
+    if not required:
+        return query
+    stops = [exp.If(this=r.refused.copy(), true=exp.func("error", exp.Literal.string(r.reason))) for r in required]
+    return exp.select("*").from_(query.subquery("typed")).where(exp.Case(ifs=stops).is_(exp.null()))
 
 
 def _text(raw: exp.Expression) -> exp.Expression:
