@@ -23,6 +23,12 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ["WAREHOUSE_CACHE_DIR"] = str(tmp_path_factory.mktemp("spec-cache"))
 
 
+@pytest.fixture(autouse=True)
+def _isolated_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Failures the ledger could not take are kept under WAREHOUSE_STATE_DIR: one folder per test."""
+    monkeypatch.setenv("WAREHOUSE_STATE_DIR", str(tmp_path / "state"))
+
+
 @pytest.fixture(scope="session")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     """Four days of generated data (the third is missing), its app database, and the facts the generator knows."""

@@ -209,3 +209,15 @@ def test_rows_outside_the_interval_reach_no_table(spec: Path, target, data: Path
     assert count(target, "SELECT COUNT(*) FROM songplays") == facts["next_song_by_day"][DAY] - 1
     assert count(target, "SELECT COUNT(*) FROM time WHERE start_time >= '2018-11-02'") == 0
     assert count(target, "SELECT COUNT(*) FROM users WHERE updated_at >= '2018-11-02'") == 0
+
+
+def test_two_song_files_with_one_song_id_and_different_titles_are_named(spec: Path, target, data: Path) -> None:
+    """Item 12: the songs dimension keeps one row per song_id; two files that disagree are named in a warning."""
+    song = sorted((data / "song_data").rglob("*.json"))[0]
+    record = json.loads(song.read_text())
+    other = song.with_name("TRSAMEIDOTHERTITLE.json")
+    other.write_text(json.dumps({**record, "title": record["title"] + " (remix)"}) + "\n")
+    results = load(spec, target, DAY, None, data)
+    (stage,) = [r for r in results if r.step.name == "stage_songs"]
+    (warning,) = [w for w in stage.warnings if w.startswith("songs: ")]
+    assert f"song_id {record['song_id']!r}" in warning and song.name in warning and other.name in warning

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from warehouse import catalog, claims, ledger
+from warehouse import catalog, claims, ledger, unrecorded
 from warehouse.compile import Project
 from warehouse.interval import Interval, intervals, utc_now
 from warehouse.migrate import Change
@@ -90,6 +90,8 @@ class StepRunner:
     def run_step(self, step: Step) -> StepResult:
         result = StepResult(step, self.interval)
         started, clock = utc_now(), time.perf_counter()
+        if step.layer != Layer.SETUP:
+            self._record_unrecorded()
         try:
             if step.layer == Layer.STAGE:
                 self._stage(result, started)
@@ -356,12 +358,24 @@ class StepRunner:
 
     def _record_failure(self, result: StepResult, started: datetime) -> None:
         """The failed step's ledger row, and its checks' rows (the evidence of a failed check). A failure to record
-        it is logged: the step's own error is what the caller raises."""
+        it (the connection lost) is logged and the rows kept in a local file that the next step records
+        (warehouse/unrecorded.py): the step's own error is what the caller raises."""
         if result.step.layer == Layer.SETUP:
             return  # the ledger may not exist yet
         checks = [ledger.row("checks", self._check_row(c)) for c in result.checks]
         step = ledger.row("steps", self._step_row(result, started))
+        try:
+            self._insert_failure(result.step.name, step, checks)
+        except Exception as error:
+            kept = unrecorded.save(self.spec.name, self.target.description, step, checks)
+            log.error(
+                "%s %s failed (%s), and recording that in %s.steps failed too: %s; kept in %s, which the next run "
+                "against this warehouse records",
+                result.step.name, self.interval, result.message.splitlines()[0] if result.message else "",
+                ledger.SCHEMA, self.target.redact(_message(error)), kept,
+            )  # fmt: skip
 
+    def _insert_failure(self, name: str, step: dict[str, Any], checks: list[dict[str, Any]]) -> None:
         def attempt() -> None:
             with self.target.transaction():
                 for action in self.plan.failure(with_checks=bool(checks)):
@@ -372,14 +386,20 @@ class StepRunner:
                     else:
                         self.target.execute(action)
 
-        try:
-            self._retried(result.step.name, attempt, lambda: None)
-        except Exception as error:
-            log.error(
-                "%s %s failed (%s), and recording that in %s.steps failed too: %s",
-                result.step.name, self.interval, result.message.splitlines()[0] if result.message else "",
-                ledger.SCHEMA, self.target.redact(_message(error)),
-            )  # fmt: skip
+        self._retried(name, attempt, lambda: None)
+
+    def _record_unrecorded(self) -> None:
+        """Record the failures an earlier run could not (warehouse/unrecorded.py), oldest first; those that still
+        cannot be recorded stay kept."""
+        for path in unrecorded.pending(self.spec.name, self.target.description):
+            step, checks = unrecorded.read(path)
+            try:
+                self._insert_failure(step["step"], step, checks)
+            except Exception as error:
+                log.warning("a failure kept in %s is not recorded yet: %s", path, self.target.redact(_message(error)))
+                return
+            path.unlink()
+            log.warning("recorded in %s.steps the failure of %s kept in %s", ledger.SCHEMA, step["step"], path)
 
     def _run_key(self) -> dict[str, Any]:
         return ledger.run_key(self.spec.name, self.interval, self.options.run_id)

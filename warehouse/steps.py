@@ -32,7 +32,7 @@ from warehouse.sql.ddl import (
 from warehouse.sql.load import STRATEGIES, Load, in_interval, merged_rows, strategy
 from warehouse.sql.names import Layout, column, shadow
 from warehouse.sql.names import table as table_ref
-from warehouse.sql.required import interval_column, required
+from warehouse.sql.required import interval_column, needs
 from warehouse.sql.statement import Action, Statement
 from warehouse.sql.transforms import bind
 from warehouse.targets import open_source
@@ -118,7 +118,7 @@ class IntervalPlan:
         files_root = f"{location.format(**self.variables).rstrip('/')}/{self.spec.name}" if location else None
         self.where = Where(
             self.spec.name, interval, interval.key, self.variables, files_root,
-            self.options.s3_client, self.options.connect, lambda source: required(project, source),
+            self.options.s3_client, self.options.connect, lambda source: needs(project, source),
         )  # fmt: skip
 
     def step(self, name: str) -> Step:

@@ -569,6 +569,7 @@ WHERE
     "ts" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
     AND "ts" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
   );
+ANALYZE "staging"."events_20181101";
 -- commit; then the step's changes and its ledger row, in one transaction:
 DELETE FROM "ledger"."rejects"
 WHERE
@@ -730,6 +731,7 @@ COPY "staging"."songs_20181101" (
 FROM STDIN WITH (
   FORMAT csv
 );
+ANALYZE "staging"."songs_20181101";
 -- commit; then the step's changes and its ledger row, in one transaction:
 DELETE FROM "ledger"."rejects"
 WHERE
@@ -858,6 +860,7 @@ COPY "staging"."accounts_20181101" (
 FROM STDIN WITH (
   FORMAT csv
 );
+ANALYZE "staging"."accounts_20181101";
 -- commit; then the step's changes and its ledger row, in one transaction:
 DELETE FROM "ledger"."rejects"
 WHERE
@@ -915,6 +918,7 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+ANALYZE "users__batch";
 -- commit; then in one transaction, a lock held for the 6 statement(s) after it, until the step commits:
 LOCK TABLE "users" IN SHARE ROW EXCLUSIVE MODE;
 DELETE FROM "users__batch" USING   "users"
@@ -1025,6 +1029,7 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+ANALYZE "songs__batch";
 -- commit; then in one transaction, a lock held for the 5 statement(s) after it, until the step commits:
 LOCK TABLE "songs" IN SHARE ROW EXCLUSIVE MODE;
 SELECT
@@ -1123,6 +1128,7 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+ANALYZE "artists__batch";
 -- commit; then in one transaction, a lock held for the 5 statement(s) after it, until the step commits:
 LOCK TABLE "artists" IN SHARE ROW EXCLUSIVE MODE;
 SELECT
@@ -1229,6 +1235,7 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+ANALYZE "time__batch";
 -- commit; then in one transaction, a lock held for the 5 statement(s) after it, until the step commits:
 LOCK TABLE "time" IN SHARE ROW EXCLUSIVE MODE;
 SELECT
@@ -1345,6 +1352,7 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+ANALYZE "accounts__batch";
 -- commit; then in one transaction, a lock held for the 6 statement(s) after it, until the step commits:
 LOCK TABLE "accounts" IN SHARE ROW EXCLUSIVE MODE;
 DELETE FROM "accounts__batch" USING   "accounts"
@@ -1469,6 +1477,7 @@ FROM (
   WHERE
     "e"."page" = 'NextSong'
 ) AS "source";
+ANALYZE "songplays__rows";
 SELECT
   COUNT(*) AS "selected",
   COUNT(
@@ -1581,6 +1590,7 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+ANALYZE "songplays__batch";
 DROP TABLE IF EXISTS "songplays__rows";
 -- commit; then in one transaction, a lock held for the 4 statement(s) after it, until the step commits:
 LOCK TABLE "songplays" IN SHARE ROW EXCLUSIVE MODE;

@@ -20,6 +20,24 @@ from warehouse.spec import FileSource
 
 
 @dataclass(frozen=True)
+class Keyed:
+    """A table that holds one row per key of a source's rows: the source columns of its key and of its other
+    columns (two rows of one key with other values are resolved by the load, and warned about)."""
+
+    table: str
+    key: list[str]
+    values: list[str]
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What the tables that read a source need of its rows (warehouse/sql/required.py)."""
+
+    required: list[Rule] = field(default_factory=list)
+    keyed: list[Keyed] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class Where:
     """Where a stage step finds its objects and writes its files."""
 
@@ -30,7 +48,7 @@ class Where:
     files_root: str | None  # the spec's staging_location, resolved: manifests and database extracts go under it
     s3_client: Callable[[], Any]
     connection: Callable[[str], Any]  # a database source's connection id → a read-only Target, unopened
-    required: Callable[[str], list[Rule]] = lambda source: []  # what a source's rows must hold for the tables
+    needs: Callable[[str], Needs] = lambda source: Needs()  # what the tables need of a source's rows
 
     def extract_prefix(self, source: str) -> str:
         if self.files_root is None:

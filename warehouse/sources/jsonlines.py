@@ -21,6 +21,7 @@ import duckdb
 from sqlglot import exp
 
 from warehouse.results import Reject
+from warehouse.sources.batch import Keyed
 from warehouse.sources.values import Rule, rules, value
 from warehouse.spec import FileSource, JsonSource
 from warehouse.sql.names import column, ident
@@ -92,7 +93,37 @@ def rows(source: JsonSource, files: list[str], keys: dict[str, str], clash: bool
 CLASH = "an object holds keys that differ only in case"
 
 
-def reader(files: list[str], types: dict[str, str]) -> exp.Func:
+def conflicts(files: list[tuple[str, Path]], keys: dict[str, str], keyed: Sequence[Keyed]) -> list[str]:
+    """A warning per table that keeps one row per key when two rows of one key hold different values, naming
+    the first such key and two objects that hold it."""
+    urls = {str(path): url for url, path in files}
+    warnings = []
+    with duckdb.connect() as connection:
+        for table in keyed:
+            names = [*table.key, *table.values]
+            read = reader(list(urls), {keys[n]: "VARCHAR" for n in names}, filename=True)
+            rows = exp.select(column("filename"), *(exp.alias_(column(keys[n]), ident(n)) for n in names)).from_(read)
+            variants = exp.func("count", exp.Distinct(expressions=[exp.func("row", *map(column, table.values))]))
+            query = (
+                exp.select(
+                    *map(column, table.key), exp.func("min", column("filename")), exp.func("max", column("filename"))
+                )
+                .from_(rows.distinct().subquery("r"))
+                .group_by(*map(column, table.key))
+                .having(variants > 1)
+            )
+            found = connection.execute(query.sql("duckdb")).fetchall()
+            if found:
+                *key, first, last = min(found, key=lambda row: [str(v) for v in row])
+                shown = ", ".join(f"{k} {v!r}" for k, v in zip(table.key, key, strict=True))
+                warnings.append(
+                    f"{table.table}: {len(found)} key(s) with different values in different rows, e.g. {shown} in "
+                    f"{urls[first]} and {urls[last]}: the load keeps one of them"
+                )
+    return warnings
+
+
+def reader(files: list[str], types: dict[str, str], filename: bool = False) -> exp.Func:
     """read_json of newline-delimited files, one object a line, each key read as the given DuckDB type."""
     struct = [exp.PropertyEQ(this=exp.Literal.string(k), expression=exp.Literal.string(t)) for k, t in types.items()]
     return exp.func(
@@ -101,6 +132,7 @@ def reader(files: list[str], types: dict[str, str]) -> exp.Func:
         exp.Kwarg(this=exp.var("format"), expression=exp.Literal.string("newline_delimited")),
         exp.Kwarg(this=exp.var("records"), expression=exp.Literal.string("true")),
         exp.Kwarg(this=exp.var("columns"), expression=exp.Struct(expressions=struct)),
+        *([exp.Kwarg(this=exp.var("filename"), expression=exp.true())] if filename else []),
     )
 
 

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from warehouse.results import Reject
+from warehouse.sources import jsonlines
 from warehouse.sources.batch import Batch, Where
 from warehouse.sources.database import as_json_source, extract, extract_kind, extract_query
 from warehouse.sources.files import interval_objects, location, new_objects
@@ -120,7 +121,10 @@ def _local_copies(batch: Batch, where: Where, scratch: Path, download: bool) -> 
         batch.warnings += [
             f"{url}: empty object (0 bytes): nothing staged from it" for url, p in batch.files if _empty(p)
         ]
-    batch.required = where.required(batch.source)
+    needs = where.needs(batch.source)
+    batch.required = needs.required
+    if download and isinstance(batch.staged_as, JsonSource):
+        batch.warnings += jsonlines.conflicts(batch.files, batch.keys, needs.keyed)
     batch.rows = refusing(
         reading.rows(batch.staged_as, [str(p) for _, p in batch.files], batch.keys, clash), batch.required
     )

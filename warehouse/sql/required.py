@@ -1,14 +1,40 @@
-"""What a source's staged rows must satisfy for the tables that read them, checked at staging where each row's
-file and line are known: a value that a NOT NULL column of a table is made from (`required`), and the time that
-places a row in its interval (`interval_column`)."""
+"""What the tables that read a source need of its rows, checked at staging where each row's file and line are
+known: a value that a NOT NULL column of a table is made from (`required`), one row per key (`keyed`), and the
+time that places a row in its interval (`interval_column`)."""
 
 from __future__ import annotations
 
 from sqlglot import exp
 
 from warehouse.compile import Project
+from warehouse.sources.batch import Keyed, Needs
 from warehouse.sources.values import Rule
 from warehouse.spec import STAGING
+
+
+def needs(project: Project, source: str) -> Needs:
+    return Needs(required(project, source), keyed(project, source))
+
+
+def keyed(project: Project, source: str) -> list[Keyed]:
+    """The tables that keep one row per key of this source's rows as they come (no `latest_by` to pick the
+    newest), whose key is made of the source's columns as they are."""
+    found = []
+    for table, spec_table in project.spec.tables.items():
+        select = project.select(table)
+        alias = _reads(select, source)
+        if alias is None or getattr(spec_table, "latest_by", None) or not spec_table.key:
+            continue
+        bare = {
+            p.alias_or_name: p.unalias().name
+            for p in select.expressions
+            if isinstance(p.unalias(), exp.Column) and p.unalias().table == alias
+        }
+        if all(k in bare for k in spec_table.key):
+            values = [bare[n] for n in bare if n not in spec_table.key]
+            if values:
+                found.append(Keyed(table, [bare[k] for k in spec_table.key], values))
+    return found
 
 
 def required(project: Project, source: str) -> list[Rule]:
