@@ -89,7 +89,7 @@ def test_references_name_the_fact_rows_without_a_dimension_row(loaded) -> None:
 
 def test_accepted_values(loaded) -> None:
     target, check = loaded
-    tamper(target, "UPDATE users SET level = 'gold' WHERE user_id = (SELECT MIN(user_id) FROM users)")
+    tamper(target, "UPDATE users SET level = 'gold' WHERE is_current AND user_id = (SELECT MIN(user_id) FROM users)")
     assert "users: accepted_values(level in 2 value(s)) failed (error): 1 offending row(s)" in failure(check, "users")
 
 
@@ -128,7 +128,7 @@ def test_freshness_warns_on_an_empty_interval(sample, tmp_path: Path) -> None:
 
 def test_the_ledger_records_checks_steps_and_status(loaded) -> None:
     target, check = loaded
-    tamper(target, "UPDATE users SET level = 'gold' WHERE user_id = (SELECT MIN(user_id) FROM users)")
+    tamper(target, "UPDATE users SET level = 'gold' WHERE is_current AND user_id = (SELECT MIN(user_id) FROM users)")
     failure(check, "users")
     assert count(target, "SELECT COUNT(*) FROM ledger.checks WHERE status = 'failed'") == 1
     assert count(target, "SELECT COUNT(*) FROM ledger.checks WHERE status = 'passed'") > 20

@@ -169,7 +169,11 @@ def test_links_stay_inside_the_docs_and_resolve(docs: Path) -> None:
 def test_text_from_the_spec_is_escaped(tmp_path: Path) -> None:
     spec = project_copy(tmp_path)
     hostile = '<script>alert("x")</script> & <b>bold</b>'
-    edit(spec, "description: App users; level is the one of their latest play.", f"description: '{hostile}'")
+    edit(
+        spec,
+        "description: App users, a version per change of level (the level of their plays from then on).",
+        f"description: '{hostile}'",
+    )
     edit(spec, "{type: varchar(128), description: First name}", f"{{type: varchar(128), description: '{hostile}'}}")
     docs = build(tmp_path / "docs", spec)
     for path in docs.rglob("*.html"):

@@ -100,58 +100,58 @@ def test_serverless_reads_the_latest_errors_of_this_session_and_these_objects(ra
     assert not any("stl_" in s for s in connection.statements)
 
 
-@pytest.mark.parametrize("failing", [r'^MERGE INTO "users"', "^COMMIT$"])
+@pytest.mark.parametrize("failing", [r'^MERGE INTO "songs"', "^COMMIT$"])
 def test_a_serialization_conflict_is_run_again_after_a_wait_and_logged(
     raw, failing: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     connection = FakeRedshift()
     waits: list[float] = []
     runner = redshift_runner(raw, connection, retry=Retry(first_wait=2.0, sleep=waits.append))
-    for step in steps(runner, "setup", "stage_events"):
+    for step in steps(runner, "setup", "stage_songs"):
         runner.run_step(step)
     connection.answer(r'AS "inserted"', [(3, 1)])
     connection.answer(r'AS "merged"', [(4,)])
     connection.fail(failing, serializable_violation(), nth=2 if failing == "^COMMIT$" else 1)  # COMMIT 1: prepare
     with caplog.at_level(logging.WARNING, logger="warehouse.runner"):
-        result = runner.run_step(runner.plan.step("load_users"))
+        result = runner.run_step(runner.plan.step("load_songs"))
     assert (result.counts["inserted"], result.counts["updated"]) == (3, 1)  # counted once
     assert len(waits) == 1 and 1.0 <= waits[0] <= 2.0
     (logged,) = [r for r in caplog.records if r.name == "warehouse.runner" and r.levelno >= logging.WARNING]
-    assert "load_users" in logged.getMessage() and "1023: Serializable isolation violation" in logged.getMessage()
+    assert "load_songs" in logged.getMessage() and "1023: Serializable isolation violation" in logged.getMessage()
     assert "attempt 2 of 5" in logged.getMessage()
     rolled_back, published = connection.rolled_back[-1], connection.committed[-1]
-    assert rolled_back[0] == published[0] == 'LOCK "ledger"."steps", "users"'
-    assert any(s.startswith('MERGE INTO "users"') for s in published)
+    assert rolled_back[0] == published[0] == 'LOCK "ledger"."steps", "songs"'
+    assert any(s.startswith('MERGE INTO "songs"') for s in published)
 
 
 def test_a_conflict_that_persists_fails_the_step_after_the_last_attempt(raw) -> None:
     connection = FakeRedshift()
     waits: list[float] = []
     runner = redshift_runner(raw, connection, retry=Retry(attempts=3, first_wait=1.0, max_wait=1.5, sleep=waits.append))
-    for step in steps(runner, "setup", "stage_events"):
+    for step in steps(runner, "setup", "stage_songs"):
         runner.run_step(step)
     for attempt in range(1, 4):
-        connection.fail(r'^MERGE INTO "users"', serializable_violation(), nth=attempt)
+        connection.fail(r'^MERGE INTO "songs"', serializable_violation(), nth=attempt)
     with pytest.raises(StepFailed) as failed:
-        runner.run_step(runner.plan.step("load_users"))
+        runner.run_step(runner.plan.step("load_songs"))
     assert failed.value.result.message.startswith("RedshiftError: 1023: Serializable isolation violation on table")
     assert len(waits) == 2 and waits[1] <= 1.5
     last = connection.committed[-1]  # the failure, recorded under the ledger's lock
     assert last[0] == 'LOCK "ledger"."steps"' and last[1].startswith('INSERT INTO "ledger"."steps"')
-    assert not any(s.startswith('DROP TABLE IF EXISTS "users__batch"') for s in last)
+    assert not any(s.startswith('DROP TABLE IF EXISTS "songs__batch"') for s in last)
     assert connection.sent[-1].params["status"] == "failed"
-    assert "users__batch" not in {name for _, name in connection.tables}  # dropped after the failed publish
+    assert "songs__batch" not in {name for _, name in connection.tables}  # dropped after the failed publish
 
 
 def test_other_errors_are_not_run_again(raw) -> None:
     connection = FakeRedshift()
     waits: list[float] = []
     runner = redshift_runner(raw, connection, retry=Retry(sleep=waits.append))
-    for step in steps(runner, "setup", "stage_events"):
+    for step in steps(runner, "setup", "stage_songs"):
         runner.run_step(step)
-    connection.fail(r'^MERGE INTO "users"', missing_column("level"))
+    connection.fail(r'^MERGE INTO "songs"', missing_column("level"))
     with pytest.raises(StepFailed, match='column "level" does not exist'):
-        runner.run_step(runner.plan.step("load_users"))
+        runner.run_step(runner.plan.step("load_songs"))
     assert waits == []
 
 
@@ -159,13 +159,13 @@ def test_a_merge_that_lost_rows_is_rolled_back(raw) -> None:
     """redshift_connector reports no count for MERGE (-1): the rows merged are counted from the batch table."""
     connection = FakeRedshift()
     runner = redshift_runner(raw, connection)
-    for step in steps(runner, "setup", "stage_events"):
+    for step in steps(runner, "setup", "stage_songs"):
         runner.run_step(step)
     connection.answer(r'AS "inserted"', [(3, 1)])
     connection.answer(r'AS "merged"', [(3,)])
     with pytest.raises(StepFailed, match=r"the table holds 3 row\(s\) of a merged batch of 4: rolled back"):
-        runner.run_step(runner.plan.step("load_users"))
-    assert any(s.startswith('MERGE INTO "users"') for s in connection.rolled_back[-1])
+        runner.run_step(runner.plan.step("load_songs"))
+    assert any(s.startswith('MERGE INTO "songs"') for s in connection.rolled_back[-1])
 
 
 def test_a_failure_that_cannot_be_recorded_is_logged(raw, caplog: pytest.LogCaptureFixture) -> None:

@@ -232,6 +232,16 @@ def test_artist_fields_are_consistent(sample):
 # ------------------------------------------------------------------------------------------------- facts
 
 
+def _level_changes(plays: list[dict]) -> int:
+    """Plays at another level than the user's previous play (in time order)."""
+    previous: dict[str, str] = {}
+    changes = 0
+    for e in sorted(plays, key=lambda e: e["ts"]):
+        changes += previous.get(e["userId"], e["level"]) != e["level"]
+        previous[e["userId"]] = e["level"]
+    return changes
+
+
 def _recount(s: Sample) -> dict:
     """Every fact, recomputed from the files alone."""
     songs = [dict(p) for p in s.songs]
@@ -260,6 +270,7 @@ def _recount(s: Sample) -> dict:
         "logged_out_events": sum(e["userId"] == "" for e in s.events),
         "users": len({e["userId"] for e in s.plays if e["userId"]}),
         "users_with_level_change": sum(len(v) > 1 for v in levels.values()),
+        "level_changes": _level_changes(s.plays),
         "final_level": {uid: level for uid, (_, level) in latest.items()},
         "paid_plays": sum(e["level"] == "paid" for e in s.plays),
         "free_plays": sum(e["level"] == "free" for e in s.plays),

@@ -290,8 +290,11 @@ def test_the_json_schema_describes_every_property_and_accepts_the_shipped_specs(
     class EditorLoader(yaml.SafeLoader):
         pass
 
+    def core(tag: str, regex: re.Pattern) -> re.Pattern:  # YAML 1.2's booleans, as editors read them: `on` is a word
+        return re.compile("^(?:true|True|TRUE|false|False|FALSE)$") if tag == "tag:yaml.org,2002:bool" else regex
+
     EditorLoader.yaml_implicit_resolvers = {
-        first: [(tag, regex) for tag, regex in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        first: [(tag, core(tag, regex)) for tag, regex in resolvers if tag != "tag:yaml.org,2002:timestamp"]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
     validator = jsonschema.Draft202012Validator(schema)

@@ -23,6 +23,7 @@ from sqlglot import exp
 
 from warehouse.catalog import Catalog, TableShape, expected
 from warehouse.compile import Project
+from warehouse.spec import Dimension
 from warehouse.sql.ddl import (
     comment,
     comments,
@@ -245,6 +246,8 @@ def migrations(project: Project, engine: Engine, found: list[Change], schema: st
             done += _in_place(project, engine, name, table_changes, schema)
         else:
             done.append(Migration(name, _deep_copy(project, engine, name, table_changes, schema, added)))
+        if isinstance(table, Dimension) and table.scd2 and not any(c.kind == "add_table" for c in table_changes):
+            done.append(Migration(f"{name}__runs", _runs_copy(table, engine, name, table_changes, schema)))
     return done
 
 
@@ -261,6 +264,33 @@ def _referenced_first(project: Project, added: set[str], name: str) -> int:
                 seen.add(fk.to)
                 todo.append(fk.to)
     return 1 + len(seen)
+
+
+def _runs_copy(
+    dimension: Dimension, engine: Engine, name: str, found: list[Change], schema: str | None
+) -> list[Statement]:
+    """An scd2 dimension's runs (`warehouse.sql.history`) follow its columns: copied into a table of its new
+    columns (renamed, cast; new columns NULL), which takes the old one's place."""
+    from warehouse.sql.history import runs_columns, runs_ddl
+
+    runs, shadow, columns = f"{name}__runs", SHADOW.format(f"{name}__runs"), runs_columns(dimension)
+    renamed = {c.new: c.old for c in found if c.kind == "rename_column"}
+    added = {c.column for c in found if c.kind in ("add_column", "add_required_column")}
+    copied = [n for n in columns if n not in added]
+    values = [
+        exp.cast(column(renamed.get(n, n)), engine.column_type(columns[n].datatype)).as_(n, quoted=True) for n in copied
+    ]
+    rows = exp.select(*values).from_(table_ref(runs, schema))
+    insert = exp.insert(rows, exp.Schema(this=table_ref(shadow, schema), expressions=[ident(n) for n in copied]))
+    rename = exp.Alter(this=table_ref(shadow, schema), kind="TABLE", actions=[exp.AlterRename(this=table_ref(runs))])
+    return [
+        Statement(runs_ddl(name, dimension, engine, schema)),
+        Statement(drop_table(shadow, schema)),
+        Statement(create_table(shadow, columns, engine, schema=schema, if_not_exists=False)),
+        Statement(insert),
+        Statement(drop_table(runs, schema)),
+        Statement(rename),
+    ]
 
 
 def _in_place(project: Project, engine: Engine, name: str, found: list[Change], schema: str | None) -> list[Migration]:

@@ -255,6 +255,10 @@ class ForeignKey:
         return f"{self.table}__{'_'.join(self.columns)}__fk"
 
 
+class HistoryCheck(CheckBase):
+    """Added to every scd2 dimension: its versions tile time per key."""
+
+
 class Check(SpecModel):
     """One check: exactly one of its kinds, e.g. `- not_null: {columns: [user_id]}`; its rows are the failures."""
 
@@ -265,6 +269,11 @@ class Check(SpecModel):
     accepted_values: AcceptedValuesCheck | None = Field(None, description="A column's values are in a list.")
     freshness: FreshnessCheck | None = Field(None, description="The newest time is recent enough.")
     sql: SqlCheck | None = Field(None, description="A SQL file's SELECT returns no rows.")
+    history: HistoryCheck | None = Field(
+        None,
+        description="An scd2 dimension's versions: none overlapping, one current per key, each valid_to the next "
+        "valid_from (every scd2 dimension has it; give it to change its severity).",
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> Check:
@@ -294,6 +303,7 @@ class Check(SpecModel):
             "accepted_values": lambda: f"{o.column} in {len(o.values)} value(s)",
             "freshness": lambda: f"{o.column} within {o.max_age}",
             "sql": lambda: o.name,
+            "history": lambda: "valid_from, valid_to, is_current",
         }
         return f"{self.kind}({labels.get(self.kind, lambda: ', '.join(o.columns))()})"
 
@@ -317,6 +327,25 @@ class Table(SpecModel):
     def column_names(self) -> list[str]:
         return list(self.columns)
 
+    @property
+    def filled(self) -> list[str]:
+        """The columns the loader fills (the SELECT does not produce them)."""
+        return []
+
+    @property
+    def selected(self) -> list[str]:
+        """The columns the SELECT produces."""
+        return [n for n in self.columns if n not in self.filled]
+
+
+HISTORY_COLUMNS = {  # what an scd2 dimension adds to its columns, besides its surrogate key
+    "valid_from": Column(type="timestamp", nullable=False, description="When this version starts (latest_by)"),
+    "valid_to": Column(type="timestamp", description="When the next version starts; NULL for the current one"),
+    "is_current": Column(type="boolean", nullable=False, description="The key's current version"),
+    "is_inferred": Column(type="boolean", nullable=False, description="A placeholder a fact created for a key not "
+                          "loaded yet; completed in place (same surrogate key) when its rows arrive"),
+}  # fmt: skip
+
 
 class Dimension(Table):
     load: Literal["upsert", "replace"] = Field(
@@ -325,6 +354,56 @@ class Dimension(Table):
     latest_by: Name | None = Field(
         None, description="Column that orders versions of a row: the newest wins, across runs too."
     )
+    history: Literal["scd1", "scd2"] = Field(
+        "scd1",
+        description="scd1: one row per key (upsert); scd2: a version per change of the tracked columns, "
+        "from latest_by, with valid_from, valid_to, is_current, is_inferred and a surrogate key.",
+    )
+    tracked: list[Name] = Field(
+        default_factory=list,
+        description="scd2: a change in these opens a new version; other columns take their newest value on "
+        "every version.",
+    )
+    surrogate_key: Name | None = Field(
+        None, description="scd2: the bigint column the loader adds and fills (a hash of key and valid_from)."
+    )
+    _declared: dict[str, Column] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _history_columns(self) -> Dimension:
+        """An scd2 dimension holds its surrogate key and history columns; its own columns are nullable in the
+        warehouse (its unknown member has no key, an inferred member only a key): `declared` keeps them as
+        written."""
+        self._declared = dict(self.columns)
+        if self.history == "scd2" and self.surrogate_key:
+            added = {self.surrogate_key: Column(type="bigint", nullable=False, description="Surrogate key")}
+            nullable = {n: c.model_copy(update={"nullable": True}) for n, c in self.columns.items()}
+            self.columns = {**nullable, **added, **HISTORY_COLUMNS}
+            if not any(c.kind == "history" for c in self.checks):
+                self.checks = [*self.checks, Check(history=HistoryCheck())]
+        return self
+
+    @property
+    def declared(self) -> dict[str, Column]:
+        """The columns as the spec writes them."""
+        return self._declared
+
+    @property
+    def scd2(self) -> bool:
+        return self.history == "scd2"
+
+    @property
+    def filled(self) -> list[str]:
+        return [self.surrogate_key or "", *HISTORY_COLUMNS] if self.scd2 else []
+
+
+class Lookup(SpecModel):
+    """A fact column that receives the surrogate key of a dimension's version valid at the fact's time."""
+
+    dimension: Name = Field(description="The scd2 dimension looked up.")
+    on: dict[Name, Name] = Field(description="Fact column: dimension key column, for every key column.")
+    at: Name = Field(description="The fact column whose time picks the version valid then.")
+    as_: Name = Field(alias="as", description="The fact column (bigint) that receives the version's surrogate key.")
 
 
 class Fact(Table):
@@ -340,6 +419,13 @@ class Fact(Table):
     latest_by: Name | None = Field(
         None, description="Column that orders versions of a row: the newest wins, across runs too (merge)."
     )
+    lookups: list[Lookup] = Field(
+        default_factory=list, description="Surrogate keys of scd2 dimensions' versions valid at the fact's time."
+    )
+
+    @property
+    def filled(self) -> list[str]:
+        return [lookup.as_ for lookup in self.lookups]
 
     @model_validator(mode="after")
     def _by_key_without_time(self) -> Fact:
@@ -563,9 +649,10 @@ def _cross_check(spec: Spec, doc: YamlDocument) -> list[Problem]:
         for name, table in tables.items():
             at = (section, name)
             columns = table.column_names
+            declared = table.declared if isinstance(table, Dimension) else table.columns
             for i, key in enumerate(table.key):
                 need((*at, "key", i), key, columns, "key column")
-                if key in table.columns and table.columns[key].nullable:
+                if key in declared and declared[key].nullable:
                     why = "a NULL key would never match, and would load again on every rerun"
                     message = f"key column {key!r} must be nullable: false ({why})"
                     problems.append(doc.problem((*at, "columns", key), message))
@@ -580,10 +667,55 @@ def _cross_check(spec: Spec, doc: YamlDocument) -> list[Problem]:
             if isinstance(table, Fact) and table.load == "replace" and not table.time_column:
                 why = "a fact replaced by time needs a time_column (or load: merge, by key)"
                 problems.append(doc.problem((*at, "load"), why))
+            if isinstance(table, Dimension):
+                problems += _history_problems(doc, at, table)
+            if isinstance(table, Fact):
+                problems += _lookup_problems(spec, doc, at, table)
             for i, check in enumerate(table.checks):
                 problems += _check_names(spec, doc, (*at, "checks", i, check.kind), check, columns)
             if not spec.resolve(table.select).is_file():
                 problems.append(doc.problem((*at, "select"), f"SQL file not found: {table.select}"))
+    return problems
+
+
+def _history_problems(doc: YamlDocument, at: KeyPath, table: Dimension) -> list[Problem]:
+    """An scd2 dimension names its tracked columns, latest_by and a new surrogate key; scd1 takes none of them."""
+    declared = list(table.declared)
+    if not table.scd2:
+        given = [(k,) for k in ("tracked", "surrogate_key") if getattr(table, k)]
+        given += [("checks", i) for i, c in enumerate(table.checks) if c.kind == "history"]
+        return [doc.problem((*at, *k), f"{k[0]} is for history: scd2") for k in given]
+    problems = [
+        p for i, c in enumerate(table.tracked) for p in _unknown(doc, (*at, "tracked", i), c, declared, "column")
+    ]
+    for needed in ("tracked", "latest_by", "surrogate_key"):
+        if not getattr(table, needed):
+            problems.append(doc.problem((*at, "history"), f"history: scd2 needs {needed}"))
+    taken = [n for n in (table.surrogate_key, *HISTORY_COLUMNS) if n in table.declared]
+    problems += [doc.problem((*at, "columns", n), f"{n!r} is a column the scd2 loader adds") for n in taken]
+    return problems
+
+
+def _lookup_problems(spec: Spec, doc: YamlDocument, at: KeyPath, fact: Fact) -> list[Problem]:
+    """Each lookup names an scd2 dimension, every key column of it, the fact's time column and a bigint column."""
+    problems: list[Problem] = []
+    columns = fact.column_names
+    for i, lookup in enumerate(fact.lookups):
+        here = (*at, "lookups", i)
+        dimension = spec.dimensions.get(lookup.dimension)
+        if dimension is None or not dimension.scd2:
+            scd2 = [n for n, d in spec.dimensions.items() if d.scd2]
+            problems += _unknown(doc, (*here, "dimension"), lookup.dimension, scd2, "scd2 dimension")
+            continue
+        for fact_column, key in lookup.on.items():
+            problems += _unknown(doc, (*here, "on", fact_column), fact_column, columns, "column")
+            problems += _unknown(doc, (*here, "on", fact_column), key, dimension.key, "key column")
+        if sorted(lookup.on.values()) != sorted(dimension.key):
+            problems.append(doc.problem((*here, "on"), f"on must match every key column of {lookup.dimension}"))
+        problems += _unknown(doc, (*here, "at"), lookup.at, columns, "column")
+        problems += _unknown(doc, (*here, "as"), lookup.as_, columns, "column")
+        if lookup.as_ in fact.columns and fact.columns[lookup.as_].type.lower() != "bigint":
+            problems.append(doc.problem((*here, "as"), f"{lookup.as_!r} receives a surrogate key: declare it bigint"))
     return problems
 
 

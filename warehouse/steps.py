@@ -17,7 +17,7 @@ from warehouse.migrate import Change
 from warehouse.plan import Layer, Step, plan
 from warehouse.sources.batch import Batch, Where
 from warehouse.sources.objects import default_s3_client
-from warehouse.spec import Check, FileSource, PostgresSource
+from warehouse.spec import Check, Fact, FileSource, PostgresSource
 from warehouse.sql.checks import Scope, failure_counts, failures, sample
 from warehouse.sql.ddl import (
     comments,
@@ -29,11 +29,13 @@ from warehouse.sql.ddl import (
     restore_references,
     staging_ddl,
 )
-from warehouse.sql.load import STRATEGIES, Load, in_interval, merged_rows, strategy
+from warehouse.sql.history import inferred_members, runs_ddl, with_lookups
+from warehouse.sql.load import Load, in_interval, merged_rows, strategy
 from warehouse.sql.names import Layout, column, shadow
 from warehouse.sql.names import table as table_ref
 from warehouse.sql.required import interval_column, needs
 from warehouse.sql.statement import Action, Statement
+from warehouse.sql.strategies import STRATEGIES
 from warehouse.sql.transforms import bind
 from warehouse.targets import open_source
 from warehouse.targets.base import Target
@@ -259,6 +261,7 @@ class IntervalPlan:
             raise SchemaDrift(migrate.drift_message(spec, blocking))
         for migration in migrate.migrations(self.project, self.engine, found, schema):
             actions += [replace(s, alone=migration.alone) for s in migration.statements]
+        actions += [Statement(runs_ddl(n, d, self.engine, schema)) for n, d in spec.dimensions.items() if d.scd2]
         actions.append(ledger.record_definitions(self.layout))
         return StepSQL(step, actions, [str(c) for c in found])
 
@@ -298,9 +301,16 @@ class IntervalPlan:
         kind = strategy(table)
         if self.options.full_refresh and kind == "upsert" and self._from_prefixes_only(name):
             kind = "replace"
-        load = Load(name, table, bind(self.project.select(name), self.layout), self.layout, self.interval, self.engine)
+        select = bind(self.project.select(name), self.layout)
+        if isinstance(table, Fact):
+            select = with_lookups(select, table, self.spec, self.layout, self.engine)
+        load = Load(name, table, select, self.layout, self.interval, self.engine, self.spec)
         built = STRATEGIES[kind](load)
-        return StepSQL(step, list(built.publish), prepare=list(built.prepare))
+        publish = list(built.publish)
+        if isinstance(table, Fact) and built.batch is not None:
+            inferred = inferred_members(table, built.batch, self.spec, self.layout)
+            publish = [*(Statement(i, "inferred") for i in inferred), *publish]
+        return StepSQL(step, publish, prepare=list(built.prepare))
 
     def _checks(self, step: Step, batch: Batch | None) -> StepSQL:
         """The count of failing rows of every check in one query (checks that read a table gone once the interval

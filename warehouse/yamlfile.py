@@ -96,12 +96,20 @@ def load_yaml(path: Path | str, display: str | None = None) -> YamlDocument:
     return document
 
 
+def _key(node: yaml.Node, loader: Any) -> Any:
+    """A mapping key; a word YAML 1.1 reads as a boolean (`on`, `yes`, `off`) stays the word: a spec's keys are
+    names (a lookup's `on:`)."""
+    if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:bool":
+        return node.value
+    return loader.construct_object(node, deep=True)
+
+
 def _convert(node: yaml.Node, path: KeyPath, doc: YamlDocument, loader: Any) -> Any:
     doc.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            key = _key(key_node, loader)
             child = (*path, key)
             if key in result:
                 line, column = key_node.start_mark.line + 1, key_node.start_mark.column + 1

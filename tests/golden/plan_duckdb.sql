@@ -12,21 +12,6 @@ WHERE
   table_schema = 'main';
 SELECT
   table_name,
-  NULL,
-  comment
-FROM DUCKDB_TABLES()
-WHERE
-  schema_name = 'main'
-UNION ALL
-SELECT
-  table_name,
-  column_name,
-  comment
-FROM DUCKDB_COLUMNS()
-WHERE
-  schema_name = 'main';
-SELECT
-  table_name,
   column_name,
   data_type,
   is_nullable = 'YES',
@@ -116,20 +101,18 @@ CREATE TABLE IF NOT EXISTS "ledger"."rejects" (
   "run_id" TEXT
 );
 CREATE TABLE IF NOT EXISTS "users" (
-  "user_id" INT NOT NULL,
+  "user_id" INT,
   "first_name" TEXT,
   "last_name" TEXT,
   "gender" TEXT,
-  "level" TEXT NOT NULL,
-  "updated_at" TIMESTAMP NOT NULL
+  "level" TEXT,
+  "updated_at" TIMESTAMP,
+  "user_key" BIGINT NOT NULL,
+  "valid_from" TIMESTAMP NOT NULL,
+  "valid_to" TIMESTAMP,
+  "is_current" BOOLEAN NOT NULL,
+  "is_inferred" BOOLEAN NOT NULL
 );
-COMMENT ON TABLE "users" IS 'App users; level is the one of their latest play.';
-COMMENT ON COLUMN "users"."user_id" IS 'App user id';
-COMMENT ON COLUMN "users"."first_name" IS 'First name';
-COMMENT ON COLUMN "users"."last_name" IS 'Last name';
-COMMENT ON COLUMN "users"."gender" IS 'Gender as given by the user';
-COMMENT ON COLUMN "users"."level" IS 'Subscription level: free or paid';
-COMMENT ON COLUMN "users"."updated_at" IS 'Time of the play this row was taken from';
 CREATE TABLE IF NOT EXISTS "songs" (
   "song_id" TEXT NOT NULL,
   "title" TEXT,
@@ -137,12 +120,6 @@ CREATE TABLE IF NOT EXISTS "songs" (
   "year" INT,
   "duration" DOUBLE
 );
-COMMENT ON TABLE "songs" IS 'Songs in the music catalogue.';
-COMMENT ON COLUMN "songs"."song_id" IS 'Catalogue song id';
-COMMENT ON COLUMN "songs"."title" IS 'Song title';
-COMMENT ON COLUMN "songs"."artist_id" IS 'Artist of the song';
-COMMENT ON COLUMN "songs"."year" IS 'Release year; NULL when unknown';
-COMMENT ON COLUMN "songs"."duration" IS 'Length in seconds';
 CREATE TABLE IF NOT EXISTS "artists" (
   "artist_id" TEXT NOT NULL,
   "name" TEXT,
@@ -150,12 +127,6 @@ CREATE TABLE IF NOT EXISTS "artists" (
   "latitude" DOUBLE,
   "longitude" DOUBLE
 );
-COMMENT ON TABLE "artists" IS 'Artists in the music catalogue.';
-COMMENT ON COLUMN "artists"."artist_id" IS 'Catalogue artist id';
-COMMENT ON COLUMN "artists"."name" IS 'Artist name';
-COMMENT ON COLUMN "artists"."location" IS 'Free-text location; NULL when unknown';
-COMMENT ON COLUMN "artists"."latitude" IS 'Latitude; NULL when unknown';
-COMMENT ON COLUMN "artists"."longitude" IS 'Longitude; NULL when unknown';
 CREATE TABLE IF NOT EXISTS "time" (
   "start_time" TIMESTAMP NOT NULL,
   "hour" SMALLINT NOT NULL,
@@ -165,10 +136,6 @@ CREATE TABLE IF NOT EXISTS "time" (
   "year" SMALLINT NOT NULL,
   "weekday" SMALLINT NOT NULL
 );
-COMMENT ON TABLE "time" IS 'Every start time of a play, broken into calendar units.';
-COMMENT ON COLUMN "time"."start_time" IS 'Start of a play (UTC)';
-COMMENT ON COLUMN "time"."week" IS 'ISO week';
-COMMENT ON COLUMN "time"."weekday" IS '0 = Sunday';
 CREATE TABLE IF NOT EXISTS "accounts" (
   "account_id" INT NOT NULL,
   "user_id" INT,
@@ -177,16 +144,11 @@ CREATE TABLE IF NOT EXISTS "accounts" (
   "created_at" TIMESTAMP NOT NULL,
   "updated_at" TIMESTAMP NOT NULL
 );
-COMMENT ON TABLE "accounts" IS 'Subscription accounts; each run merges the accounts changed in its interval.';
-COMMENT ON COLUMN "accounts"."account_id" IS 'Account id in the app';
-COMMENT ON COLUMN "accounts"."user_id" IS 'The app user (users.user_id) holding the account';
-COMMENT ON COLUMN "accounts"."plan" IS 'Subscription plan: basic, premium or family';
-COMMENT ON COLUMN "accounts"."country" IS 'ISO country code';
-COMMENT ON COLUMN "accounts"."updated_at" IS 'Last change in the app';
 CREATE TABLE IF NOT EXISTS "songplays" (
   "songplay_id" TEXT NOT NULL,
   "start_time" TIMESTAMP NOT NULL,
   "user_id" INT NOT NULL,
+  "user_key" BIGINT NOT NULL,
   "level" TEXT NOT NULL,
   "song_id" TEXT,
   "artist_id" TEXT,
@@ -194,10 +156,16 @@ CREATE TABLE IF NOT EXISTS "songplays" (
   "location" TEXT,
   "user_agent" TEXT
 );
-COMMENT ON TABLE "songplays" IS 'One row per song played (a NextSong event).';
-COMMENT ON COLUMN "songplays"."songplay_id" IS 'MD5 of session, item in session and user';
-COMMENT ON COLUMN "songplays"."song_id" IS 'NULL when the song is not in the catalogue';
-COMMENT ON COLUMN "songplays"."artist_id" IS 'NULL when the song is not in the catalogue';
+CREATE TABLE IF NOT EXISTS "users__runs" (
+  "user_id" INT,
+  "first_name" TEXT,
+  "last_name" TEXT,
+  "gender" TEXT,
+  "level" TEXT,
+  "updated_at" TIMESTAMP,
+  "valid_from" TIMESTAMP NOT NULL,
+  "interval_start" TIMESTAMP NOT NULL
+);
 -- with the definitions values bound by the runner:
 INSERT INTO "ledger"."definitions" ("spec", "table_name", "fingerprint", "definition", "recorded_at") VALUES ($spec, $table_name, $fingerprint, $definition, $recorded_at);
 -- with the step values bound by the runner:
@@ -206,7 +174,6 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- step stage_events (stage) after setup
 -- 1 object(s)
 --   tests/fixtures/golden/log_data/2018/11/2018-11-01-events.json
--- the step's changes and its ledger row, in one transaction:
 DROP TABLE IF EXISTS "staging"."events_20181101";
 CREATE TABLE "staging"."events_20181101" (
   "artist" TEXT,
@@ -249,229 +216,74 @@ INSERT INTO "staging"."events_20181101" (
   "userid"
 )
 SELECT
-  *
-FROM (
-  SELECT
-    CASE
-      WHEN STRLEN("artist") > 512
-      THEN ERROR('artist: longer than its 512 bytes')
-      WHEN STRPOS("artist", CHR(0)) > 0
-      THEN ERROR('artist: holds a NUL character (\u0000), which COPY refuses')
-      ELSE "artist"
-    END AS "artist",
-    CASE
-      WHEN STRLEN("auth") > 32
-      THEN ERROR('auth: longer than its 32 bytes')
-      WHEN STRPOS("auth", CHR(0)) > 0
-      THEN ERROR('auth: holds a NUL character (\u0000), which COPY refuses')
-      ELSE "auth"
-    END AS "auth",
-    CASE
-      WHEN STRLEN("firstName") > 128
-      THEN ERROR('firstname: longer than its 128 bytes')
-      WHEN STRPOS("firstName", CHR(0)) > 0
-      THEN ERROR('firstname: holds a NUL character (\u0000), which COPY refuses')
-      ELSE "firstName"
-    END AS "firstname",
-    CASE
-      WHEN STRLEN("gender") > 16
-      THEN ERROR('gender: longer than its 16 bytes')
-      WHEN STRPOS("gender", CHR(0)) > 0
-      THEN ERROR('gender: holds a NUL character (\u0000), which COPY refuses')
-      ELSE "gender"
-    END AS "gender",
-    CASE
-      WHEN NOT NULLIF("itemInSession", '') IS NULL
-      AND (
-        NOT REGEXP_FULL_MATCH(NULLIF("itemInSession", ''), '[+-]?[0-9]+')
-        OR TRY_CAST(NULLIF("itemInSession", '') AS INT) IS NULL
-      )
-      THEN ERROR('iteminsession: not a int')
-      ELSE CAST(NULLIF("itemInSession", '') AS INT)
-    END AS "iteminsession",
-    CASE
-      WHEN STRLEN("lastName") > 128
-      THEN ERROR('lastname: longer than its 128 bytes')
-      WHEN STRPOS("lastName", CHR(0)) > 0
-      THEN ERROR('lastname: holds a NUL character (\u0000), which COPY refuses')
-      ELSE "lastName"
-    END AS "lastname",
-    CASE
-      WHEN NOT NULLIF("length", '') IS NULL
-      AND (
-        NOT REGEXP_FULL_MATCH(NULLIF("length", ''), '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?')
-        OR TRY_CAST(NULLIF("length", '') AS DOUBLE) IS NULL
-      )
-      THEN ERROR('length: not a double precision')
-      ELSE CAST(NULLIF("length", '') AS DOUBLE)
-    END AS "length",
-    CASE
-      WHEN STRLEN("level") > 16
-      THEN ERROR('level: longer than its 16 bytes')
-      WHEN STRPOS("level", CHR(0)) > 0
-      THEN ERROR('level: holds a NUL character (\u0000), which COPY refuses')
-      ELSE "level"
-    END AS "level",
-    CASE
-      WHEN STRLEN("location") > 256
-      THEN ERROR('location: longer than its 256 bytes')
-      WHEN STRPOS("location", CHR(0)) > 0
-      THEN ERROR('location: holds a NUL character (\u0000), which COPY refuses')
-      ELSE "location"
-    END AS "location",
-    CASE
-      WHEN STRLEN("method") > 8
-      THEN ERROR('method: longer than its 8 bytes')
-      WHEN STRPOS("method", CHR(0)) > 0
-      THEN ERROR('method: holds a NUL character (\u0000), which COPY refuses')
-      ELSE "method"
-    END AS "method",
-    CASE
-      WHEN STRLEN("page") > 32
-      THEN ERROR('page: longer than its 32 bytes')
-      WHEN STRPOS("page", CHR(0)) > 0
-      THEN ERROR('page: holds a NUL character (\u0000), which COPY refuses')
-      ELSE "page"
-    END AS "page",
-    CASE
-      WHEN NOT NULLIF("registration", '') IS NULL
-      AND (
-        NOT REGEXP_FULL_MATCH(NULLIF("registration", ''), '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?')
-        OR TRY_CAST(NULLIF("registration", '') AS DOUBLE) IS NULL
-      )
-      THEN ERROR('registration: not a double precision')
-      ELSE CAST(NULLIF("registration", '') AS DOUBLE)
-    END AS "registration",
-    CASE
-      WHEN NOT NULLIF("sessionId", '') IS NULL
-      AND (
-        NOT REGEXP_FULL_MATCH(NULLIF("sessionId", ''), '[+-]?[0-9]+')
-        OR TRY_CAST(NULLIF("sessionId", '') AS INT) IS NULL
-      )
-      THEN ERROR('sessionid: not a int')
-      ELSE CAST(NULLIF("sessionId", '') AS INT)
-    END AS "sessionid",
-    CASE
-      WHEN STRLEN("song") > 512
-      THEN ERROR('song: longer than its 512 bytes')
-      WHEN STRPOS("song", CHR(0)) > 0
-      THEN ERROR('song: holds a NUL character (\u0000), which COPY refuses')
-      ELSE "song"
-    END AS "song",
-    CASE
-      WHEN NOT NULLIF("status", '') IS NULL
-      AND (
-        NOT REGEXP_FULL_MATCH(NULLIF("status", ''), '[+-]?[0-9]+')
-        OR TRY_CAST(NULLIF("status", '') AS INT) IS NULL
-      )
-      THEN ERROR('status: not a int')
-      ELSE CAST(NULLIF("status", '') AS INT)
-    END AS "status",
-    CASE
-      WHEN NOT NULLIF("ts", '') IS NULL
-      AND (
-        NOT REGEXP_FULL_MATCH(NULLIF("ts", ''), '[+-]?[0-9]+')
-        OR TRY_CAST(NULLIF("ts", '') AS BIGINT) IS NULL
-      )
-      THEN ERROR('ts: not a integer epoch')
-      WHEN NOT NULLIF("ts", '') IS NULL
-      AND NOT (
-        NOT REGEXP_FULL_MATCH(NULLIF("ts", ''), '[+-]?[0-9]+')
-        OR TRY_CAST(NULLIF("ts", '') AS BIGINT) IS NULL
-      )
-      AND NOT CAST(NULLIF("ts", '') AS BIGINT) BETWEEN -210866803200000 AND 9223372036854775
-      THEN ERROR('ts: out of range')
-      ELSE MAKE_TIMESTAMP(CAST(NULLIF("ts", '') AS BIGINT) * 1000)
-    END AS "ts",
-    CASE
-      WHEN STRLEN("userAgent") > 512
-      THEN ERROR('useragent: longer than its 512 bytes')
-      WHEN STRPOS("userAgent", CHR(0)) > 0
-      THEN ERROR('useragent: holds a NUL character (\u0000), which COPY refuses')
-      ELSE "userAgent"
-    END AS "useragent",
-    CASE
-      WHEN NOT NULLIF("userId", '') IS NULL
-      AND (
-        NOT REGEXP_FULL_MATCH(NULLIF("userId", ''), '[+-]?[0-9]+')
-        OR TRY_CAST(NULLIF("userId", '') AS INT) IS NULL
-      )
-      THEN ERROR('userid: not a int')
-      ELSE CAST(NULLIF("userId", '') AS INT)
-    END AS "userid"
-  FROM READ_JSON(
-    ['tests/fixtures/golden/log_data/2018/11/2018-11-01-events.json'],
-    format => 'newline_delimited',
-    records => 'true',
-    columns => {'artist': 'VARCHAR', 'auth': 'VARCHAR', 'firstName': 'VARCHAR', 'gender': 'VARCHAR', 'itemInSession': 'VARCHAR', 'lastName': 'VARCHAR', 'length': 'VARCHAR', 'level': 'VARCHAR', 'location': 'VARCHAR', 'method': 'VARCHAR', 'page': 'VARCHAR', 'registration': 'VARCHAR', 'sessionId': 'VARCHAR', 'song': 'VARCHAR', 'status': 'VARCHAR', 'ts': 'VARCHAR', 'userAgent': 'VARCHAR', 'userId': 'VARCHAR'}
-  )
-) AS typed
-WHERE
   CASE
-    WHEN (
-      (
-        "page" = 'NextSong' AND NOT "userid" IS NULL
-      ) AND "userid" IS NULL
-    )
-    OR (
-      "page" = 'NextSong' AND "userid" IS NULL
-    )
-    THEN ERROR('userid: NULL, but users.user_id, songplays.user_id need a value')
-    WHEN (
-      (
-        "page" = 'NextSong' AND NOT "userid" IS NULL
-      ) AND "level" IS NULL
-    )
-    OR (
-      "page" = 'NextSong' AND "level" IS NULL
-    )
-    THEN ERROR('level: NULL, but users.level, songplays.level need a value')
-    WHEN (
-      (
-        "page" = 'NextSong' AND NOT "userid" IS NULL
-      ) AND "ts" IS NULL
-    )
-    OR (
-      "page" = 'NextSong' AND "ts" IS NULL
-    )
-    OR (
-      "page" = 'NextSong' AND EXTRACT(HOUR FROM "ts") IS NULL
-    )
-    OR (
-      "page" = 'NextSong' AND EXTRACT(DAY FROM "ts") IS NULL
-    )
-    OR (
-      "page" = 'NextSong' AND EXTRACT(WEEK FROM "ts") IS NULL
-    )
-    OR (
-      "page" = 'NextSong' AND EXTRACT(MONTH FROM "ts") IS NULL
-    )
-    OR (
-      "page" = 'NextSong' AND EXTRACT(YEAR FROM "ts") IS NULL
-    )
-    OR (
-      "page" = 'NextSong' AND EXTRACT(DAYOFWEEK FROM "ts") IS NULL
-    )
-    OR (
-      "page" = 'NextSong' AND "ts" IS NULL
-    )
-    THEN ERROR(
-      'ts: NULL, but users.updated_at, time.start_time, time.hour and 6 more need a value'
-    )
-    WHEN "page" = 'NextSong'
-    AND MD5(
-      CAST("sessionid" AS TEXT) || '-' || CAST("iteminsession" AS TEXT) || '-' || CAST("userid" AS TEXT)
-    ) IS NULL
-    THEN ERROR('iteminsession, sessionid, userid: NULL, but songplays.songplay_id need a value')
-    WHEN "page" = 'NextSong' AND "sessionid" IS NULL
-    THEN ERROR('sessionid: NULL, but songplays.session_id need a value')
-  END IS NULL;
-DELETE FROM "staging"."events_20181101"
-WHERE
-  NOT (
-    "ts" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-    AND "ts" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-  );
+    WHEN STRLEN("artist") > 512
+    THEN ERROR('artist: longer than its 512 bytes')
+    ELSE "artist"
+  END AS "artist",
+  CASE
+    WHEN STRLEN("auth") > 32
+    THEN ERROR('auth: longer than its 32 bytes')
+    ELSE "auth"
+  END AS "auth",
+  CASE
+    WHEN STRLEN("firstName") > 128
+    THEN ERROR('firstname: longer than its 128 bytes')
+    ELSE "firstName"
+  END AS "firstname",
+  CASE
+    WHEN STRLEN("gender") > 16
+    THEN ERROR('gender: longer than its 16 bytes')
+    ELSE "gender"
+  END AS "gender",
+  CAST(NULLIF("itemInSession", '') AS INT) AS "iteminsession",
+  CASE
+    WHEN STRLEN("lastName") > 128
+    THEN ERROR('lastname: longer than its 128 bytes')
+    ELSE "lastName"
+  END AS "lastname",
+  CAST(NULLIF("length", '') AS DOUBLE) AS "length",
+  CASE
+    WHEN STRLEN("level") > 16
+    THEN ERROR('level: longer than its 16 bytes')
+    ELSE "level"
+  END AS "level",
+  CASE
+    WHEN STRLEN("location") > 256
+    THEN ERROR('location: longer than its 256 bytes')
+    ELSE "location"
+  END AS "location",
+  CASE
+    WHEN STRLEN("method") > 8
+    THEN ERROR('method: longer than its 8 bytes')
+    ELSE "method"
+  END AS "method",
+  CASE
+    WHEN STRLEN("page") > 32
+    THEN ERROR('page: longer than its 32 bytes')
+    ELSE "page"
+  END AS "page",
+  CAST(NULLIF("registration", '') AS DOUBLE) AS "registration",
+  CAST(NULLIF("sessionId", '') AS INT) AS "sessionid",
+  CASE
+    WHEN STRLEN("song") > 512
+    THEN ERROR('song: longer than its 512 bytes')
+    ELSE "song"
+  END AS "song",
+  CAST(NULLIF("status", '') AS INT) AS "status",
+  MAKE_TIMESTAMP(CAST(NULLIF("ts", '') AS BIGINT) * 1000) AS "ts",
+  CASE
+    WHEN STRLEN("userAgent") > 512
+    THEN ERROR('useragent: longer than its 512 bytes')
+    ELSE "userAgent"
+  END AS "useragent",
+  CAST(NULLIF("userId", '') AS INT) AS "userid"
+FROM READ_JSON(
+  ['tests/fixtures/golden/log_data/2018/11/2018-11-01-events.json'],
+  format => 'newline_delimited',
+  columns => {'artist': 'VARCHAR', 'auth': 'VARCHAR', 'firstName': 'VARCHAR', 'gender': 'VARCHAR', 'itemInSession': 'VARCHAR', 'lastName': 'VARCHAR', 'length': 'VARCHAR', 'level': 'VARCHAR', 'location': 'VARCHAR', 'method': 'VARCHAR', 'page': 'VARCHAR', 'registration': 'VARCHAR', 'sessionId': 'VARCHAR', 'song': 'VARCHAR', 'status': 'VARCHAR', 'ts': 'VARCHAR', 'userAgent': 'VARCHAR', 'userId': 'VARCHAR'}
+);
+-- commit; then the step's changes and its ledger row, in one transaction:
 DELETE FROM "ledger"."rejects"
 WHERE
   "spec" = 'sparkify'
@@ -499,7 +311,6 @@ HAVING
   COUNT(DISTINCT "table_name") = 2;
 -- 1 object(s)
 --   tests/fixtures/golden/song_data/A/A/A/TRAAAAW128F429D538.json
--- the step's changes and its ledger row, in one transaction:
 DROP TABLE IF EXISTS "staging"."songs_20181101";
 CREATE TABLE "staging"."songs_20181101" (
   "num_songs" INT,
@@ -526,109 +337,42 @@ INSERT INTO "staging"."songs_20181101" (
   "year"
 )
 SELECT
-  *
-FROM (
-  SELECT
-    CASE
-      WHEN NOT NULLIF("num_songs", '') IS NULL
-      AND (
-        NOT REGEXP_FULL_MATCH(NULLIF("num_songs", ''), '[+-]?[0-9]+')
-        OR TRY_CAST(NULLIF("num_songs", '') AS INT) IS NULL
-      )
-      THEN ERROR('num_songs: not a int')
-      ELSE CAST(NULLIF("num_songs", '') AS INT)
-    END AS "num_songs",
-    CASE
-      WHEN STRLEN("artist_id") > 32
-      THEN ERROR('artist_id: longer than its 32 bytes')
-      WHEN STRPOS("artist_id", CHR(0)) > 0
-      THEN ERROR('artist_id: holds a NUL character (\u0000), which COPY refuses')
-      ELSE "artist_id"
-    END AS "artist_id",
-    CASE
-      WHEN NOT NULLIF("artist_latitude", '') IS NULL
-      AND (
-        NOT REGEXP_FULL_MATCH(
-          NULLIF("artist_latitude", ''),
-          '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?'
-        )
-        OR TRY_CAST(NULLIF("artist_latitude", '') AS DOUBLE) IS NULL
-      )
-      THEN ERROR('artist_latitude: not a double precision')
-      ELSE CAST(NULLIF("artist_latitude", '') AS DOUBLE)
-    END AS "artist_latitude",
-    CASE
-      WHEN NOT NULLIF("artist_longitude", '') IS NULL
-      AND (
-        NOT REGEXP_FULL_MATCH(
-          NULLIF("artist_longitude", ''),
-          '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?'
-        )
-        OR TRY_CAST(NULLIF("artist_longitude", '') AS DOUBLE) IS NULL
-      )
-      THEN ERROR('artist_longitude: not a double precision')
-      ELSE CAST(NULLIF("artist_longitude", '') AS DOUBLE)
-    END AS "artist_longitude",
-    CASE
-      WHEN STRLEN("artist_location") > 512
-      THEN ERROR('artist_location: longer than its 512 bytes')
-      WHEN STRPOS("artist_location", CHR(0)) > 0
-      THEN ERROR('artist_location: holds a NUL character (\u0000), which COPY refuses')
-      ELSE "artist_location"
-    END AS "artist_location",
-    CASE
-      WHEN STRLEN("artist_name") > 512
-      THEN ERROR('artist_name: longer than its 512 bytes')
-      WHEN STRPOS("artist_name", CHR(0)) > 0
-      THEN ERROR('artist_name: holds a NUL character (\u0000), which COPY refuses')
-      ELSE "artist_name"
-    END AS "artist_name",
-    CASE
-      WHEN STRLEN("song_id") > 32
-      THEN ERROR('song_id: longer than its 32 bytes')
-      WHEN STRPOS("song_id", CHR(0)) > 0
-      THEN ERROR('song_id: holds a NUL character (\u0000), which COPY refuses')
-      ELSE "song_id"
-    END AS "song_id",
-    CASE
-      WHEN STRLEN("title") > 512
-      THEN ERROR('title: longer than its 512 bytes')
-      WHEN STRPOS("title", CHR(0)) > 0
-      THEN ERROR('title: holds a NUL character (\u0000), which COPY refuses')
-      ELSE "title"
-    END AS "title",
-    CASE
-      WHEN NOT NULLIF("duration", '') IS NULL
-      AND (
-        NOT REGEXP_FULL_MATCH(NULLIF("duration", ''), '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?')
-        OR TRY_CAST(NULLIF("duration", '') AS DOUBLE) IS NULL
-      )
-      THEN ERROR('duration: not a double precision')
-      ELSE CAST(NULLIF("duration", '') AS DOUBLE)
-    END AS "duration",
-    CASE
-      WHEN NOT NULLIF("year", '') IS NULL
-      AND (
-        NOT REGEXP_FULL_MATCH(NULLIF("year", ''), '[+-]?[0-9]+')
-        OR TRY_CAST(NULLIF("year", '') AS INT) IS NULL
-      )
-      THEN ERROR('year: not a int')
-      ELSE CAST(NULLIF("year", '') AS INT)
-    END AS "year"
-  FROM READ_JSON(
-    ['tests/fixtures/golden/song_data/A/A/A/TRAAAAW128F429D538.json'],
-    format => 'newline_delimited',
-    records => 'true',
-    columns => {'num_songs': 'VARCHAR', 'artist_id': 'VARCHAR', 'artist_latitude': 'VARCHAR', 'artist_longitude': 'VARCHAR', 'artist_location': 'VARCHAR', 'artist_name': 'VARCHAR', 'song_id': 'VARCHAR', 'title': 'VARCHAR', 'duration': 'VARCHAR', 'year': 'VARCHAR'}
-  )
-) AS typed
-WHERE
+  CAST(NULLIF("num_songs", '') AS INT) AS "num_songs",
   CASE
-    WHEN NOT "song_id" IS NULL AND "song_id" IS NULL
-    THEN ERROR('song_id: NULL, but songs.song_id need a value')
-    WHEN NOT "artist_id" IS NULL AND "artist_id" IS NULL
-    THEN ERROR('artist_id: NULL, but artists.artist_id need a value')
-  END IS NULL;
+    WHEN STRLEN("artist_id") > 32
+    THEN ERROR('artist_id: longer than its 32 bytes')
+    ELSE "artist_id"
+  END AS "artist_id",
+  CAST(NULLIF("artist_latitude", '') AS DOUBLE) AS "artist_latitude",
+  CAST(NULLIF("artist_longitude", '') AS DOUBLE) AS "artist_longitude",
+  CASE
+    WHEN STRLEN("artist_location") > 512
+    THEN ERROR('artist_location: longer than its 512 bytes')
+    ELSE "artist_location"
+  END AS "artist_location",
+  CASE
+    WHEN STRLEN("artist_name") > 512
+    THEN ERROR('artist_name: longer than its 512 bytes')
+    ELSE "artist_name"
+  END AS "artist_name",
+  CASE
+    WHEN STRLEN("song_id") > 32
+    THEN ERROR('song_id: longer than its 32 bytes')
+    ELSE "song_id"
+  END AS "song_id",
+  CASE
+    WHEN STRLEN("title") > 512
+    THEN ERROR('title: longer than its 512 bytes')
+    ELSE "title"
+  END AS "title",
+  CAST(NULLIF("duration", '') AS DOUBLE) AS "duration",
+  CAST(NULLIF("year", '') AS INT) AS "year"
+FROM READ_JSON(
+  ['tests/fixtures/golden/song_data/A/A/A/TRAAAAW128F429D538.json'],
+  format => 'newline_delimited',
+  columns => {'num_songs': 'VARCHAR', 'artist_id': 'VARCHAR', 'artist_latitude': 'VARCHAR', 'artist_longitude': 'VARCHAR', 'artist_location': 'VARCHAR', 'artist_name': 'VARCHAR', 'song_id': 'VARCHAR', 'title': 'VARCHAR', 'duration': 'VARCHAR', 'year': 'VARCHAR'}
+);
+-- commit; then the step's changes and its ledger row, in one transaction:
 DELETE FROM "ledger"."rejects"
 WHERE
   "spec" = 'sparkify'
@@ -669,7 +413,6 @@ WHERE
 HAVING
   COUNT(DISTINCT "loaded"."table_name") = 1;
 -- extract (full) from app_db to s3://sparkify-warehouse/staging/sparkify/extracts/accounts/20181101/part-NNNN.json.gz: SELECT CAST(ROW_TO_JSON("extracted") AS TEXT) AS "line" FROM (SELECT CAST("account_id" AS INT) AS "account_id", CAST("user_id" AS INT) AS "user_id", CAST("plan" AS VARCHAR(16)) AS "plan", CAST("country" AS CHAR(2)) AS "country", CAST("created_at" AS TIMESTAMP) AS "created_at", CAST("updated_at" AS TIMESTAMP) AS "updated_at" FROM "public"."accounts" WHERE "updated_at" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)) AS "extracted"
--- the step's changes and its ledger row, in one transaction:
 DROP TABLE IF EXISTS "staging"."accounts_20181101";
 CREATE TABLE "staging"."accounts_20181101" (
   "account_id" INT,
@@ -688,71 +431,26 @@ INSERT INTO "staging"."accounts_20181101" (
   "updated_at"
 )
 SELECT
-  *
-FROM (
-  SELECT
-    CASE
-      WHEN NOT NULLIF("account_id", '') IS NULL
-      AND (
-        NOT REGEXP_FULL_MATCH(NULLIF("account_id", ''), '[+-]?[0-9]+')
-        OR TRY_CAST(NULLIF("account_id", '') AS INT) IS NULL
-      )
-      THEN ERROR('account_id: not a int')
-      ELSE CAST(NULLIF("account_id", '') AS INT)
-    END AS "account_id",
-    CASE
-      WHEN NOT NULLIF("user_id", '') IS NULL
-      AND (
-        NOT REGEXP_FULL_MATCH(NULLIF("user_id", ''), '[+-]?[0-9]+')
-        OR TRY_CAST(NULLIF("user_id", '') AS INT) IS NULL
-      )
-      THEN ERROR('user_id: not a int')
-      ELSE CAST(NULLIF("user_id", '') AS INT)
-    END AS "user_id",
-    CASE
-      WHEN STRLEN("plan") > 16
-      THEN ERROR('plan: longer than its 16 bytes')
-      WHEN STRPOS("plan", CHR(0)) > 0
-      THEN ERROR('plan: holds a NUL character (\u0000), which COPY refuses')
-      ELSE "plan"
-    END AS "plan",
-    CASE
-      WHEN STRLEN("country") > 2
-      THEN ERROR('country: longer than its 2 bytes')
-      WHEN STRPOS("country", CHR(0)) > 0
-      THEN ERROR('country: holds a NUL character (\u0000), which COPY refuses')
-      ELSE "country"
-    END AS "country",
-    CASE
-      WHEN NOT NULLIF("created_at", '') IS NULL
-      AND TRY_CAST(NULLIF("created_at", '') AS TIMESTAMP) IS NULL
-      THEN ERROR('created_at: not a timestamp')
-      ELSE CAST(NULLIF("created_at", '') AS TIMESTAMP)
-    END AS "created_at",
-    CASE
-      WHEN NOT NULLIF("updated_at", '') IS NULL
-      AND TRY_CAST(NULLIF("updated_at", '') AS TIMESTAMP) IS NULL
-      THEN ERROR('updated_at: not a timestamp')
-      ELSE CAST(NULLIF("updated_at", '') AS TIMESTAMP)
-    END AS "updated_at"
-  FROM READ_JSON(
-    ['/tmp/warehouse/sparkify/20181101/accounts/000000-part-0000.json.gz'],
-    format => 'newline_delimited',
-    records => 'true',
-    columns => {'account_id': 'VARCHAR', 'user_id': 'VARCHAR', 'plan': 'VARCHAR', 'country': 'VARCHAR', 'created_at': 'VARCHAR', 'updated_at': 'VARCHAR'}
-  )
-) AS typed
-WHERE
+  CAST(NULLIF("account_id", '') AS INT) AS "account_id",
+  CAST(NULLIF("user_id", '') AS INT) AS "user_id",
   CASE
-    WHEN "account_id" IS NULL
-    THEN ERROR('account_id: NULL, but accounts.account_id need a value')
-    WHEN "plan" IS NULL
-    THEN ERROR('plan: NULL, but accounts.plan need a value')
-    WHEN "created_at" IS NULL
-    THEN ERROR('created_at: NULL, but accounts.created_at need a value')
-    WHEN "updated_at" IS NULL
-    THEN ERROR('updated_at: NULL, but accounts.updated_at need a value')
-  END IS NULL;
+    WHEN STRLEN("plan") > 16
+    THEN ERROR('plan: longer than its 16 bytes')
+    ELSE "plan"
+  END AS "plan",
+  CASE
+    WHEN STRLEN("country") > 2
+    THEN ERROR('country: longer than its 2 bytes')
+    ELSE "country"
+  END AS "country",
+  CAST(NULLIF("created_at", '') AS TIMESTAMP) AS "created_at",
+  CAST(NULLIF("updated_at", '') AS TIMESTAMP) AS "updated_at"
+FROM READ_JSON(
+  ['/tmp/warehouse/sparkify/20181101/accounts/000000-part-0000.json.gz'],
+  format => 'newline_delimited',
+  columns => {'account_id': 'VARCHAR', 'user_id': 'VARCHAR', 'plan': 'VARCHAR', 'country': 'VARCHAR', 'created_at': 'VARCHAR', 'updated_at': 'VARCHAR'}
+);
+-- commit; then the step's changes and its ledger row, in one transaction:
 DELETE FROM "ledger"."rejects"
 WHERE
   "spec" = 'sparkify'
@@ -764,27 +462,17 @@ INSERT INTO "ledger"."rejects" ("spec", "interval_start", "interval_end", "sourc
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, 'full');
 
 -- step load_users (dimensions) after stage_events
--- the step's changes and its ledger row, in one transaction:
-CREATE TEMPORARY TABLE "users__batch" AS
+DROP TABLE IF EXISTS "users__batch_runs";
+CREATE TEMPORARY TABLE "users__batch_runs" AS
 SELECT
-  *
-FROM "users"
-LIMIT 0;
-INSERT INTO "users__batch" (
   "user_id",
   "first_name",
   "last_name",
   "gender",
   "level",
-  "updated_at"
-)
-SELECT
-  "ranked"."user_id",
-  "ranked"."first_name",
-  "ranked"."last_name",
-  "ranked"."gender",
-  "ranked"."level",
-  "ranked"."updated_at"
+  "updated_at",
+  "valid_from",
+  CAST('2018-11-01 00:00:00' AS TIMESTAMP) AS "interval_start"
 FROM (
   SELECT
     "user_id",
@@ -793,93 +481,307 @@ FROM (
     "gender",
     "level",
     "updated_at",
-    ROW_NUMBER() OVER (
-      PARTITION BY "user_id"
-      ORDER BY "updated_at" DESC, "user_id" ASC, "first_name" ASC, "last_name" ASC, "gender" ASC, "level" ASC, "updated_at" ASC
-    ) AS "_row"
+    MIN("updated_at") OVER (PARTITION BY "user_id", "_run") AS "valid_from",
+    ROW_NUMBER() OVER (PARTITION BY "user_id", "_run" ORDER BY "updated_at" DESC) AS "_last"
   FROM (
     SELECT
-      "e"."userid" AS "user_id",
-      "e"."firstname" AS "first_name",
-      "e"."lastname" AS "last_name",
-      "e"."gender",
-      "e"."level",
-      "e"."ts" AS "updated_at"
-    FROM "staging"."events_20181101" AS "e"
+      "user_id",
+      "first_name",
+      "last_name",
+      "gender",
+      "level",
+      "updated_at",
+      SUM("_starts") OVER (
+        PARTITION BY "user_id"
+        ORDER BY "updated_at" ASC
+        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+      ) AS "_run"
+    FROM (
+      SELECT
+        "user_id",
+        "first_name",
+        "last_name",
+        "gender",
+        "level",
+        "updated_at",
+        CASE
+          WHEN ROW_NUMBER() OVER (PARTITION BY "user_id" ORDER BY "updated_at" ASC) = 1
+          THEN 1
+          WHEN "level" = LAG("level") OVER (PARTITION BY "user_id" ORDER BY "updated_at" ASC)
+          OR (
+            "level" IS NULL
+            AND LAG("level") OVER (PARTITION BY "user_id" ORDER BY "updated_at" ASC) IS NULL
+          )
+          THEN 0
+          ELSE 1
+        END AS "_starts"
+      FROM (
+        SELECT
+          "user_id",
+          "first_name",
+          "last_name",
+          "gender",
+          "level",
+          "updated_at"
+        FROM (
+          SELECT
+            "ranked"."user_id",
+            "ranked"."first_name",
+            "ranked"."last_name",
+            "ranked"."gender",
+            "ranked"."level",
+            "ranked"."updated_at"
+          FROM (
+            SELECT
+              "user_id",
+              "first_name",
+              "last_name",
+              "gender",
+              "level",
+              "updated_at",
+              ROW_NUMBER() OVER (
+                PARTITION BY "user_id", "updated_at"
+                ORDER BY "updated_at" DESC, "user_id" ASC, "first_name" ASC, "last_name" ASC, "gender" ASC, "level" ASC, "updated_at" ASC
+              ) AS "_row"
+            FROM (
+              SELECT
+                "e"."userid" AS "user_id",
+                "e"."firstname" AS "first_name",
+                "e"."lastname" AS "last_name",
+                "e"."gender",
+                "e"."level",
+                "e"."ts" AS "updated_at"
+              FROM "staging"."events_20181101" AS "e"
+              WHERE
+                "e"."page" = 'NextSong' AND NOT "e"."userid" IS NULL
+            ) AS "source"
+          ) AS "ranked"
+          WHERE
+            "ranked"."_row" = 1
+        ) AS "rows"
+        WHERE
+          NOT "updated_at" IS NULL
+      ) AS "timed"
+    ) AS "flagged"
+  ) AS "numbered"
+) AS "ends"
+WHERE
+  "_last" = 1;
+-- commit; then the step's changes and its ledger row, in one transaction:
+CREATE TEMPORARY TABLE "users__touched" AS
+SELECT
+  "user_id"
+FROM "users__runs"
+WHERE
+  "interval_start" = CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+UNION
+SELECT
+  "user_id"
+FROM "users__batch_runs";
+DELETE FROM "users__runs"
+WHERE
+  "interval_start" = CAST('2018-11-01 00:00:00' AS TIMESTAMP);
+INSERT INTO "users__runs" (
+  "user_id",
+  "first_name",
+  "last_name",
+  "gender",
+  "level",
+  "updated_at",
+  "valid_from",
+  "interval_start"
+)
+SELECT
+  "user_id",
+  "first_name",
+  "last_name",
+  "gender",
+  "level",
+  "updated_at",
+  "valid_from",
+  "interval_start"
+FROM "users__batch_runs";
+CREATE TEMPORARY TABLE "users__versions" AS
+SELECT
+  "spans"."user_id",
+  "spans"."level",
+  "newest"."first_name",
+  "newest"."last_name",
+  "newest"."gender",
+  "newest"."updated_at",
+  "spans"."user_key",
+  "spans"."valid_from",
+  "spans"."valid_to",
+  "spans"."is_current",
+  FALSE AS "is_inferred"
+FROM (
+  SELECT
+    "user_id",
+    "level",
+    "valid_from",
+    CASE
+      WHEN ROW_NUMBER() OVER (PARTITION BY "user_id" ORDER BY "valid_from" ASC) = 1
+      THEN CAST('0x' || SUBSTRING(MD5(CAST("user_id" AS TEXT)), 1, 15) AS BIGINT)
+      ELSE CAST('0x' || SUBSTRING(
+        MD5(CAST("user_id" AS TEXT) || '|' || STRFTIME("valid_from", '%Y-%m-%d %H:%M:%S.%f')),
+        1,
+        15
+      ) AS BIGINT)
+    END AS "user_key",
+    LEAD("valid_from") OVER (PARTITION BY "user_id" ORDER BY "valid_from" ASC) AS "valid_to",
+    CASE
+      WHEN LEAD("valid_from") OVER (PARTITION BY "user_id" ORDER BY "valid_from" ASC) IS NULL
+      THEN TRUE
+      ELSE FALSE
+    END AS "is_current"
+  FROM (
+    SELECT
+      *
+    FROM (
+      SELECT
+        "user_id",
+        "level",
+        "valid_from",
+        CASE
+          WHEN ROW_NUMBER() OVER (PARTITION BY "user_id" ORDER BY "valid_from" ASC, "updated_at" ASC, "level" ASC) = 1
+          THEN 1
+          WHEN "level" = LAG("level") OVER (PARTITION BY "user_id" ORDER BY "valid_from" ASC, "updated_at" ASC, "level" ASC)
+          OR (
+            "level" IS NULL
+            AND LAG("level") OVER (PARTITION BY "user_id" ORDER BY "valid_from" ASC, "updated_at" ASC, "level" ASC) IS NULL
+          )
+          THEN 0
+          ELSE 1
+        END AS "_starts"
+      FROM (
+        SELECT
+          "runs"."user_id",
+          "runs"."first_name",
+          "runs"."last_name",
+          "runs"."gender",
+          "runs"."level",
+          "runs"."updated_at",
+          "runs"."valid_from"
+        FROM "users__runs" AS "runs"
+        JOIN "users__touched" AS "touched"
+          ON "runs"."user_id" = "touched"."user_id"
+      ) AS "mine"
+    ) AS "_starts_of"
     WHERE
-      "e"."page" = 'NextSong' AND NOT "e"."userid" IS NULL
-  ) AS "source"
-) AS "ranked"
+      "_starts" = 1
+  ) AS "starts"
+) AS "spans"
+JOIN (
+  SELECT
+    *
+  FROM (
+    SELECT
+      "user_id",
+      "first_name",
+      "last_name",
+      "gender",
+      "updated_at",
+      ROW_NUMBER() OVER (PARTITION BY "user_id" ORDER BY "updated_at" DESC, "valid_from" DESC) AS "_newest"
+    FROM (
+      SELECT
+        "runs"."user_id",
+        "runs"."first_name",
+        "runs"."last_name",
+        "runs"."gender",
+        "runs"."level",
+        "runs"."updated_at",
+        "runs"."valid_from"
+      FROM "users__runs" AS "runs"
+      JOIN "users__touched" AS "touched"
+        ON "runs"."user_id" = "touched"."user_id"
+    ) AS "mine"
+  ) AS "_newest_of"
+  WHERE
+    "_newest" = 1
+) AS "newest"
+  ON "spans"."user_id" = "newest"."user_id";
+DELETE FROM "users" USING   "users__touched"
 WHERE
-  "ranked"."_row" = 1;
-DELETE FROM "users__batch" USING   "users"
+  "users"."user_id" = "users__touched"."user_id";
+INSERT INTO "users" (
+  "user_id",
+  "first_name",
+  "last_name",
+  "gender",
+  "level",
+  "updated_at",
+  "user_key",
+  "valid_from",
+  "valid_to",
+  "is_current",
+  "is_inferred"
+)
+SELECT
+  "user_id",
+  "first_name",
+  "last_name",
+  "gender",
+  "level",
+  "updated_at",
+  "user_key",
+  "valid_from",
+  "valid_to",
+  "is_current",
+  "is_inferred"
+FROM "users__versions";
+INSERT INTO "users" (
+  "user_key",
+  "valid_from",
+  "is_current",
+  "is_inferred"
+)
+SELECT
+  0 AS "user_key",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "valid_from",
+  TRUE AS "is_current",
+  FALSE AS "is_inferred"
+FROM (
+  SELECT
+    COUNT(*) AS "n"
+  FROM "users"
+  WHERE
+    "user_key" = 0
+) AS "known"
 WHERE
-  "users"."user_id" = "users__batch"."user_id"
-  AND "users"."updated_at" > "users__batch"."updated_at";
-SELECT
-  COUNT(*) - COUNT("loaded"."user_id") AS "inserted",
-  COUNT("loaded"."user_id") AS "updated"
-FROM "users__batch" AS "batch"
-LEFT JOIN "users" AS "loaded"
-  ON "batch"."user_id" = "loaded"."user_id";
-MERGE INTO "users"
-USING "users__batch" AS "batch"
-ON "users"."user_id" = "batch"."user_id"
-WHEN MATCHED THEN UPDATE SET
-  "first_name" = "batch"."first_name",
-  "last_name" = "batch"."last_name",
-  "gender" = "batch"."gender",
-  "level" = "batch"."level",
-  "updated_at" = "batch"."updated_at"
-WHEN NOT MATCHED THEN INSERT ("user_id", "first_name", "last_name", "gender", "level", "updated_at") VALUES (
-  "batch"."user_id",
-  "batch"."first_name",
-  "batch"."last_name",
-  "batch"."gender",
-  "batch"."level",
-  "batch"."updated_at"
-);
-SELECT
-  COUNT(*) AS "merged"
-FROM "users__batch" AS "batch"
-JOIN "users" AS "loaded"
-  ON "loaded"."user_id" = "batch"."user_id"
+  "known"."n" = 0;
+UPDATE "songplays" SET "user_key" = "ranges"."user_key"
+FROM (
+  SELECT
+    "user_id",
+    "user_key",
+    CASE
+      WHEN "valid_from" = MIN("valid_from") OVER (PARTITION BY "user_id")
+      THEN NULL
+      ELSE "valid_from"
+    END AS "since",
+    "valid_to"
+  FROM "users__versions"
+  WHERE
+    NOT "user_id" IS NULL
+) AS "ranges"
+WHERE
+  "ranges"."user_id" = "songplays"."user_id"
   AND (
-    "loaded"."first_name" = "batch"."first_name"
-    OR (
-      "loaded"."first_name" IS NULL AND "batch"."first_name" IS NULL
+    (
+      "ranges"."since" IS NULL OR "songplays"."start_time" >= "ranges"."since"
+    )
+    AND (
+      "ranges"."valid_to" IS NULL OR "songplays"."start_time" < "ranges"."valid_to"
     )
   )
-  AND (
-    "loaded"."last_name" = "batch"."last_name"
-    OR (
-      "loaded"."last_name" IS NULL AND "batch"."last_name" IS NULL
-    )
-  )
-  AND (
-    "loaded"."gender" = "batch"."gender"
-    OR (
-      "loaded"."gender" IS NULL AND "batch"."gender" IS NULL
-    )
-  )
-  AND (
-    "loaded"."level" = "batch"."level"
-    OR (
-      "loaded"."level" IS NULL AND "batch"."level" IS NULL
-    )
-  )
-  AND (
-    "loaded"."updated_at" = "batch"."updated_at"
-    OR (
-      "loaded"."updated_at" IS NULL AND "batch"."updated_at" IS NULL
-    )
-  );
-DROP TABLE IF EXISTS "users__batch";
+  AND "songplays"."user_key" <> "ranges"."user_key";
+DROP TABLE IF EXISTS "users__batch_runs";
+DROP TABLE IF EXISTS "users__touched";
+DROP TABLE IF EXISTS "users__versions";
 -- with the step values bound by the runner:
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step load_songs (dimensions) after stage_songs
--- the step's changes and its ledger row, in one transaction:
 CREATE TEMPORARY TABLE "songs__batch" AS
 SELECT
   *
@@ -923,6 +825,7 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+-- commit; then the step's changes and its ledger row, in one transaction:
 SELECT
   COUNT(*) - COUNT("loaded"."song_id") AS "inserted",
   COUNT("loaded"."song_id") AS "updated"
@@ -978,7 +881,6 @@ DROP TABLE IF EXISTS "songs__batch";
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step load_artists (dimensions) after stage_songs
--- the step's changes and its ledger row, in one transaction:
 CREATE TEMPORARY TABLE "artists__batch" AS
 SELECT
   *
@@ -1022,6 +924,7 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+-- commit; then the step's changes and its ledger row, in one transaction:
 SELECT
   COUNT(*) - COUNT("loaded"."artist_id") AS "inserted",
   COUNT("loaded"."artist_id") AS "updated"
@@ -1077,7 +980,6 @@ DROP TABLE IF EXISTS "artists__batch";
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step load_time (dimensions) after stage_events
--- the step's changes and its ledger row, in one transaction:
 CREATE TEMPORARY TABLE "time__batch" AS
 SELECT
   *
@@ -1129,6 +1031,7 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+-- commit; then the step's changes and its ledger row, in one transaction:
 SELECT
   COUNT(*) - COUNT("loaded"."start_time") AS "inserted",
   COUNT("loaded"."start_time") AS "updated"
@@ -1200,7 +1103,6 @@ DROP TABLE IF EXISTS "time__batch";
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step load_accounts (dimensions) after stage_accounts
--- the step's changes and its ledger row, in one transaction:
 CREATE TEMPORARY TABLE "accounts__batch" AS
 SELECT
   *
@@ -1246,6 +1148,7 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+-- commit; then the step's changes and its ledger row, in one transaction:
 DELETE FROM "accounts__batch" USING   "accounts"
 WHERE
   "accounts"."account_id" = "accounts__batch"."account_id"
@@ -1313,7 +1216,6 @@ DROP TABLE IF EXISTS "accounts__batch";
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step load_songplays (facts) after stage_events, load_songs, load_artists
--- the step's changes and its ledger row, in one transaction:
 CREATE TEMPORARY TABLE "songplays__rows" AS
 SELECT
   *
@@ -1323,6 +1225,7 @@ INSERT INTO "songplays__rows" (
   "songplay_id",
   "start_time",
   "user_id",
+  "user_key",
   "level",
   "song_id",
   "artist_id",
@@ -1334,6 +1237,7 @@ SELECT
   "songplay_id",
   "start_time",
   "user_id",
+  "user_key",
   "level",
   "song_id",
   "artist_id",
@@ -1342,34 +1246,90 @@ SELECT
   "user_agent"
 FROM (
   SELECT
-    MD5(
-      CAST("e"."sessionid" AS TEXT) || '-' || CAST("e"."iteminsession" AS TEXT) || '-' || CAST("e"."userid" AS TEXT)
-    ) AS "songplay_id",
-    "e"."ts" AS "start_time",
-    "e"."userid" AS "user_id",
-    "e"."level",
-    "catalogue"."song_id",
-    "catalogue"."artist_id",
-    "e"."sessionid" AS "session_id",
-    "e"."location",
-    "e"."useragent" AS "user_agent"
-  FROM "staging"."events_20181101" AS "e"
-  LEFT JOIN (
+    "songplay_id",
+    "start_time",
+    "user_id",
+    "user_key",
+    "level",
+    "song_id",
+    "artist_id",
+    "session_id",
+    "location",
+    "user_agent"
+  FROM (
     SELECT
-      "s"."song_id",
-      "s"."artist_id",
-      "s"."title",
-      "s"."duration",
-      "a"."name"
-    FROM "songs" AS "s"
-    JOIN "artists" AS "a"
-      ON "a"."artist_id" = "s"."artist_id"
-  ) AS "catalogue"
-    ON "catalogue"."title" = "e"."song"
-    AND "catalogue"."name" = "e"."artist"
-    AND "catalogue"."duration" = "e"."length"
-  WHERE
-    "e"."page" = 'NextSong'
+      "source"."songplay_id",
+      "source"."start_time",
+      "source"."user_id",
+      "source"."level",
+      "source"."song_id",
+      "source"."artist_id",
+      "source"."session_id",
+      "source"."location",
+      "source"."user_agent",
+      CASE
+        WHEN "source"."user_id" IS NULL
+        THEN 0
+        ELSE COALESCE(
+          "lookup0"."user_key",
+          CAST('0x' || SUBSTRING(MD5(CAST("source"."user_id" AS TEXT)), 1, 15) AS BIGINT)
+        )
+      END AS "user_key"
+    FROM (
+      SELECT
+        MD5(
+          CAST("e"."sessionid" AS TEXT) || '-' || CAST("e"."iteminsession" AS TEXT) || '-' || CAST("e"."userid" AS TEXT)
+        ) AS "songplay_id",
+        "e"."ts" AS "start_time",
+        "e"."userid" AS "user_id",
+        "e"."level",
+        "catalogue"."song_id",
+        "catalogue"."artist_id",
+        "e"."sessionid" AS "session_id",
+        "e"."location",
+        "e"."useragent" AS "user_agent"
+      FROM "staging"."events_20181101" AS "e"
+      LEFT JOIN (
+        SELECT
+          "s"."song_id",
+          "s"."artist_id",
+          "s"."title",
+          "s"."duration",
+          "a"."name"
+        FROM "songs" AS "s"
+        JOIN "artists" AS "a"
+          ON "a"."artist_id" = "s"."artist_id"
+      ) AS "catalogue"
+        ON "catalogue"."title" = "e"."song"
+        AND "catalogue"."name" = "e"."artist"
+        AND "catalogue"."duration" = "e"."length"
+      WHERE
+        "e"."page" = 'NextSong'
+    ) AS "source"
+    LEFT JOIN (
+      SELECT
+        "user_id",
+        "user_key",
+        CASE
+          WHEN "valid_from" = MIN("valid_from") OVER (PARTITION BY "user_id")
+          THEN NULL
+          ELSE "valid_from"
+        END AS "since",
+        "valid_to"
+      FROM "users"
+      WHERE
+        NOT "user_id" IS NULL
+    ) AS "lookup0"
+      ON "lookup0"."user_id" = "source"."user_id"
+      AND (
+        (
+          "lookup0"."since" IS NULL OR "source"."start_time" >= "lookup0"."since"
+        )
+        AND (
+          "lookup0"."valid_to" IS NULL OR "source"."start_time" < "lookup0"."valid_to"
+        )
+      )
+  ) AS "looked_up"
 ) AS "source";
 SELECT
   COUNT(*) AS "selected",
@@ -1390,6 +1350,7 @@ INSERT INTO "songplays__batch" (
   "songplay_id",
   "start_time",
   "user_id",
+  "user_key",
   "level",
   "song_id",
   "artist_id",
@@ -1401,6 +1362,7 @@ SELECT
   "rows"."songplay_id",
   "rows"."start_time",
   "rows"."user_id",
+  "rows"."user_key",
   "rows"."level",
   "rows"."song_id",
   "rows"."artist_id",
@@ -1432,6 +1394,7 @@ SELECT
   "ranked"."songplay_id",
   "ranked"."start_time",
   "ranked"."user_id",
+  "ranked"."user_key",
   "ranked"."level",
   "ranked"."song_id",
   "ranked"."artist_id",
@@ -1443,6 +1406,7 @@ FROM (
     "songplay_id",
     "start_time",
     "user_id",
+    "user_key",
     "level",
     "song_id",
     "artist_id",
@@ -1451,13 +1415,14 @@ FROM (
     "user_agent",
     ROW_NUMBER() OVER (
       PARTITION BY "songplay_id"
-      ORDER BY "songplay_id" ASC, "start_time" ASC, "user_id" ASC, "level" ASC, "song_id" ASC, "artist_id" ASC, "session_id" ASC, "location" ASC, "user_agent" ASC
+      ORDER BY "songplay_id" ASC, "start_time" ASC, "user_id" ASC, "user_key" ASC, "level" ASC, "song_id" ASC, "artist_id" ASC, "session_id" ASC, "location" ASC, "user_agent" ASC
     ) AS "_row"
   FROM (
     SELECT
       "rows"."songplay_id",
       "rows"."start_time",
       "rows"."user_id",
+      "rows"."user_key",
       "rows"."level",
       "rows"."song_id",
       "rows"."artist_id",
@@ -1486,6 +1451,25 @@ FROM (
 WHERE
   "ranked"."_row" = 1;
 DROP TABLE IF EXISTS "songplays__rows";
+-- commit; then the step's changes and its ledger row, in one transaction:
+INSERT INTO "users" (
+  "user_id",
+  "user_key",
+  "valid_from",
+  "is_current",
+  "is_inferred"
+)
+SELECT DISTINCT
+  "batch"."user_id" AS "user_id",
+  "batch"."user_key" AS "user_key",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "valid_from",
+  TRUE AS "is_current",
+  TRUE AS "is_inferred"
+FROM "songplays__batch" AS "batch"
+LEFT JOIN "users" AS "known"
+  ON "known"."user_id" = "batch"."user_id"
+WHERE
+  "known"."user_id" IS NULL AND "batch"."user_key" <> 0;
 DELETE FROM "songplays"
 WHERE
   "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
@@ -1494,6 +1478,7 @@ INSERT INTO "songplays" (
   "songplay_id",
   "start_time",
   "user_id",
+  "user_key",
   "level",
   "song_id",
   "artist_id",
@@ -1505,6 +1490,7 @@ SELECT
   "songplay_id",
   "start_time",
   "user_id",
+  "user_key",
   "level",
   "song_id",
   "artist_id",
@@ -1518,9 +1504,9 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 
 -- step check_users (checks) after load_users
 -- check 1: not_null(user_id, level)
--- check 2: unique(user_id)
+-- check 2: unique(user_id, valid_from)
 -- check 3: accepted_values(level in 2 value(s))
--- the step's changes and its ledger row, in one transaction:
+-- check 4: history(valid_from, valid_to, is_current)
 SELECT
   0 AS "check",
   COUNT(*) AS "failures"
@@ -1530,7 +1516,12 @@ FROM (
     "level"
   FROM "users"
   WHERE
-    "user_id" IS NULL OR "level" IS NULL
+    (
+      NOT "user_id" IS NULL AND NOT "is_inferred"
+    )
+    AND (
+      "user_id" IS NULL OR "level" IS NULL
+    )
 ) AS "failing"
 UNION ALL
 SELECT
@@ -1539,10 +1530,14 @@ SELECT
 FROM (
   SELECT
     "user_id",
+    "valid_from",
     COUNT(*) AS "rows"
   FROM "users"
+  WHERE
+    NOT "user_id" IS NULL AND NOT "is_inferred"
   GROUP BY
-    "user_id"
+    "user_id",
+    "valid_from"
   HAVING
     COUNT(*) > 1
 ) AS "failing"
@@ -1556,7 +1551,54 @@ FROM (
     "level"
   FROM "users"
   WHERE
-    NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+    (
+      NOT "user_id" IS NULL AND NOT "is_inferred"
+    )
+    AND (
+      NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+    )
+) AS "failing"
+UNION ALL
+SELECT
+  3 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "user_id",
+    "user_key",
+    "valid_from",
+    "valid_to",
+    "is_current",
+    "next_valid_from",
+    "current_versions"
+  FROM (
+    SELECT
+      "user_id",
+      "user_key",
+      "valid_from",
+      "valid_to",
+      "is_current",
+      LEAD("valid_from") OVER (PARTITION BY "user_id" ORDER BY "valid_from") AS "next_valid_from",
+      SUM(CASE WHEN "is_current" THEN 1 ELSE 0 END) OVER (PARTITION BY "user_id") AS "current_versions"
+    FROM "users"
+    WHERE
+      NOT "user_id" IS NULL
+  ) AS "versions"
+  WHERE
+    NOT (
+      "valid_to" = "next_valid_from"
+      OR (
+        "valid_to" IS NULL AND "next_valid_from" IS NULL
+      )
+    )
+    OR "valid_to" <= "valid_from"
+    OR (
+      "is_current" AND NOT "valid_to" IS NULL
+    )
+    OR (
+      NOT "is_current" AND "valid_to" IS NULL
+    )
+    OR "current_versions" <> 1
 ) AS "failing";
 -- only when failed 0:
 SELECT
@@ -1567,7 +1609,12 @@ FROM (
     "level"
   FROM "users"
   WHERE
-    "user_id" IS NULL OR "level" IS NULL
+    (
+      NOT "user_id" IS NULL AND NOT "is_inferred"
+    )
+    AND (
+      "user_id" IS NULL OR "level" IS NULL
+    )
 ) AS "failing"
 ORDER BY
   1,
@@ -1579,16 +1626,21 @@ SELECT
 FROM (
   SELECT
     "user_id",
+    "valid_from",
     COUNT(*) AS "rows"
   FROM "users"
+  WHERE
+    NOT "user_id" IS NULL AND NOT "is_inferred"
   GROUP BY
-    "user_id"
+    "user_id",
+    "valid_from"
   HAVING
     COUNT(*) > 1
 ) AS "failing"
 ORDER BY
   1,
-  2
+  2,
+  3
 LIMIT 5;
 -- only when failed 2:
 SELECT
@@ -1599,12 +1651,68 @@ FROM (
     "level"
   FROM "users"
   WHERE
-    NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+    (
+      NOT "user_id" IS NULL AND NOT "is_inferred"
+    )
+    AND (
+      NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+    )
 ) AS "failing"
 ORDER BY
   1,
   2
 LIMIT 5;
+-- only when failed 3:
+SELECT
+  *
+FROM (
+  SELECT
+    "user_id",
+    "user_key",
+    "valid_from",
+    "valid_to",
+    "is_current",
+    "next_valid_from",
+    "current_versions"
+  FROM (
+    SELECT
+      "user_id",
+      "user_key",
+      "valid_from",
+      "valid_to",
+      "is_current",
+      LEAD("valid_from") OVER (PARTITION BY "user_id" ORDER BY "valid_from") AS "next_valid_from",
+      SUM(CASE WHEN "is_current" THEN 1 ELSE 0 END) OVER (PARTITION BY "user_id") AS "current_versions"
+    FROM "users"
+    WHERE
+      NOT "user_id" IS NULL
+  ) AS "versions"
+  WHERE
+    NOT (
+      "valid_to" = "next_valid_from"
+      OR (
+        "valid_to" IS NULL AND "next_valid_from" IS NULL
+      )
+    )
+    OR "valid_to" <= "valid_from"
+    OR (
+      "is_current" AND NOT "valid_to" IS NULL
+    )
+    OR (
+      NOT "is_current" AND "valid_to" IS NULL
+    )
+    OR "current_versions" <> 1
+) AS "failing"
+ORDER BY
+  1,
+  2,
+  3,
+  4,
+  5,
+  6,
+  7
+LIMIT 5;
+-- commit; then the step's changes and its ledger row, in one transaction:
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
@@ -1613,7 +1721,6 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- step check_songs (checks) after load_songs
 -- check 1: not_null(song_id)
 -- check 2: unique(song_id)
--- the step's changes and its ledger row, in one transaction:
 SELECT
   0 AS "check",
   COUNT(*) AS "failures"
@@ -1668,6 +1775,7 @@ ORDER BY
   1,
   2
 LIMIT 5;
+-- commit; then the step's changes and its ledger row, in one transaction:
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
@@ -1675,7 +1783,6 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 
 -- step check_artists (checks) after load_artists
 -- check 1: unique(artist_id)
--- the step's changes and its ledger row, in one transaction:
 SELECT
   0 AS "check",
   COUNT(*) AS "failures"
@@ -1706,6 +1813,7 @@ ORDER BY
   1,
   2
 LIMIT 5;
+-- commit; then the step's changes and its ledger row, in one transaction:
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
@@ -1713,7 +1821,6 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 
 -- step check_time (checks) after load_time
 -- check 1: unique(start_time)
--- the step's changes and its ledger row, in one transaction:
 SELECT
   0 AS "check",
   COUNT(*) AS "failures"
@@ -1744,6 +1851,7 @@ ORDER BY
   1,
   2
 LIMIT 5;
+-- commit; then the step's changes and its ledger row, in one transaction:
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
@@ -1753,7 +1861,6 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- check 1: not_null(account_id, plan)
 -- check 2: unique(account_id)
 -- check 3: accepted_values(plan in 3 value(s))
--- the step's changes and its ledger row, in one transaction:
 SELECT
   0 AS "check",
   COUNT(*) AS "failures"
@@ -1838,6 +1945,7 @@ ORDER BY
   1,
   2
 LIMIT 5;
+-- commit; then the step's changes and its ledger row, in one transaction:
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
@@ -1854,7 +1962,6 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- check 8: accepted_values(level in 2 value(s))
 -- check 9: freshness(start_time within 1d)
 -- check 10: sql(plays_match_song_and_artist)
--- the step's changes and its ledger row, in one transaction:
 SELECT
   table_name
 FROM information_schema.tables
@@ -2332,16 +2439,17 @@ ORDER BY
   2,
   3
 LIMIT 5;
+-- commit; then the step's changes and its ledger row, in one transaction:
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step finish (finish) after check_users, check_songs, check_artists, check_time, check_accounts, check_songplays
--- the step's changes and its ledger row, in one transaction:
 DROP TABLE IF EXISTS "staging"."events_20181101";
 DROP TABLE IF EXISTS "staging"."songs_20181101";
 DROP TABLE IF EXISTS "staging"."accounts_20181101";
+-- commit; then the step's changes and its ledger row, in one transaction:
 UPDATE "ledger"."objects" SET status = 'loaded'
 WHERE
   "spec" = 'sparkify' AND "interval_key" = '20181101' AND "status" = 'staged';

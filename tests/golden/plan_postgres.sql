@@ -1,66 +1,6 @@
 -- plan of sparkify for [2018-11-01 00:00, 2018-11-02 00:00) on postgres
 
--- the run holds each step of the interval (another run holding one: refused, nothing done):
--- sparkify 20181101 setup
-SELECT
-  PG_TRY_ADVISORY_LOCK(1947062883, 884100497);
--- sparkify 20181101 stage_events
-SELECT
-  PG_TRY_ADVISORY_LOCK(1947062883, 312247613);
--- sparkify 20181101 stage_songs
-SELECT
-  PG_TRY_ADVISORY_LOCK(1947062883, 1295644788);
--- sparkify 20181101 stage_accounts
-SELECT
-  PG_TRY_ADVISORY_LOCK(1947062883, 853374289);
--- sparkify 20181101 load_users
-SELECT
-  PG_TRY_ADVISORY_LOCK(1947062883, 604674300);
--- sparkify 20181101 load_songs
-SELECT
-  PG_TRY_ADVISORY_LOCK(1947062883, 383215477);
--- sparkify 20181101 load_artists
-SELECT
-  PG_TRY_ADVISORY_LOCK(1947062883, 312672214);
--- sparkify 20181101 load_time
-SELECT
-  PG_TRY_ADVISORY_LOCK(1947062883, 1837800529);
--- sparkify 20181101 load_accounts
-SELECT
-  PG_TRY_ADVISORY_LOCK(1947062883, 1150400218);
--- sparkify 20181101 load_songplays
-SELECT
-  PG_TRY_ADVISORY_LOCK(1947062883, 1788829845);
--- sparkify 20181101 check_users
-SELECT
-  PG_TRY_ADVISORY_LOCK(1947062883, 287019230);
--- sparkify 20181101 check_songs
-SELECT
-  PG_TRY_ADVISORY_LOCK(1947062883, 218689908);
--- sparkify 20181101 check_artists
-SELECT
-  PG_TRY_ADVISORY_LOCK(1947062883, 375321355);
--- sparkify 20181101 check_time
-SELECT
-  PG_TRY_ADVISORY_LOCK(1947062883, 1654615418);
--- sparkify 20181101 check_accounts
-SELECT
-  PG_TRY_ADVISORY_LOCK(1947062883, 2038720102);
--- sparkify 20181101 check_songplays
-SELECT
-  PG_TRY_ADVISORY_LOCK(1947062883, 2119625963);
--- sparkify 20181101 finish
-SELECT
-  PG_TRY_ADVISORY_LOCK(1947062883, 731891050);
-
 -- step setup (setup)
--- one setup at a time in the database: waits for the lock, held until setup commits
-SELECT
-  TRUE
-FROM (
-  SELECT
-    PG_ADVISORY_LOCK(1947062883, 2069759757)
-) AS taken;
 SELECT
   c.relname,
   a.attname,
@@ -91,21 +31,6 @@ JOIN pg_catalog.pg_attribute AS a
   )
 WHERE
   n.nspname = 'public' AND i.relname = t.relname || '__key';
-SELECT
-  c.relname,
-  a.attname,
-  d.description
-FROM pg_catalog.pg_description AS d
-JOIN pg_catalog.pg_class AS c
-  ON c.oid = d.objoid
-JOIN pg_catalog.pg_namespace AS n
-  ON n.oid = c.relnamespace
-LEFT JOIN pg_catalog.pg_attribute AS a
-  ON a.attrelid = c.oid AND a.attnum = d.objsubid
-WHERE
-  n.nspname = 'public'
-  AND c.relkind = 'r'
-  AND d.classoid = CAST('pg_catalog.pg_class' AS REGCLASS);
 SELECT
   c.relname,
   a.attname,
@@ -201,21 +126,19 @@ CREATE TABLE IF NOT EXISTS "ledger"."rejects" (
   "run_id" VARCHAR(256)
 );
 CREATE TABLE IF NOT EXISTS "users" (
-  "user_id" INT NOT NULL,
+  "user_id" INT,
   "first_name" VARCHAR(128),
   "last_name" VARCHAR(128),
   "gender" VARCHAR(16),
-  "level" VARCHAR(16) NOT NULL,
-  "updated_at" TIMESTAMP NOT NULL
+  "level" VARCHAR(16),
+  "updated_at" TIMESTAMP,
+  "user_key" BIGINT NOT NULL,
+  "valid_from" TIMESTAMP NOT NULL,
+  "valid_to" TIMESTAMP,
+  "is_current" BOOLEAN NOT NULL,
+  "is_inferred" BOOLEAN NOT NULL
 );
 CREATE INDEX IF NOT EXISTS "users__key" ON "users"("user_id");
-COMMENT ON TABLE "users" IS 'App users; level is the one of their latest play.';
-COMMENT ON COLUMN "users"."user_id" IS 'App user id';
-COMMENT ON COLUMN "users"."first_name" IS 'First name';
-COMMENT ON COLUMN "users"."last_name" IS 'Last name';
-COMMENT ON COLUMN "users"."gender" IS 'Gender as given by the user';
-COMMENT ON COLUMN "users"."level" IS 'Subscription level: free or paid';
-COMMENT ON COLUMN "users"."updated_at" IS 'Time of the play this row was taken from';
 CREATE TABLE IF NOT EXISTS "songs" (
   "song_id" VARCHAR(32) NOT NULL,
   "title" VARCHAR(512),
@@ -224,12 +147,6 @@ CREATE TABLE IF NOT EXISTS "songs" (
   "duration" DOUBLE PRECISION
 );
 CREATE INDEX IF NOT EXISTS "songs__key" ON "songs"("song_id");
-COMMENT ON TABLE "songs" IS 'Songs in the music catalogue.';
-COMMENT ON COLUMN "songs"."song_id" IS 'Catalogue song id';
-COMMENT ON COLUMN "songs"."title" IS 'Song title';
-COMMENT ON COLUMN "songs"."artist_id" IS 'Artist of the song';
-COMMENT ON COLUMN "songs"."year" IS 'Release year; NULL when unknown';
-COMMENT ON COLUMN "songs"."duration" IS 'Length in seconds';
 CREATE TABLE IF NOT EXISTS "artists" (
   "artist_id" VARCHAR(32) NOT NULL,
   "name" VARCHAR(512),
@@ -238,12 +155,6 @@ CREATE TABLE IF NOT EXISTS "artists" (
   "longitude" DOUBLE PRECISION
 );
 CREATE INDEX IF NOT EXISTS "artists__key" ON "artists"("artist_id");
-COMMENT ON TABLE "artists" IS 'Artists in the music catalogue.';
-COMMENT ON COLUMN "artists"."artist_id" IS 'Catalogue artist id';
-COMMENT ON COLUMN "artists"."name" IS 'Artist name';
-COMMENT ON COLUMN "artists"."location" IS 'Free-text location; NULL when unknown';
-COMMENT ON COLUMN "artists"."latitude" IS 'Latitude; NULL when unknown';
-COMMENT ON COLUMN "artists"."longitude" IS 'Longitude; NULL when unknown';
 CREATE TABLE IF NOT EXISTS "time" (
   "start_time" TIMESTAMP NOT NULL,
   "hour" SMALLINT NOT NULL,
@@ -254,10 +165,6 @@ CREATE TABLE IF NOT EXISTS "time" (
   "weekday" SMALLINT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS "time__key" ON "time"("start_time");
-COMMENT ON TABLE "time" IS 'Every start time of a play, broken into calendar units.';
-COMMENT ON COLUMN "time"."start_time" IS 'Start of a play (UTC)';
-COMMENT ON COLUMN "time"."week" IS 'ISO week';
-COMMENT ON COLUMN "time"."weekday" IS '0 = Sunday';
 CREATE TABLE IF NOT EXISTS "accounts" (
   "account_id" INT NOT NULL,
   "user_id" INT,
@@ -267,16 +174,11 @@ CREATE TABLE IF NOT EXISTS "accounts" (
   "updated_at" TIMESTAMP NOT NULL
 );
 CREATE INDEX IF NOT EXISTS "accounts__key" ON "accounts"("account_id");
-COMMENT ON TABLE "accounts" IS 'Subscription accounts; each run merges the accounts changed in its interval.';
-COMMENT ON COLUMN "accounts"."account_id" IS 'Account id in the app';
-COMMENT ON COLUMN "accounts"."user_id" IS 'The app user (users.user_id) holding the account';
-COMMENT ON COLUMN "accounts"."plan" IS 'Subscription plan: basic, premium or family';
-COMMENT ON COLUMN "accounts"."country" IS 'ISO country code';
-COMMENT ON COLUMN "accounts"."updated_at" IS 'Last change in the app';
 CREATE TABLE IF NOT EXISTS "songplays" (
   "songplay_id" CHAR(32) NOT NULL,
   "start_time" TIMESTAMP NOT NULL,
   "user_id" INT NOT NULL,
+  "user_key" BIGINT NOT NULL,
   "level" VARCHAR(16) NOT NULL,
   "song_id" VARCHAR(32),
   "artist_id" VARCHAR(32),
@@ -286,16 +188,20 @@ CREATE TABLE IF NOT EXISTS "songplays" (
 );
 CREATE INDEX IF NOT EXISTS "songplays__key" ON "songplays"("songplay_id");
 CREATE INDEX IF NOT EXISTS "songplays__time" ON "songplays"("start_time");
-COMMENT ON TABLE "songplays" IS 'One row per song played (a NextSong event).';
-COMMENT ON COLUMN "songplays"."songplay_id" IS 'MD5 of session, item in session and user';
-COMMENT ON COLUMN "songplays"."song_id" IS 'NULL when the song is not in the catalogue';
-COMMENT ON COLUMN "songplays"."artist_id" IS 'NULL when the song is not in the catalogue';
+CREATE TABLE IF NOT EXISTS "users__runs" (
+  "user_id" INT,
+  "first_name" VARCHAR(128),
+  "last_name" VARCHAR(128),
+  "gender" VARCHAR(16),
+  "level" VARCHAR(16),
+  "updated_at" TIMESTAMP,
+  "valid_from" TIMESTAMP NOT NULL,
+  "interval_start" TIMESTAMP NOT NULL
+);
 -- with the definitions values bound by the runner:
 INSERT INTO "ledger"."definitions" ("spec", "table_name", "fingerprint", "definition", "recorded_at") VALUES (%(spec)s, %(table_name)s, %(fingerprint)s, %(definition)s, %(recorded_at)s);
 -- with the step values bound by the runner:
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s, NULL);
-SELECT
-  PG_ADVISORY_UNLOCK(1947062883, 2069759757);
 
 -- step stage_events (stage) after setup
 -- 1 object(s)
@@ -323,223 +229,73 @@ CREATE UNLOGGED TABLE "staging"."events_20181101" (
 );
 -- fed with the rows of this query, run by an in-process DuckDB:
 --   SELECT
---     *
---   FROM (
---     SELECT
---       CASE
---         WHEN STRLEN("artist") > 512
---         THEN ERROR('artist: longer than its 512 bytes')
---         WHEN STRPOS("artist", CHR(0)) > 0
---         THEN ERROR('artist: holds a NUL character (\u0000), which COPY refuses')
---         ELSE "artist"
---       END AS "artist",
---       CASE
---         WHEN STRLEN("auth") > 32
---         THEN ERROR('auth: longer than its 32 bytes')
---         WHEN STRPOS("auth", CHR(0)) > 0
---         THEN ERROR('auth: holds a NUL character (\u0000), which COPY refuses')
---         ELSE "auth"
---       END AS "auth",
---       CASE
---         WHEN STRLEN("firstName") > 128
---         THEN ERROR('firstname: longer than its 128 bytes')
---         WHEN STRPOS("firstName", CHR(0)) > 0
---         THEN ERROR('firstname: holds a NUL character (\u0000), which COPY refuses')
---         ELSE "firstName"
---       END AS "firstname",
---       CASE
---         WHEN STRLEN("gender") > 16
---         THEN ERROR('gender: longer than its 16 bytes')
---         WHEN STRPOS("gender", CHR(0)) > 0
---         THEN ERROR('gender: holds a NUL character (\u0000), which COPY refuses')
---         ELSE "gender"
---       END AS "gender",
---       CASE
---         WHEN NOT NULLIF("itemInSession", '') IS NULL
---         AND (
---           NOT REGEXP_FULL_MATCH(NULLIF("itemInSession", ''), '[+-]?[0-9]+')
---           OR TRY_CAST(NULLIF("itemInSession", '') AS INT) IS NULL
---         )
---         THEN ERROR('iteminsession: not a int')
---         ELSE CAST(NULLIF("itemInSession", '') AS INT)
---       END AS "iteminsession",
---       CASE
---         WHEN STRLEN("lastName") > 128
---         THEN ERROR('lastname: longer than its 128 bytes')
---         WHEN STRPOS("lastName", CHR(0)) > 0
---         THEN ERROR('lastname: holds a NUL character (\u0000), which COPY refuses')
---         ELSE "lastName"
---       END AS "lastname",
---       CASE
---         WHEN NOT NULLIF("length", '') IS NULL
---         AND (
---           NOT REGEXP_FULL_MATCH(NULLIF("length", ''), '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?')
---           OR TRY_CAST(NULLIF("length", '') AS DOUBLE) IS NULL
---         )
---         THEN ERROR('length: not a double precision')
---         ELSE CAST(NULLIF("length", '') AS DOUBLE)
---       END AS "length",
---       CASE
---         WHEN STRLEN("level") > 16
---         THEN ERROR('level: longer than its 16 bytes')
---         WHEN STRPOS("level", CHR(0)) > 0
---         THEN ERROR('level: holds a NUL character (\u0000), which COPY refuses')
---         ELSE "level"
---       END AS "level",
---       CASE
---         WHEN STRLEN("location") > 256
---         THEN ERROR('location: longer than its 256 bytes')
---         WHEN STRPOS("location", CHR(0)) > 0
---         THEN ERROR('location: holds a NUL character (\u0000), which COPY refuses')
---         ELSE "location"
---       END AS "location",
---       CASE
---         WHEN STRLEN("method") > 8
---         THEN ERROR('method: longer than its 8 bytes')
---         WHEN STRPOS("method", CHR(0)) > 0
---         THEN ERROR('method: holds a NUL character (\u0000), which COPY refuses')
---         ELSE "method"
---       END AS "method",
---       CASE
---         WHEN STRLEN("page") > 32
---         THEN ERROR('page: longer than its 32 bytes')
---         WHEN STRPOS("page", CHR(0)) > 0
---         THEN ERROR('page: holds a NUL character (\u0000), which COPY refuses')
---         ELSE "page"
---       END AS "page",
---       CASE
---         WHEN NOT NULLIF("registration", '') IS NULL
---         AND (
---           NOT REGEXP_FULL_MATCH(NULLIF("registration", ''), '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?')
---           OR TRY_CAST(NULLIF("registration", '') AS DOUBLE) IS NULL
---         )
---         THEN ERROR('registration: not a double precision')
---         ELSE CAST(NULLIF("registration", '') AS DOUBLE)
---       END AS "registration",
---       CASE
---         WHEN NOT NULLIF("sessionId", '') IS NULL
---         AND (
---           NOT REGEXP_FULL_MATCH(NULLIF("sessionId", ''), '[+-]?[0-9]+')
---           OR TRY_CAST(NULLIF("sessionId", '') AS INT) IS NULL
---         )
---         THEN ERROR('sessionid: not a int')
---         ELSE CAST(NULLIF("sessionId", '') AS INT)
---       END AS "sessionid",
---       CASE
---         WHEN STRLEN("song") > 512
---         THEN ERROR('song: longer than its 512 bytes')
---         WHEN STRPOS("song", CHR(0)) > 0
---         THEN ERROR('song: holds a NUL character (\u0000), which COPY refuses')
---         ELSE "song"
---       END AS "song",
---       CASE
---         WHEN NOT NULLIF("status", '') IS NULL
---         AND (
---           NOT REGEXP_FULL_MATCH(NULLIF("status", ''), '[+-]?[0-9]+')
---           OR TRY_CAST(NULLIF("status", '') AS INT) IS NULL
---         )
---         THEN ERROR('status: not a int')
---         ELSE CAST(NULLIF("status", '') AS INT)
---       END AS "status",
---       CASE
---         WHEN NOT NULLIF("ts", '') IS NULL
---         AND (
---           NOT REGEXP_FULL_MATCH(NULLIF("ts", ''), '[+-]?[0-9]+')
---           OR TRY_CAST(NULLIF("ts", '') AS BIGINT) IS NULL
---         )
---         THEN ERROR('ts: not a integer epoch')
---         WHEN NOT NULLIF("ts", '') IS NULL
---         AND NOT (
---           NOT REGEXP_FULL_MATCH(NULLIF("ts", ''), '[+-]?[0-9]+')
---           OR TRY_CAST(NULLIF("ts", '') AS BIGINT) IS NULL
---         )
---         AND NOT CAST(NULLIF("ts", '') AS BIGINT) BETWEEN -210866803200000 AND 9223372036854775
---         THEN ERROR('ts: out of range')
---         ELSE MAKE_TIMESTAMP(CAST(NULLIF("ts", '') AS BIGINT) * 1000)
---       END AS "ts",
---       CASE
---         WHEN STRLEN("userAgent") > 512
---         THEN ERROR('useragent: longer than its 512 bytes')
---         WHEN STRPOS("userAgent", CHR(0)) > 0
---         THEN ERROR('useragent: holds a NUL character (\u0000), which COPY refuses')
---         ELSE "userAgent"
---       END AS "useragent",
---       CASE
---         WHEN NOT NULLIF("userId", '') IS NULL
---         AND (
---           NOT REGEXP_FULL_MATCH(NULLIF("userId", ''), '[+-]?[0-9]+')
---           OR TRY_CAST(NULLIF("userId", '') AS INT) IS NULL
---         )
---         THEN ERROR('userid: not a int')
---         ELSE CAST(NULLIF("userId", '') AS INT)
---       END AS "userid"
---     FROM READ_JSON(
---       ['tests/fixtures/golden/log_data/2018/11/2018-11-01-events.json'],
---       format => 'newline_delimited',
---       records => 'true',
---       columns => {'artist': 'VARCHAR', 'auth': 'VARCHAR', 'firstName': 'VARCHAR', 'gender': 'VARCHAR', 'itemInSession': 'VARCHAR', 'lastName': 'VARCHAR', 'length': 'VARCHAR', 'level': 'VARCHAR', 'location': 'VARCHAR', 'method': 'VARCHAR', 'page': 'VARCHAR', 'registration': 'VARCHAR', 'sessionId': 'VARCHAR', 'song': 'VARCHAR', 'status': 'VARCHAR', 'ts': 'VARCHAR', 'userAgent': 'VARCHAR', 'userId': 'VARCHAR'}
---     )
---   ) AS typed
---   WHERE
 --     CASE
---       WHEN (
---         (
---           "page" = 'NextSong' AND NOT "userid" IS NULL
---         ) AND "userid" IS NULL
---       )
---       OR (
---         "page" = 'NextSong' AND "userid" IS NULL
---       )
---       THEN ERROR('userid: NULL, but users.user_id, songplays.user_id need a value')
---       WHEN (
---         (
---           "page" = 'NextSong' AND NOT "userid" IS NULL
---         ) AND "level" IS NULL
---       )
---       OR (
---         "page" = 'NextSong' AND "level" IS NULL
---       )
---       THEN ERROR('level: NULL, but users.level, songplays.level need a value')
---       WHEN (
---         (
---           "page" = 'NextSong' AND NOT "userid" IS NULL
---         ) AND "ts" IS NULL
---       )
---       OR (
---         "page" = 'NextSong' AND "ts" IS NULL
---       )
---       OR (
---         "page" = 'NextSong' AND EXTRACT(HOUR FROM "ts") IS NULL
---       )
---       OR (
---         "page" = 'NextSong' AND EXTRACT(DAY FROM "ts") IS NULL
---       )
---       OR (
---         "page" = 'NextSong' AND EXTRACT(WEEK FROM "ts") IS NULL
---       )
---       OR (
---         "page" = 'NextSong' AND EXTRACT(MONTH FROM "ts") IS NULL
---       )
---       OR (
---         "page" = 'NextSong' AND EXTRACT(YEAR FROM "ts") IS NULL
---       )
---       OR (
---         "page" = 'NextSong' AND EXTRACT(DAYOFWEEK FROM "ts") IS NULL
---       )
---       OR (
---         "page" = 'NextSong' AND "ts" IS NULL
---       )
---       THEN ERROR(
---         'ts: NULL, but users.updated_at, time.start_time, time.hour and 6 more need a value'
---       )
---       WHEN "page" = 'NextSong'
---       AND MD5(
---         CAST("sessionid" AS TEXT) || '-' || CAST("iteminsession" AS TEXT) || '-' || CAST("userid" AS TEXT)
---       ) IS NULL
---       THEN ERROR('iteminsession, sessionid, userid: NULL, but songplays.songplay_id need a value')
---       WHEN "page" = 'NextSong' AND "sessionid" IS NULL
---       THEN ERROR('sessionid: NULL, but songplays.session_id need a value')
---     END IS NULL
+--       WHEN STRLEN("artist") > 512
+--       THEN ERROR('artist: longer than its 512 bytes')
+--       ELSE "artist"
+--     END AS "artist",
+--     CASE
+--       WHEN STRLEN("auth") > 32
+--       THEN ERROR('auth: longer than its 32 bytes')
+--       ELSE "auth"
+--     END AS "auth",
+--     CASE
+--       WHEN STRLEN("firstName") > 128
+--       THEN ERROR('firstname: longer than its 128 bytes')
+--       ELSE "firstName"
+--     END AS "firstname",
+--     CASE
+--       WHEN STRLEN("gender") > 16
+--       THEN ERROR('gender: longer than its 16 bytes')
+--       ELSE "gender"
+--     END AS "gender",
+--     CAST(NULLIF("itemInSession", '') AS INT) AS "iteminsession",
+--     CASE
+--       WHEN STRLEN("lastName") > 128
+--       THEN ERROR('lastname: longer than its 128 bytes')
+--       ELSE "lastName"
+--     END AS "lastname",
+--     CAST(NULLIF("length", '') AS DOUBLE) AS "length",
+--     CASE
+--       WHEN STRLEN("level") > 16
+--       THEN ERROR('level: longer than its 16 bytes')
+--       ELSE "level"
+--     END AS "level",
+--     CASE
+--       WHEN STRLEN("location") > 256
+--       THEN ERROR('location: longer than its 256 bytes')
+--       ELSE "location"
+--     END AS "location",
+--     CASE
+--       WHEN STRLEN("method") > 8
+--       THEN ERROR('method: longer than its 8 bytes')
+--       ELSE "method"
+--     END AS "method",
+--     CASE
+--       WHEN STRLEN("page") > 32
+--       THEN ERROR('page: longer than its 32 bytes')
+--       ELSE "page"
+--     END AS "page",
+--     CAST(NULLIF("registration", '') AS DOUBLE) AS "registration",
+--     CAST(NULLIF("sessionId", '') AS INT) AS "sessionid",
+--     CASE
+--       WHEN STRLEN("song") > 512
+--       THEN ERROR('song: longer than its 512 bytes')
+--       ELSE "song"
+--     END AS "song",
+--     CAST(NULLIF("status", '') AS INT) AS "status",
+--     MAKE_TIMESTAMP(CAST(NULLIF("ts", '') AS BIGINT) * 1000) AS "ts",
+--     CASE
+--       WHEN STRLEN("userAgent") > 512
+--       THEN ERROR('useragent: longer than its 512 bytes')
+--       ELSE "userAgent"
+--     END AS "useragent",
+--     CAST(NULLIF("userId", '') AS INT) AS "userid"
+--   FROM READ_JSON(
+--     ['tests/fixtures/golden/log_data/2018/11/2018-11-01-events.json'],
+--     format => 'newline_delimited',
+--     columns => {'artist': 'VARCHAR', 'auth': 'VARCHAR', 'firstName': 'VARCHAR', 'gender': 'VARCHAR', 'itemInSession': 'VARCHAR', 'lastName': 'VARCHAR', 'length': 'VARCHAR', 'level': 'VARCHAR', 'location': 'VARCHAR', 'method': 'VARCHAR', 'page': 'VARCHAR', 'registration': 'VARCHAR', 'sessionId': 'VARCHAR', 'song': 'VARCHAR', 'status': 'VARCHAR', 'ts': 'VARCHAR', 'userAgent': 'VARCHAR', 'userId': 'VARCHAR'}
+--   )
 COPY "staging"."events_20181101" (
   "artist",
   "auth",
@@ -563,13 +319,6 @@ COPY "staging"."events_20181101" (
 FROM STDIN WITH (
   FORMAT csv
 );
-DELETE FROM "staging"."events_20181101"
-WHERE
-  NOT (
-    "ts" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-    AND "ts" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-  );
-ANALYZE "staging"."events_20181101";
 -- commit; then the step's changes and its ledger row, in one transaction:
 DELETE FROM "ledger"."rejects"
 WHERE
@@ -613,109 +362,41 @@ CREATE UNLOGGED TABLE "staging"."songs_20181101" (
 );
 -- fed with the rows of this query, run by an in-process DuckDB:
 --   SELECT
---     *
---   FROM (
---     SELECT
---       CASE
---         WHEN NOT NULLIF("num_songs", '') IS NULL
---         AND (
---           NOT REGEXP_FULL_MATCH(NULLIF("num_songs", ''), '[+-]?[0-9]+')
---           OR TRY_CAST(NULLIF("num_songs", '') AS INT) IS NULL
---         )
---         THEN ERROR('num_songs: not a int')
---         ELSE CAST(NULLIF("num_songs", '') AS INT)
---       END AS "num_songs",
---       CASE
---         WHEN STRLEN("artist_id") > 32
---         THEN ERROR('artist_id: longer than its 32 bytes')
---         WHEN STRPOS("artist_id", CHR(0)) > 0
---         THEN ERROR('artist_id: holds a NUL character (\u0000), which COPY refuses')
---         ELSE "artist_id"
---       END AS "artist_id",
---       CASE
---         WHEN NOT NULLIF("artist_latitude", '') IS NULL
---         AND (
---           NOT REGEXP_FULL_MATCH(
---             NULLIF("artist_latitude", ''),
---             '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?'
---           )
---           OR TRY_CAST(NULLIF("artist_latitude", '') AS DOUBLE) IS NULL
---         )
---         THEN ERROR('artist_latitude: not a double precision')
---         ELSE CAST(NULLIF("artist_latitude", '') AS DOUBLE)
---       END AS "artist_latitude",
---       CASE
---         WHEN NOT NULLIF("artist_longitude", '') IS NULL
---         AND (
---           NOT REGEXP_FULL_MATCH(
---             NULLIF("artist_longitude", ''),
---             '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?'
---           )
---           OR TRY_CAST(NULLIF("artist_longitude", '') AS DOUBLE) IS NULL
---         )
---         THEN ERROR('artist_longitude: not a double precision')
---         ELSE CAST(NULLIF("artist_longitude", '') AS DOUBLE)
---       END AS "artist_longitude",
---       CASE
---         WHEN STRLEN("artist_location") > 512
---         THEN ERROR('artist_location: longer than its 512 bytes')
---         WHEN STRPOS("artist_location", CHR(0)) > 0
---         THEN ERROR('artist_location: holds a NUL character (\u0000), which COPY refuses')
---         ELSE "artist_location"
---       END AS "artist_location",
---       CASE
---         WHEN STRLEN("artist_name") > 512
---         THEN ERROR('artist_name: longer than its 512 bytes')
---         WHEN STRPOS("artist_name", CHR(0)) > 0
---         THEN ERROR('artist_name: holds a NUL character (\u0000), which COPY refuses')
---         ELSE "artist_name"
---       END AS "artist_name",
---       CASE
---         WHEN STRLEN("song_id") > 32
---         THEN ERROR('song_id: longer than its 32 bytes')
---         WHEN STRPOS("song_id", CHR(0)) > 0
---         THEN ERROR('song_id: holds a NUL character (\u0000), which COPY refuses')
---         ELSE "song_id"
---       END AS "song_id",
---       CASE
---         WHEN STRLEN("title") > 512
---         THEN ERROR('title: longer than its 512 bytes')
---         WHEN STRPOS("title", CHR(0)) > 0
---         THEN ERROR('title: holds a NUL character (\u0000), which COPY refuses')
---         ELSE "title"
---       END AS "title",
---       CASE
---         WHEN NOT NULLIF("duration", '') IS NULL
---         AND (
---           NOT REGEXP_FULL_MATCH(NULLIF("duration", ''), '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?')
---           OR TRY_CAST(NULLIF("duration", '') AS DOUBLE) IS NULL
---         )
---         THEN ERROR('duration: not a double precision')
---         ELSE CAST(NULLIF("duration", '') AS DOUBLE)
---       END AS "duration",
---       CASE
---         WHEN NOT NULLIF("year", '') IS NULL
---         AND (
---           NOT REGEXP_FULL_MATCH(NULLIF("year", ''), '[+-]?[0-9]+')
---           OR TRY_CAST(NULLIF("year", '') AS INT) IS NULL
---         )
---         THEN ERROR('year: not a int')
---         ELSE CAST(NULLIF("year", '') AS INT)
---       END AS "year"
---     FROM READ_JSON(
---       ['tests/fixtures/golden/song_data/A/A/A/TRAAAAW128F429D538.json'],
---       format => 'newline_delimited',
---       records => 'true',
---       columns => {'num_songs': 'VARCHAR', 'artist_id': 'VARCHAR', 'artist_latitude': 'VARCHAR', 'artist_longitude': 'VARCHAR', 'artist_location': 'VARCHAR', 'artist_name': 'VARCHAR', 'song_id': 'VARCHAR', 'title': 'VARCHAR', 'duration': 'VARCHAR', 'year': 'VARCHAR'}
---     )
---   ) AS typed
---   WHERE
+--     CAST(NULLIF("num_songs", '') AS INT) AS "num_songs",
 --     CASE
---       WHEN NOT "song_id" IS NULL AND "song_id" IS NULL
---       THEN ERROR('song_id: NULL, but songs.song_id need a value')
---       WHEN NOT "artist_id" IS NULL AND "artist_id" IS NULL
---       THEN ERROR('artist_id: NULL, but artists.artist_id need a value')
---     END IS NULL
+--       WHEN STRLEN("artist_id") > 32
+--       THEN ERROR('artist_id: longer than its 32 bytes')
+--       ELSE "artist_id"
+--     END AS "artist_id",
+--     CAST(NULLIF("artist_latitude", '') AS DOUBLE) AS "artist_latitude",
+--     CAST(NULLIF("artist_longitude", '') AS DOUBLE) AS "artist_longitude",
+--     CASE
+--       WHEN STRLEN("artist_location") > 512
+--       THEN ERROR('artist_location: longer than its 512 bytes')
+--       ELSE "artist_location"
+--     END AS "artist_location",
+--     CASE
+--       WHEN STRLEN("artist_name") > 512
+--       THEN ERROR('artist_name: longer than its 512 bytes')
+--       ELSE "artist_name"
+--     END AS "artist_name",
+--     CASE
+--       WHEN STRLEN("song_id") > 32
+--       THEN ERROR('song_id: longer than its 32 bytes')
+--       ELSE "song_id"
+--     END AS "song_id",
+--     CASE
+--       WHEN STRLEN("title") > 512
+--       THEN ERROR('title: longer than its 512 bytes')
+--       ELSE "title"
+--     END AS "title",
+--     CAST(NULLIF("duration", '') AS DOUBLE) AS "duration",
+--     CAST(NULLIF("year", '') AS INT) AS "year"
+--   FROM READ_JSON(
+--     ['tests/fixtures/golden/song_data/A/A/A/TRAAAAW128F429D538.json'],
+--     format => 'newline_delimited',
+--     columns => {'num_songs': 'VARCHAR', 'artist_id': 'VARCHAR', 'artist_latitude': 'VARCHAR', 'artist_longitude': 'VARCHAR', 'artist_location': 'VARCHAR', 'artist_name': 'VARCHAR', 'song_id': 'VARCHAR', 'title': 'VARCHAR', 'duration': 'VARCHAR', 'year': 'VARCHAR'}
+--   )
 COPY "staging"."songs_20181101" (
   "num_songs",
   "artist_id",
@@ -731,7 +412,6 @@ COPY "staging"."songs_20181101" (
 FROM STDIN WITH (
   FORMAT csv
 );
-ANALYZE "staging"."songs_20181101";
 -- commit; then the step's changes and its ledger row, in one transaction:
 DELETE FROM "ledger"."rejects"
 WHERE
@@ -784,71 +464,25 @@ CREATE UNLOGGED TABLE "staging"."accounts_20181101" (
 );
 -- fed with the rows of this query, run by an in-process DuckDB:
 --   SELECT
---     *
---   FROM (
---     SELECT
---       CASE
---         WHEN NOT NULLIF("account_id", '') IS NULL
---         AND (
---           NOT REGEXP_FULL_MATCH(NULLIF("account_id", ''), '[+-]?[0-9]+')
---           OR TRY_CAST(NULLIF("account_id", '') AS INT) IS NULL
---         )
---         THEN ERROR('account_id: not a int')
---         ELSE CAST(NULLIF("account_id", '') AS INT)
---       END AS "account_id",
---       CASE
---         WHEN NOT NULLIF("user_id", '') IS NULL
---         AND (
---           NOT REGEXP_FULL_MATCH(NULLIF("user_id", ''), '[+-]?[0-9]+')
---           OR TRY_CAST(NULLIF("user_id", '') AS INT) IS NULL
---         )
---         THEN ERROR('user_id: not a int')
---         ELSE CAST(NULLIF("user_id", '') AS INT)
---       END AS "user_id",
---       CASE
---         WHEN STRLEN("plan") > 16
---         THEN ERROR('plan: longer than its 16 bytes')
---         WHEN STRPOS("plan", CHR(0)) > 0
---         THEN ERROR('plan: holds a NUL character (\u0000), which COPY refuses')
---         ELSE "plan"
---       END AS "plan",
---       CASE
---         WHEN STRLEN("country") > 2
---         THEN ERROR('country: longer than its 2 bytes')
---         WHEN STRPOS("country", CHR(0)) > 0
---         THEN ERROR('country: holds a NUL character (\u0000), which COPY refuses')
---         ELSE "country"
---       END AS "country",
---       CASE
---         WHEN NOT NULLIF("created_at", '') IS NULL
---         AND TRY_CAST(NULLIF("created_at", '') AS TIMESTAMP) IS NULL
---         THEN ERROR('created_at: not a timestamp')
---         ELSE CAST(NULLIF("created_at", '') AS TIMESTAMP)
---       END AS "created_at",
---       CASE
---         WHEN NOT NULLIF("updated_at", '') IS NULL
---         AND TRY_CAST(NULLIF("updated_at", '') AS TIMESTAMP) IS NULL
---         THEN ERROR('updated_at: not a timestamp')
---         ELSE CAST(NULLIF("updated_at", '') AS TIMESTAMP)
---       END AS "updated_at"
---     FROM READ_JSON(
---       ['/tmp/warehouse/sparkify/20181101/accounts/000000-part-0000.json.gz'],
---       format => 'newline_delimited',
---       records => 'true',
---       columns => {'account_id': 'VARCHAR', 'user_id': 'VARCHAR', 'plan': 'VARCHAR', 'country': 'VARCHAR', 'created_at': 'VARCHAR', 'updated_at': 'VARCHAR'}
---     )
---   ) AS typed
---   WHERE
+--     CAST(NULLIF("account_id", '') AS INT) AS "account_id",
+--     CAST(NULLIF("user_id", '') AS INT) AS "user_id",
 --     CASE
---       WHEN "account_id" IS NULL
---       THEN ERROR('account_id: NULL, but accounts.account_id need a value')
---       WHEN "plan" IS NULL
---       THEN ERROR('plan: NULL, but accounts.plan need a value')
---       WHEN "created_at" IS NULL
---       THEN ERROR('created_at: NULL, but accounts.created_at need a value')
---       WHEN "updated_at" IS NULL
---       THEN ERROR('updated_at: NULL, but accounts.updated_at need a value')
---     END IS NULL
+--       WHEN STRLEN("plan") > 16
+--       THEN ERROR('plan: longer than its 16 bytes')
+--       ELSE "plan"
+--     END AS "plan",
+--     CASE
+--       WHEN STRLEN("country") > 2
+--       THEN ERROR('country: longer than its 2 bytes')
+--       ELSE "country"
+--     END AS "country",
+--     CAST(NULLIF("created_at", '') AS TIMESTAMP) AS "created_at",
+--     CAST(NULLIF("updated_at", '') AS TIMESTAMP) AS "updated_at"
+--   FROM READ_JSON(
+--     ['/tmp/warehouse/sparkify/20181101/accounts/000000-part-0000.json.gz'],
+--     format => 'newline_delimited',
+--     columns => {'account_id': 'VARCHAR', 'user_id': 'VARCHAR', 'plan': 'VARCHAR', 'country': 'VARCHAR', 'created_at': 'VARCHAR', 'updated_at': 'VARCHAR'}
+--   )
 COPY "staging"."accounts_20181101" (
   "account_id",
   "user_id",
@@ -860,7 +494,6 @@ COPY "staging"."accounts_20181101" (
 FROM STDIN WITH (
   FORMAT csv
 );
-ANALYZE "staging"."accounts_20181101";
 -- commit; then the step's changes and its ledger row, in one transaction:
 DELETE FROM "ledger"."rejects"
 WHERE
@@ -873,24 +506,17 @@ INSERT INTO "ledger"."rejects" ("spec", "interval_start", "interval_end", "sourc
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s, 'full');
 
 -- step load_users (dimensions) after stage_events
-CREATE TEMPORARY TABLE "users__batch" (
-  LIKE "users"
-);
-INSERT INTO "users__batch" (
+DROP TABLE IF EXISTS "users__batch_runs";
+CREATE TEMPORARY TABLE "users__batch_runs" AS
+SELECT
   "user_id",
   "first_name",
   "last_name",
   "gender",
   "level",
-  "updated_at"
-)
-SELECT
-  "ranked"."user_id",
-  "ranked"."first_name",
-  "ranked"."last_name",
-  "ranked"."gender",
-  "ranked"."level",
-  "ranked"."updated_at"
+  "updated_at",
+  "valid_from",
+  CAST('2018-11-01 00:00:00' AS TIMESTAMP) AS "interval_start"
 FROM (
   SELECT
     "user_id",
@@ -899,91 +525,305 @@ FROM (
     "gender",
     "level",
     "updated_at",
-    ROW_NUMBER() OVER (
-      PARTITION BY "user_id"
-      ORDER BY "updated_at" DESC NULLS LAST, "user_id" ASC, "first_name" COLLATE "C" ASC, "last_name" COLLATE "C" ASC, "gender" COLLATE "C" ASC, "level" COLLATE "C" ASC, "updated_at" ASC
-    ) AS "_row"
+    MIN("updated_at") OVER (PARTITION BY "user_id", "_run") AS "valid_from",
+    ROW_NUMBER() OVER (PARTITION BY "user_id", "_run" ORDER BY "updated_at" DESC NULLS LAST) AS "_last"
   FROM (
     SELECT
-      "e"."userid" AS "user_id",
-      "e"."firstname" AS "first_name",
-      "e"."lastname" AS "last_name",
-      "e"."gender",
-      "e"."level",
-      "e"."ts" AS "updated_at"
-    FROM "staging"."events_20181101" AS "e"
+      "user_id",
+      "first_name",
+      "last_name",
+      "gender",
+      "level",
+      "updated_at",
+      SUM("_starts") OVER (
+        PARTITION BY "user_id"
+        ORDER BY "updated_at" ASC
+        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+      ) AS "_run"
+    FROM (
+      SELECT
+        "user_id",
+        "first_name",
+        "last_name",
+        "gender",
+        "level",
+        "updated_at",
+        CASE
+          WHEN ROW_NUMBER() OVER (PARTITION BY "user_id" ORDER BY "updated_at" ASC) = 1
+          THEN 1
+          WHEN "level" = LAG("level") OVER (PARTITION BY "user_id" ORDER BY "updated_at" ASC)
+          OR (
+            "level" IS NULL
+            AND LAG("level") OVER (PARTITION BY "user_id" ORDER BY "updated_at" ASC) IS NULL
+          )
+          THEN 0
+          ELSE 1
+        END AS "_starts"
+      FROM (
+        SELECT
+          "user_id",
+          "first_name",
+          "last_name",
+          "gender",
+          "level",
+          "updated_at"
+        FROM (
+          SELECT
+            "ranked"."user_id",
+            "ranked"."first_name",
+            "ranked"."last_name",
+            "ranked"."gender",
+            "ranked"."level",
+            "ranked"."updated_at"
+          FROM (
+            SELECT
+              "user_id",
+              "first_name",
+              "last_name",
+              "gender",
+              "level",
+              "updated_at",
+              ROW_NUMBER() OVER (
+                PARTITION BY "user_id", "updated_at"
+                ORDER BY "updated_at" DESC NULLS LAST, "user_id" ASC, "first_name" COLLATE "C" ASC, "last_name" COLLATE "C" ASC, "gender" COLLATE "C" ASC, "level" COLLATE "C" ASC, "updated_at" ASC
+              ) AS "_row"
+            FROM (
+              SELECT
+                "e"."userid" AS "user_id",
+                "e"."firstname" AS "first_name",
+                "e"."lastname" AS "last_name",
+                "e"."gender",
+                "e"."level",
+                "e"."ts" AS "updated_at"
+              FROM "staging"."events_20181101" AS "e"
+              WHERE
+                "e"."page" = 'NextSong' AND NOT "e"."userid" IS NULL
+            ) AS "source"
+          ) AS "ranked"
+          WHERE
+            "ranked"."_row" = 1
+        ) AS "rows"
+        WHERE
+          NOT "updated_at" IS NULL
+      ) AS "timed"
+    ) AS "flagged"
+  ) AS "numbered"
+) AS "ends"
+WHERE
+  "_last" = 1;
+-- commit; then in one transaction, a lock held for the 12 statement(s) after it, until the step commits:
+LOCK TABLE "songplays", "users", "users__runs" IN SHARE ROW EXCLUSIVE MODE;
+CREATE TEMPORARY TABLE "users__touched" AS
+SELECT
+  "user_id"
+FROM "users__runs"
+WHERE
+  "interval_start" = CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+UNION
+SELECT
+  "user_id"
+FROM "users__batch_runs";
+DELETE FROM "users__runs"
+WHERE
+  "interval_start" = CAST('2018-11-01 00:00:00' AS TIMESTAMP);
+INSERT INTO "users__runs" (
+  "user_id",
+  "first_name",
+  "last_name",
+  "gender",
+  "level",
+  "updated_at",
+  "valid_from",
+  "interval_start"
+)
+SELECT
+  "user_id",
+  "first_name",
+  "last_name",
+  "gender",
+  "level",
+  "updated_at",
+  "valid_from",
+  "interval_start"
+FROM "users__batch_runs";
+CREATE TEMPORARY TABLE "users__versions" AS
+SELECT
+  "spans"."user_id",
+  "spans"."level",
+  "newest"."first_name",
+  "newest"."last_name",
+  "newest"."gender",
+  "newest"."updated_at",
+  "spans"."user_key",
+  "spans"."valid_from",
+  "spans"."valid_to",
+  "spans"."is_current",
+  FALSE AS "is_inferred"
+FROM (
+  SELECT
+    "user_id",
+    "level",
+    "valid_from",
+    CASE
+      WHEN ROW_NUMBER() OVER (PARTITION BY "user_id" ORDER BY "valid_from" ASC) = 1
+      THEN CAST(CAST('x0' || SUBSTRING(MD5(CAST("user_id" AS VARCHAR)) FROM 1 FOR 15) AS BIT(64)) AS BIGINT)
+      ELSE CAST(CAST('x0' || SUBSTRING(MD5(
+        CAST("user_id" AS VARCHAR) || '|' || TO_CHAR("valid_from", 'YYYY-MM-DD HH24:MI:SS.US')
+      ) FROM 1 FOR 15) AS BIT(64)) AS BIGINT)
+    END AS "user_key",
+    LEAD("valid_from") OVER (PARTITION BY "user_id" ORDER BY "valid_from" ASC) AS "valid_to",
+    CASE
+      WHEN LEAD("valid_from") OVER (PARTITION BY "user_id" ORDER BY "valid_from" ASC) IS NULL
+      THEN TRUE
+      ELSE FALSE
+    END AS "is_current"
+  FROM (
+    SELECT
+      *
+    FROM (
+      SELECT
+        "user_id",
+        "level",
+        "valid_from",
+        CASE
+          WHEN ROW_NUMBER() OVER (PARTITION BY "user_id" ORDER BY "valid_from" ASC, "updated_at" ASC, "level" ASC) = 1
+          THEN 1
+          WHEN "level" = LAG("level") OVER (PARTITION BY "user_id" ORDER BY "valid_from" ASC, "updated_at" ASC, "level" ASC)
+          OR (
+            "level" IS NULL
+            AND LAG("level") OVER (PARTITION BY "user_id" ORDER BY "valid_from" ASC, "updated_at" ASC, "level" ASC) IS NULL
+          )
+          THEN 0
+          ELSE 1
+        END AS "_starts"
+      FROM (
+        SELECT
+          "runs"."user_id",
+          "runs"."first_name",
+          "runs"."last_name",
+          "runs"."gender",
+          "runs"."level",
+          "runs"."updated_at",
+          "runs"."valid_from"
+        FROM "users__runs" AS "runs"
+        JOIN "users__touched" AS "touched"
+          ON "runs"."user_id" = "touched"."user_id"
+      ) AS "mine"
+    ) AS "_starts_of"
     WHERE
-      "e"."page" = 'NextSong' AND NOT "e"."userid" IS NULL
-  ) AS "source"
-) AS "ranked"
+      "_starts" = 1
+  ) AS "starts"
+) AS "spans"
+JOIN (
+  SELECT
+    *
+  FROM (
+    SELECT
+      "user_id",
+      "first_name",
+      "last_name",
+      "gender",
+      "updated_at",
+      ROW_NUMBER() OVER (
+        PARTITION BY "user_id"
+        ORDER BY "updated_at" DESC NULLS LAST, "valid_from" DESC NULLS LAST
+      ) AS "_newest"
+    FROM (
+      SELECT
+        "runs"."user_id",
+        "runs"."first_name",
+        "runs"."last_name",
+        "runs"."gender",
+        "runs"."level",
+        "runs"."updated_at",
+        "runs"."valid_from"
+      FROM "users__runs" AS "runs"
+      JOIN "users__touched" AS "touched"
+        ON "runs"."user_id" = "touched"."user_id"
+    ) AS "mine"
+  ) AS "_newest_of"
+  WHERE
+    "_newest" = 1
+) AS "newest"
+  ON "spans"."user_id" = "newest"."user_id";
+DELETE FROM "users" USING   "users__touched"
 WHERE
-  "ranked"."_row" = 1;
-ANALYZE "users__batch";
--- commit; then in one transaction, a lock held for the 6 statement(s) after it, until the step commits:
-LOCK TABLE "users" IN SHARE ROW EXCLUSIVE MODE;
-DELETE FROM "users__batch" USING   "users"
+  "users"."user_id" = "users__touched"."user_id";
+INSERT INTO "users" (
+  "user_id",
+  "first_name",
+  "last_name",
+  "gender",
+  "level",
+  "updated_at",
+  "user_key",
+  "valid_from",
+  "valid_to",
+  "is_current",
+  "is_inferred"
+)
+SELECT
+  "user_id",
+  "first_name",
+  "last_name",
+  "gender",
+  "level",
+  "updated_at",
+  "user_key",
+  "valid_from",
+  "valid_to",
+  "is_current",
+  "is_inferred"
+FROM "users__versions";
+INSERT INTO "users" (
+  "user_key",
+  "valid_from",
+  "is_current",
+  "is_inferred"
+)
+SELECT
+  0 AS "user_key",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "valid_from",
+  TRUE AS "is_current",
+  FALSE AS "is_inferred"
+FROM (
+  SELECT
+    COUNT(*) AS "n"
+  FROM "users"
+  WHERE
+    "user_key" = 0
+) AS "known"
 WHERE
-  "users"."user_id" = "users__batch"."user_id"
-  AND "users"."updated_at" > "users__batch"."updated_at";
-SELECT
-  COUNT(*) - COUNT("loaded"."user_id") AS "inserted",
-  COUNT("loaded"."user_id") AS "updated"
-FROM "users__batch" AS "batch"
-LEFT JOIN "users" AS "loaded"
-  ON "batch"."user_id" = "loaded"."user_id";
-MERGE INTO "users"
-USING "users__batch" AS "batch"
-ON "users"."user_id" = "batch"."user_id"
-WHEN MATCHED THEN UPDATE SET
-  "first_name" = "batch"."first_name",
-  "last_name" = "batch"."last_name",
-  "gender" = "batch"."gender",
-  "level" = "batch"."level",
-  "updated_at" = "batch"."updated_at"
-WHEN NOT MATCHED THEN INSERT ("user_id", "first_name", "last_name", "gender", "level", "updated_at") VALUES (
-  "batch"."user_id",
-  "batch"."first_name",
-  "batch"."last_name",
-  "batch"."gender",
-  "batch"."level",
-  "batch"."updated_at"
-);
-SELECT
-  COUNT(*) AS "merged"
-FROM "users__batch" AS "batch"
-JOIN "users" AS "loaded"
-  ON "loaded"."user_id" = "batch"."user_id"
+  "known"."n" = 0;
+UPDATE "songplays" SET "user_key" = "ranges"."user_key"
+FROM (
+  SELECT
+    "user_id",
+    "user_key",
+    CASE
+      WHEN "valid_from" = MIN("valid_from") OVER (PARTITION BY "user_id")
+      THEN NULL
+      ELSE "valid_from"
+    END AS "since",
+    "valid_to"
+  FROM "users__versions"
+  WHERE
+    NOT "user_id" IS NULL
+) AS "ranges"
+WHERE
+  "ranges"."user_id" = "songplays"."user_id"
   AND (
-    "loaded"."first_name" = "batch"."first_name"
-    OR (
-      "loaded"."first_name" IS NULL AND "batch"."first_name" IS NULL
+    (
+      "ranges"."since" IS NULL OR "songplays"."start_time" >= "ranges"."since"
+    )
+    AND (
+      "ranges"."valid_to" IS NULL OR "songplays"."start_time" < "ranges"."valid_to"
     )
   )
-  AND (
-    "loaded"."last_name" = "batch"."last_name"
-    OR (
-      "loaded"."last_name" IS NULL AND "batch"."last_name" IS NULL
-    )
-  )
-  AND (
-    "loaded"."gender" = "batch"."gender"
-    OR (
-      "loaded"."gender" IS NULL AND "batch"."gender" IS NULL
-    )
-  )
-  AND (
-    "loaded"."level" = "batch"."level"
-    OR (
-      "loaded"."level" IS NULL AND "batch"."level" IS NULL
-    )
-  )
-  AND (
-    "loaded"."updated_at" = "batch"."updated_at"
-    OR (
-      "loaded"."updated_at" IS NULL AND "batch"."updated_at" IS NULL
-    )
-  );
-DROP TABLE IF EXISTS "users__batch";
+  AND "songplays"."user_key" <> "ranges"."user_key";
+DROP TABLE IF EXISTS "users__batch_runs";
+DROP TABLE IF EXISTS "users__touched";
+DROP TABLE IF EXISTS "users__versions";
 -- with the step values bound by the runner:
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s, NULL);
 
@@ -1029,7 +869,6 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
-ANALYZE "songs__batch";
 -- commit; then in one transaction, a lock held for the 5 statement(s) after it, until the step commits:
 LOCK TABLE "songs" IN SHARE ROW EXCLUSIVE MODE;
 SELECT
@@ -1128,7 +967,6 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
-ANALYZE "artists__batch";
 -- commit; then in one transaction, a lock held for the 5 statement(s) after it, until the step commits:
 LOCK TABLE "artists" IN SHARE ROW EXCLUSIVE MODE;
 SELECT
@@ -1235,7 +1073,6 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
-ANALYZE "time__batch";
 -- commit; then in one transaction, a lock held for the 5 statement(s) after it, until the step commits:
 LOCK TABLE "time" IN SHARE ROW EXCLUSIVE MODE;
 SELECT
@@ -1352,7 +1189,6 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
-ANALYZE "accounts__batch";
 -- commit; then in one transaction, a lock held for the 6 statement(s) after it, until the step commits:
 LOCK TABLE "accounts" IN SHARE ROW EXCLUSIVE MODE;
 DELETE FROM "accounts__batch" USING   "accounts"
@@ -1429,6 +1265,7 @@ INSERT INTO "songplays__rows" (
   "songplay_id",
   "start_time",
   "user_id",
+  "user_key",
   "level",
   "song_id",
   "artist_id",
@@ -1440,6 +1277,7 @@ SELECT
   "songplay_id",
   "start_time",
   "user_id",
+  "user_key",
   "level",
   "song_id",
   "artist_id",
@@ -1448,36 +1286,91 @@ SELECT
   "user_agent"
 FROM (
   SELECT
-    MD5(
-      CAST("e"."sessionid" AS VARCHAR) || '-' || CAST("e"."iteminsession" AS VARCHAR) || '-' || CAST("e"."userid" AS VARCHAR)
-    ) AS "songplay_id",
-    "e"."ts" AS "start_time",
-    "e"."userid" AS "user_id",
-    "e"."level",
-    "catalogue"."song_id",
-    "catalogue"."artist_id",
-    "e"."sessionid" AS "session_id",
-    "e"."location",
-    "e"."useragent" AS "user_agent"
-  FROM "staging"."events_20181101" AS "e"
-  LEFT JOIN (
+    "songplay_id",
+    "start_time",
+    "user_id",
+    "user_key",
+    "level",
+    "song_id",
+    "artist_id",
+    "session_id",
+    "location",
+    "user_agent"
+  FROM (
     SELECT
-      "s"."song_id",
-      "s"."artist_id",
-      "s"."title",
-      "s"."duration",
-      "a"."name"
-    FROM "songs" AS "s"
-    JOIN "artists" AS "a"
-      ON "a"."artist_id" = "s"."artist_id"
-  ) AS "catalogue"
-    ON "catalogue"."title" = "e"."song"
-    AND "catalogue"."name" = "e"."artist"
-    AND "catalogue"."duration" = "e"."length"
-  WHERE
-    "e"."page" = 'NextSong'
+      "source"."songplay_id",
+      "source"."start_time",
+      "source"."user_id",
+      "source"."level",
+      "source"."song_id",
+      "source"."artist_id",
+      "source"."session_id",
+      "source"."location",
+      "source"."user_agent",
+      CASE
+        WHEN "source"."user_id" IS NULL
+        THEN 0
+        ELSE COALESCE(
+          "lookup0"."user_key",
+          CAST(CAST('x0' || SUBSTRING(MD5(CAST("source"."user_id" AS VARCHAR)) FROM 1 FOR 15) AS BIT(64)) AS BIGINT)
+        )
+      END AS "user_key"
+    FROM (
+      SELECT
+        MD5(
+          CAST("e"."sessionid" AS VARCHAR) || '-' || CAST("e"."iteminsession" AS VARCHAR) || '-' || CAST("e"."userid" AS VARCHAR)
+        ) AS "songplay_id",
+        "e"."ts" AS "start_time",
+        "e"."userid" AS "user_id",
+        "e"."level",
+        "catalogue"."song_id",
+        "catalogue"."artist_id",
+        "e"."sessionid" AS "session_id",
+        "e"."location",
+        "e"."useragent" AS "user_agent"
+      FROM "staging"."events_20181101" AS "e"
+      LEFT JOIN (
+        SELECT
+          "s"."song_id",
+          "s"."artist_id",
+          "s"."title",
+          "s"."duration",
+          "a"."name"
+        FROM "songs" AS "s"
+        JOIN "artists" AS "a"
+          ON "a"."artist_id" = "s"."artist_id"
+      ) AS "catalogue"
+        ON "catalogue"."title" = "e"."song"
+        AND "catalogue"."name" = "e"."artist"
+        AND "catalogue"."duration" = "e"."length"
+      WHERE
+        "e"."page" = 'NextSong'
+    ) AS "source"
+    LEFT JOIN (
+      SELECT
+        "user_id",
+        "user_key",
+        CASE
+          WHEN "valid_from" = MIN("valid_from") OVER (PARTITION BY "user_id")
+          THEN NULL
+          ELSE "valid_from"
+        END AS "since",
+        "valid_to"
+      FROM "users"
+      WHERE
+        NOT "user_id" IS NULL
+    ) AS "lookup0"
+      ON "lookup0"."user_id" = "source"."user_id"
+      AND (
+        (
+          "lookup0"."since" IS NULL OR "source"."start_time" >= "lookup0"."since"
+        )
+        AND (
+          "lookup0"."valid_to" IS NULL OR "source"."start_time" < "lookup0"."valid_to"
+        )
+      )
+  ) AS "looked_up"
 ) AS "source";
-ANALYZE "songplays__rows";
 SELECT
   COUNT(*) AS "selected",
   COUNT(
@@ -1495,6 +1388,7 @@ INSERT INTO "songplays__batch" (
   "songplay_id",
   "start_time",
   "user_id",
+  "user_key",
   "level",
   "song_id",
   "artist_id",
@@ -1506,6 +1400,7 @@ SELECT
   "rows"."songplay_id",
   "rows"."start_time",
   "rows"."user_id",
+  "rows"."user_key",
   "rows"."level",
   "rows"."song_id",
   "rows"."artist_id",
@@ -1537,6 +1432,7 @@ SELECT
   "ranked"."songplay_id",
   "ranked"."start_time",
   "ranked"."user_id",
+  "ranked"."user_key",
   "ranked"."level",
   "ranked"."song_id",
   "ranked"."artist_id",
@@ -1548,6 +1444,7 @@ FROM (
     "songplay_id",
     "start_time",
     "user_id",
+    "user_key",
     "level",
     "song_id",
     "artist_id",
@@ -1556,13 +1453,14 @@ FROM (
     "user_agent",
     ROW_NUMBER() OVER (
       PARTITION BY "songplay_id"
-      ORDER BY "songplay_id" COLLATE "C" ASC, "start_time" ASC, "user_id" ASC, "level" COLLATE "C" ASC, "song_id" COLLATE "C" ASC, "artist_id" COLLATE "C" ASC, "session_id" ASC, "location" COLLATE "C" ASC, "user_agent" COLLATE "C" ASC
+      ORDER BY "songplay_id" COLLATE "C" ASC, "start_time" ASC, "user_id" ASC, "user_key" ASC, "level" COLLATE "C" ASC, "song_id" COLLATE "C" ASC, "artist_id" COLLATE "C" ASC, "session_id" ASC, "location" COLLATE "C" ASC, "user_agent" COLLATE "C" ASC
     ) AS "_row"
   FROM (
     SELECT
       "rows"."songplay_id",
       "rows"."start_time",
       "rows"."user_id",
+      "rows"."user_key",
       "rows"."level",
       "rows"."song_id",
       "rows"."artist_id",
@@ -1590,10 +1488,27 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
-ANALYZE "songplays__batch";
 DROP TABLE IF EXISTS "songplays__rows";
--- commit; then in one transaction, a lock held for the 4 statement(s) after it, until the step commits:
-LOCK TABLE "songplays" IN SHARE ROW EXCLUSIVE MODE;
+-- commit; then in one transaction, a lock held for the 5 statement(s) after it, until the step commits:
+LOCK TABLE "songplays", "users" IN SHARE ROW EXCLUSIVE MODE;
+INSERT INTO "users" (
+  "user_id",
+  "user_key",
+  "valid_from",
+  "is_current",
+  "is_inferred"
+)
+SELECT DISTINCT
+  "batch"."user_id" AS "user_id",
+  "batch"."user_key" AS "user_key",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "valid_from",
+  TRUE AS "is_current",
+  TRUE AS "is_inferred"
+FROM "songplays__batch" AS "batch"
+LEFT JOIN "users" AS "known"
+  ON "known"."user_id" = "batch"."user_id"
+WHERE
+  "known"."user_id" IS NULL AND "batch"."user_key" <> 0;
 DELETE FROM "songplays"
 WHERE
   "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
@@ -1602,6 +1517,7 @@ INSERT INTO "songplays" (
   "songplay_id",
   "start_time",
   "user_id",
+  "user_key",
   "level",
   "song_id",
   "artist_id",
@@ -1613,6 +1529,7 @@ SELECT
   "songplay_id",
   "start_time",
   "user_id",
+  "user_key",
   "level",
   "song_id",
   "artist_id",
@@ -1626,8 +1543,9 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 
 -- step check_users (checks) after load_users
 -- check 1: not_null(user_id, level)
--- check 2: unique(user_id)
+-- check 2: unique(user_id, valid_from)
 -- check 3: accepted_values(level in 2 value(s))
+-- check 4: history(valid_from, valid_to, is_current)
 SELECT
   0 AS "check",
   COUNT(*) AS "failures"
@@ -1637,7 +1555,12 @@ FROM (
     "level"
   FROM "users"
   WHERE
-    "user_id" IS NULL OR "level" IS NULL
+    (
+      NOT "user_id" IS NULL AND NOT "is_inferred"
+    )
+    AND (
+      "user_id" IS NULL OR "level" IS NULL
+    )
 ) AS "failing"
 UNION ALL
 SELECT
@@ -1646,10 +1569,14 @@ SELECT
 FROM (
   SELECT
     "user_id",
+    "valid_from",
     COUNT(*) AS "rows"
   FROM "users"
+  WHERE
+    NOT "user_id" IS NULL AND NOT "is_inferred"
   GROUP BY
-    "user_id"
+    "user_id",
+    "valid_from"
   HAVING
     COUNT(*) > 1
 ) AS "failing"
@@ -1663,7 +1590,54 @@ FROM (
     "level"
   FROM "users"
   WHERE
-    NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+    (
+      NOT "user_id" IS NULL AND NOT "is_inferred"
+    )
+    AND (
+      NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+    )
+) AS "failing"
+UNION ALL
+SELECT
+  3 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "user_id",
+    "user_key",
+    "valid_from",
+    "valid_to",
+    "is_current",
+    "next_valid_from",
+    "current_versions"
+  FROM (
+    SELECT
+      "user_id",
+      "user_key",
+      "valid_from",
+      "valid_to",
+      "is_current",
+      LEAD("valid_from") OVER (PARTITION BY "user_id" ORDER BY "valid_from") AS "next_valid_from",
+      SUM(CASE WHEN "is_current" THEN 1 ELSE 0 END) OVER (PARTITION BY "user_id") AS "current_versions"
+    FROM "users"
+    WHERE
+      NOT "user_id" IS NULL
+  ) AS "versions"
+  WHERE
+    NOT (
+      "valid_to" = "next_valid_from"
+      OR (
+        "valid_to" IS NULL AND "next_valid_from" IS NULL
+      )
+    )
+    OR "valid_to" <= "valid_from"
+    OR (
+      "is_current" AND NOT "valid_to" IS NULL
+    )
+    OR (
+      NOT "is_current" AND "valid_to" IS NULL
+    )
+    OR "current_versions" <> 1
 ) AS "failing";
 -- only when failed 0:
 SELECT
@@ -1674,7 +1648,12 @@ FROM (
     "level"
   FROM "users"
   WHERE
-    "user_id" IS NULL OR "level" IS NULL
+    (
+      NOT "user_id" IS NULL AND NOT "is_inferred"
+    )
+    AND (
+      "user_id" IS NULL OR "level" IS NULL
+    )
 ) AS "failing"
 ORDER BY
   1,
@@ -1686,16 +1665,21 @@ SELECT
 FROM (
   SELECT
     "user_id",
+    "valid_from",
     COUNT(*) AS "rows"
   FROM "users"
+  WHERE
+    NOT "user_id" IS NULL AND NOT "is_inferred"
   GROUP BY
-    "user_id"
+    "user_id",
+    "valid_from"
   HAVING
     COUNT(*) > 1
 ) AS "failing"
 ORDER BY
   1,
-  2
+  2,
+  3
 LIMIT 5;
 -- only when failed 2:
 SELECT
@@ -1706,11 +1690,66 @@ FROM (
     "level"
   FROM "users"
   WHERE
-    NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+    (
+      NOT "user_id" IS NULL AND NOT "is_inferred"
+    )
+    AND (
+      NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+    )
 ) AS "failing"
 ORDER BY
   1,
   2
+LIMIT 5;
+-- only when failed 3:
+SELECT
+  *
+FROM (
+  SELECT
+    "user_id",
+    "user_key",
+    "valid_from",
+    "valid_to",
+    "is_current",
+    "next_valid_from",
+    "current_versions"
+  FROM (
+    SELECT
+      "user_id",
+      "user_key",
+      "valid_from",
+      "valid_to",
+      "is_current",
+      LEAD("valid_from") OVER (PARTITION BY "user_id" ORDER BY "valid_from") AS "next_valid_from",
+      SUM(CASE WHEN "is_current" THEN 1 ELSE 0 END) OVER (PARTITION BY "user_id") AS "current_versions"
+    FROM "users"
+    WHERE
+      NOT "user_id" IS NULL
+  ) AS "versions"
+  WHERE
+    NOT (
+      "valid_to" = "next_valid_from"
+      OR (
+        "valid_to" IS NULL AND "next_valid_from" IS NULL
+      )
+    )
+    OR "valid_to" <= "valid_from"
+    OR (
+      "is_current" AND NOT "valid_to" IS NULL
+    )
+    OR (
+      NOT "is_current" AND "valid_to" IS NULL
+    )
+    OR "current_versions" <> 1
+) AS "failing"
+ORDER BY
+  1,
+  2,
+  3,
+  4,
+  5,
+  6,
+  7
 LIMIT 5;
 -- commit; then the step's changes and its ledger row, in one transaction:
 -- with the checks values bound by the runner:
@@ -2455,56 +2494,3 @@ WHERE
   "spec" = 'sparkify' AND "interval_key" = '20181101' AND "status" = 'staged';
 -- with the step values bound by the runner:
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s, NULL);
-
--- the interval done (or failed), its steps released:
--- sparkify 20181101 finish
-SELECT
-  PG_ADVISORY_UNLOCK(1947062883, 731891050);
--- sparkify 20181101 check_songplays
-SELECT
-  PG_ADVISORY_UNLOCK(1947062883, 2119625963);
--- sparkify 20181101 check_accounts
-SELECT
-  PG_ADVISORY_UNLOCK(1947062883, 2038720102);
--- sparkify 20181101 check_time
-SELECT
-  PG_ADVISORY_UNLOCK(1947062883, 1654615418);
--- sparkify 20181101 check_artists
-SELECT
-  PG_ADVISORY_UNLOCK(1947062883, 375321355);
--- sparkify 20181101 check_songs
-SELECT
-  PG_ADVISORY_UNLOCK(1947062883, 218689908);
--- sparkify 20181101 check_users
-SELECT
-  PG_ADVISORY_UNLOCK(1947062883, 287019230);
--- sparkify 20181101 load_songplays
-SELECT
-  PG_ADVISORY_UNLOCK(1947062883, 1788829845);
--- sparkify 20181101 load_accounts
-SELECT
-  PG_ADVISORY_UNLOCK(1947062883, 1150400218);
--- sparkify 20181101 load_time
-SELECT
-  PG_ADVISORY_UNLOCK(1947062883, 1837800529);
--- sparkify 20181101 load_artists
-SELECT
-  PG_ADVISORY_UNLOCK(1947062883, 312672214);
--- sparkify 20181101 load_songs
-SELECT
-  PG_ADVISORY_UNLOCK(1947062883, 383215477);
--- sparkify 20181101 load_users
-SELECT
-  PG_ADVISORY_UNLOCK(1947062883, 604674300);
--- sparkify 20181101 stage_accounts
-SELECT
-  PG_ADVISORY_UNLOCK(1947062883, 853374289);
--- sparkify 20181101 stage_songs
-SELECT
-  PG_ADVISORY_UNLOCK(1947062883, 1295644788);
--- sparkify 20181101 stage_events
-SELECT
-  PG_ADVISORY_UNLOCK(1947062883, 312247613);
--- sparkify 20181101 setup
-SELECT
-  PG_ADVISORY_UNLOCK(1947062883, 884100497);

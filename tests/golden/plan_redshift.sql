@@ -18,21 +18,6 @@ WHERE
   table_schema = 'public';
 SELECT
   table_name,
-  NULL,
-  remarks
-FROM svv_tables
-WHERE
-  table_schema = 'public'
-UNION ALL
-SELECT
-  table_name,
-  column_name,
-  remarks
-FROM svv_columns
-WHERE
-  table_schema = 'public';
-SELECT
-  table_name,
   column_name,
   CASE
     WHEN NOT character_maximum_length IS NULL
@@ -128,23 +113,21 @@ CREATE TABLE IF NOT EXISTS "ledger"."rejects" (
   "run_id" VARCHAR(256)
 );
 CREATE TABLE IF NOT EXISTS "users" (
-  "user_id" INTEGER NOT NULL,
+  "user_id" INTEGER,
   "first_name" VARCHAR(128),
   "last_name" VARCHAR(128),
   "gender" VARCHAR(16),
-  "level" VARCHAR(16) NOT NULL,
-  "updated_at" TIMESTAMP NOT NULL,
-  PRIMARY KEY ("user_id")
+  "level" VARCHAR(16),
+  "updated_at" TIMESTAMP,
+  "user_key" BIGINT NOT NULL,
+  "valid_from" TIMESTAMP NOT NULL,
+  "valid_to" TIMESTAMP,
+  "is_current" BOOLEAN NOT NULL,
+  "is_inferred" BOOLEAN NOT NULL,
+  PRIMARY KEY ("user_key")
 )
 DISTSTYLE ALL
 COMPOUND SORTKEY("user_id");
-COMMENT ON TABLE "users" IS 'App users; level is the one of their latest play.';
-COMMENT ON COLUMN "users"."user_id" IS 'App user id';
-COMMENT ON COLUMN "users"."first_name" IS 'First name';
-COMMENT ON COLUMN "users"."last_name" IS 'Last name';
-COMMENT ON COLUMN "users"."gender" IS 'Gender as given by the user';
-COMMENT ON COLUMN "users"."level" IS 'Subscription level: free or paid';
-COMMENT ON COLUMN "users"."updated_at" IS 'Time of the play this row was taken from';
 CREATE TABLE IF NOT EXISTS "songs" (
   "song_id" VARCHAR(32) NOT NULL,
   "title" VARCHAR(512),
@@ -155,12 +138,6 @@ CREATE TABLE IF NOT EXISTS "songs" (
 )
 DISTSTYLE ALL
 COMPOUND SORTKEY("song_id");
-COMMENT ON TABLE "songs" IS 'Songs in the music catalogue.';
-COMMENT ON COLUMN "songs"."song_id" IS 'Catalogue song id';
-COMMENT ON COLUMN "songs"."title" IS 'Song title';
-COMMENT ON COLUMN "songs"."artist_id" IS 'Artist of the song';
-COMMENT ON COLUMN "songs"."year" IS 'Release year; NULL when unknown';
-COMMENT ON COLUMN "songs"."duration" IS 'Length in seconds';
 CREATE TABLE IF NOT EXISTS "artists" (
   "artist_id" VARCHAR(32) NOT NULL,
   "name" VARCHAR(512),
@@ -171,12 +148,6 @@ CREATE TABLE IF NOT EXISTS "artists" (
 )
 DISTSTYLE ALL
 COMPOUND SORTKEY("artist_id");
-COMMENT ON TABLE "artists" IS 'Artists in the music catalogue.';
-COMMENT ON COLUMN "artists"."artist_id" IS 'Catalogue artist id';
-COMMENT ON COLUMN "artists"."name" IS 'Artist name';
-COMMENT ON COLUMN "artists"."location" IS 'Free-text location; NULL when unknown';
-COMMENT ON COLUMN "artists"."latitude" IS 'Latitude; NULL when unknown';
-COMMENT ON COLUMN "artists"."longitude" IS 'Longitude; NULL when unknown';
 CREATE TABLE IF NOT EXISTS "time" (
   "start_time" TIMESTAMP NOT NULL,
   "hour" SMALLINT NOT NULL,
@@ -189,10 +160,6 @@ CREATE TABLE IF NOT EXISTS "time" (
 )
 DISTSTYLE AUTO
 COMPOUND SORTKEY("start_time");
-COMMENT ON TABLE "time" IS 'Every start time of a play, broken into calendar units.';
-COMMENT ON COLUMN "time"."start_time" IS 'Start of a play (UTC)';
-COMMENT ON COLUMN "time"."week" IS 'ISO week';
-COMMENT ON COLUMN "time"."weekday" IS '0 = Sunday';
 CREATE TABLE IF NOT EXISTS "accounts" (
   "account_id" INTEGER NOT NULL,
   "user_id" INTEGER,
@@ -204,40 +171,32 @@ CREATE TABLE IF NOT EXISTS "accounts" (
 )
 DISTSTYLE ALL
 COMPOUND SORTKEY("account_id");
-COMMENT ON TABLE "accounts" IS 'Subscription accounts; each run merges the accounts changed in its interval.';
-COMMENT ON COLUMN "accounts"."account_id" IS 'Account id in the app';
-COMMENT ON COLUMN "accounts"."user_id" IS 'The app user (users.user_id) holding the account';
-COMMENT ON COLUMN "accounts"."plan" IS 'Subscription plan: basic, premium or family';
-COMMENT ON COLUMN "accounts"."country" IS 'ISO country code';
-COMMENT ON COLUMN "accounts"."updated_at" IS 'Last change in the app';
 CREATE TABLE IF NOT EXISTS "songplays" (
   "songplay_id" CHAR(32) NOT NULL,
   "start_time" TIMESTAMP NOT NULL ENCODE az64,
   "user_id" INTEGER NOT NULL ENCODE az64,
+  "user_key" BIGINT NOT NULL ENCODE az64,
   "level" VARCHAR(16) NOT NULL ENCODE bytedict,
   "song_id" VARCHAR(32) ENCODE zstd,
   "artist_id" VARCHAR(32) ENCODE zstd,
   "session_id" INTEGER NOT NULL ENCODE az64,
   "location" VARCHAR(256) ENCODE zstd,
   "user_agent" VARCHAR(512) ENCODE zstd,
-  PRIMARY KEY ("songplay_id"),
-  CONSTRAINT "songplays__user_id__fk" FOREIGN KEY ("user_id") REFERENCES "users" (
-    "user_id"
-  ),
-  CONSTRAINT "songplays__song_id__fk" FOREIGN KEY ("song_id") REFERENCES "songs" (
-    "song_id"
-  ),
-  CONSTRAINT "songplays__artist_id__fk" FOREIGN KEY ("artist_id") REFERENCES "artists" (
-    "artist_id"
-  )
+  PRIMARY KEY ("songplay_id")
 )
 DISTSTYLE KEY
 DISTKEY("user_id")
 COMPOUND SORTKEY("start_time");
-COMMENT ON TABLE "songplays" IS 'One row per song played (a NextSong event).';
-COMMENT ON COLUMN "songplays"."songplay_id" IS 'MD5 of session, item in session and user';
-COMMENT ON COLUMN "songplays"."song_id" IS 'NULL when the song is not in the catalogue';
-COMMENT ON COLUMN "songplays"."artist_id" IS 'NULL when the song is not in the catalogue';
+CREATE TABLE IF NOT EXISTS "users__runs" (
+  "user_id" INTEGER,
+  "first_name" VARCHAR(128),
+  "last_name" VARCHAR(128),
+  "gender" VARCHAR(16),
+  "level" VARCHAR(16),
+  "updated_at" TIMESTAMP,
+  "valid_from" TIMESTAMP NOT NULL,
+  "interval_start" TIMESTAMP NOT NULL
+);
 -- with the definitions values bound by the runner:
 INSERT INTO "ledger"."definitions" ("spec", "table_name", "fingerprint", "definition", "recorded_at") VALUES (%(spec)s, %(table_name)s, %(fingerprint)s, %(definition)s, %(recorded_at)s);
 -- with the step values bound by the runner:
@@ -323,12 +282,6 @@ WHERE
 ORDER BY
   filename,
   line_number;
-DELETE FROM "staging"."events_20181101"
-WHERE
-  NOT (
-    "ts" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-    AND "ts" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-  );
 -- commit; then in one transaction, a lock held for the 3 statement(s) after it, until the step commits:
 LOCK "ledger"."rejects", "ledger"."steps";
 DELETE FROM "ledger"."rejects"
@@ -440,24 +393,17 @@ INSERT INTO "ledger"."objects" ("spec", "source", "table_name", "url", "version"
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s, NULL);
 
 -- step load_users (dimensions) after stage_events
-CREATE TEMPORARY TABLE "users__batch" (
-  LIKE "users"
-);
-INSERT INTO "users__batch" (
+DROP TABLE IF EXISTS "users__batch_runs";
+CREATE TEMPORARY TABLE "users__batch_runs" AS
+SELECT
   "user_id",
   "first_name",
   "last_name",
   "gender",
   "level",
-  "updated_at"
-)
-SELECT
-  "ranked"."user_id",
-  "ranked"."first_name",
-  "ranked"."last_name",
-  "ranked"."gender",
-  "ranked"."level",
-  "ranked"."updated_at"
+  "updated_at",
+  "valid_from",
+  CAST('2018-11-01 00:00:00' AS TIMESTAMP) AS "interval_start"
 FROM (
   SELECT
     "user_id",
@@ -466,90 +412,308 @@ FROM (
     "gender",
     "level",
     "updated_at",
-    ROW_NUMBER() OVER (
-      PARTITION BY "user_id"
-      ORDER BY "updated_at" DESC NULLS LAST, "user_id" ASC, "first_name" ASC, "last_name" ASC, "gender" ASC, "level" ASC, "updated_at" ASC
-    ) AS "_row"
+    MIN("updated_at") OVER (PARTITION BY "user_id", "_run") AS "valid_from",
+    ROW_NUMBER() OVER (PARTITION BY "user_id", "_run" ORDER BY "updated_at" DESC NULLS LAST) AS "_last"
   FROM (
     SELECT
-      "e"."userid" AS "user_id",
-      "e"."firstname" AS "first_name",
-      "e"."lastname" AS "last_name",
-      "e"."gender",
-      "e"."level",
-      "e"."ts" AS "updated_at"
-    FROM "staging"."events_20181101" AS "e"
+      "user_id",
+      "first_name",
+      "last_name",
+      "gender",
+      "level",
+      "updated_at",
+      SUM("_starts") OVER (
+        PARTITION BY "user_id"
+        ORDER BY "updated_at" ASC
+        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+      ) AS "_run"
+    FROM (
+      SELECT
+        "user_id",
+        "first_name",
+        "last_name",
+        "gender",
+        "level",
+        "updated_at",
+        CASE
+          WHEN ROW_NUMBER() OVER (PARTITION BY "user_id" ORDER BY "updated_at" ASC) = 1
+          THEN 1
+          WHEN "level" = LAG("level") OVER (PARTITION BY "user_id" ORDER BY "updated_at" ASC)
+          OR (
+            "level" IS NULL
+            AND LAG("level") OVER (PARTITION BY "user_id" ORDER BY "updated_at" ASC) IS NULL
+          )
+          THEN 0
+          ELSE 1
+        END AS "_starts"
+      FROM (
+        SELECT
+          "user_id",
+          "first_name",
+          "last_name",
+          "gender",
+          "level",
+          "updated_at"
+        FROM (
+          SELECT
+            "ranked"."user_id",
+            "ranked"."first_name",
+            "ranked"."last_name",
+            "ranked"."gender",
+            "ranked"."level",
+            "ranked"."updated_at"
+          FROM (
+            SELECT
+              "user_id",
+              "first_name",
+              "last_name",
+              "gender",
+              "level",
+              "updated_at",
+              ROW_NUMBER() OVER (
+                PARTITION BY "user_id", "updated_at"
+                ORDER BY "updated_at" DESC NULLS LAST, "user_id" ASC, "first_name" ASC, "last_name" ASC, "gender" ASC, "level" ASC, "updated_at" ASC
+              ) AS "_row"
+            FROM (
+              SELECT
+                "e"."userid" AS "user_id",
+                "e"."firstname" AS "first_name",
+                "e"."lastname" AS "last_name",
+                "e"."gender",
+                "e"."level",
+                "e"."ts" AS "updated_at"
+              FROM "staging"."events_20181101" AS "e"
+              WHERE
+                "e"."page" = 'NextSong' AND NOT "e"."userid" IS NULL
+            ) AS "source"
+          ) AS "ranked"
+          WHERE
+            "ranked"."_row" = 1
+        ) AS "rows"
+        WHERE
+          NOT "updated_at" IS NULL
+      ) AS "timed"
+    ) AS "flagged"
+  ) AS "numbered"
+) AS "ends"
+WHERE
+  "_last" = 1;
+-- commit; then in one transaction, a lock held for the 12 statement(s) after it, until the step commits:
+LOCK "ledger"."steps", "songplays", "users", "users__runs";
+CREATE TEMPORARY TABLE "users__touched" AS
+SELECT
+  "user_id"
+FROM "users__runs"
+WHERE
+  "interval_start" = CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+UNION
+SELECT
+  "user_id"
+FROM "users__batch_runs";
+DELETE FROM "users__runs"
+WHERE
+  "interval_start" = CAST('2018-11-01 00:00:00' AS TIMESTAMP);
+INSERT INTO "users__runs" (
+  "user_id",
+  "first_name",
+  "last_name",
+  "gender",
+  "level",
+  "updated_at",
+  "valid_from",
+  "interval_start"
+)
+SELECT
+  "user_id",
+  "first_name",
+  "last_name",
+  "gender",
+  "level",
+  "updated_at",
+  "valid_from",
+  "interval_start"
+FROM "users__batch_runs";
+CREATE TEMPORARY TABLE "users__versions" AS
+SELECT
+  "spans"."user_id",
+  "spans"."level",
+  "newest"."first_name",
+  "newest"."last_name",
+  "newest"."gender",
+  "newest"."updated_at",
+  "spans"."user_key",
+  "spans"."valid_from",
+  "spans"."valid_to",
+  "spans"."is_current",
+  FALSE AS "is_inferred"
+FROM (
+  SELECT
+    "user_id",
+    "level",
+    "valid_from",
+    CASE
+      WHEN ROW_NUMBER() OVER (PARTITION BY "user_id" ORDER BY "valid_from" ASC) = 1
+      THEN STRTOL(SUBSTRING(MD5(CAST("user_id" AS VARCHAR)) FROM 1 FOR 15), 16)
+      ELSE STRTOL(
+        SUBSTRING(MD5(
+          CAST("user_id" AS VARCHAR) || '|' || TO_CHAR("valid_from", 'YYYY-MM-DD HH24:MI:SS.US')
+        ) FROM 1 FOR 15),
+        16
+      )
+    END AS "user_key",
+    LEAD("valid_from") OVER (PARTITION BY "user_id" ORDER BY "valid_from" ASC) AS "valid_to",
+    CASE
+      WHEN LEAD("valid_from") OVER (PARTITION BY "user_id" ORDER BY "valid_from" ASC) IS NULL
+      THEN TRUE
+      ELSE FALSE
+    END AS "is_current"
+  FROM (
+    SELECT
+      *
+    FROM (
+      SELECT
+        "user_id",
+        "level",
+        "valid_from",
+        CASE
+          WHEN ROW_NUMBER() OVER (PARTITION BY "user_id" ORDER BY "valid_from" ASC, "updated_at" ASC, "level" ASC) = 1
+          THEN 1
+          WHEN "level" = LAG("level") OVER (PARTITION BY "user_id" ORDER BY "valid_from" ASC, "updated_at" ASC, "level" ASC)
+          OR (
+            "level" IS NULL
+            AND LAG("level") OVER (PARTITION BY "user_id" ORDER BY "valid_from" ASC, "updated_at" ASC, "level" ASC) IS NULL
+          )
+          THEN 0
+          ELSE 1
+        END AS "_starts"
+      FROM (
+        SELECT
+          "runs"."user_id",
+          "runs"."first_name",
+          "runs"."last_name",
+          "runs"."gender",
+          "runs"."level",
+          "runs"."updated_at",
+          "runs"."valid_from"
+        FROM "users__runs" AS "runs"
+        JOIN "users__touched" AS "touched"
+          ON "runs"."user_id" = "touched"."user_id"
+      ) AS "mine"
+    ) AS "_starts_of"
     WHERE
-      "e"."page" = 'NextSong' AND NOT "e"."userid" IS NULL
-  ) AS "source"
-) AS "ranked"
+      "_starts" = 1
+  ) AS "starts"
+) AS "spans"
+JOIN (
+  SELECT
+    *
+  FROM (
+    SELECT
+      "user_id",
+      "first_name",
+      "last_name",
+      "gender",
+      "updated_at",
+      ROW_NUMBER() OVER (
+        PARTITION BY "user_id"
+        ORDER BY "updated_at" DESC NULLS LAST, "valid_from" DESC NULLS LAST
+      ) AS "_newest"
+    FROM (
+      SELECT
+        "runs"."user_id",
+        "runs"."first_name",
+        "runs"."last_name",
+        "runs"."gender",
+        "runs"."level",
+        "runs"."updated_at",
+        "runs"."valid_from"
+      FROM "users__runs" AS "runs"
+      JOIN "users__touched" AS "touched"
+        ON "runs"."user_id" = "touched"."user_id"
+    ) AS "mine"
+  ) AS "_newest_of"
+  WHERE
+    "_newest" = 1
+) AS "newest"
+  ON "spans"."user_id" = "newest"."user_id";
+DELETE FROM "users" USING   "users__touched"
 WHERE
-  "ranked"."_row" = 1;
--- commit; then in one transaction, a lock held for the 6 statement(s) after it, until the step commits:
-LOCK "ledger"."steps", "users";
-DELETE FROM "users__batch" USING   "users"
+  "users"."user_id" = "users__touched"."user_id";
+INSERT INTO "users" (
+  "user_id",
+  "first_name",
+  "last_name",
+  "gender",
+  "level",
+  "updated_at",
+  "user_key",
+  "valid_from",
+  "valid_to",
+  "is_current",
+  "is_inferred"
+)
+SELECT
+  "user_id",
+  "first_name",
+  "last_name",
+  "gender",
+  "level",
+  "updated_at",
+  "user_key",
+  "valid_from",
+  "valid_to",
+  "is_current",
+  "is_inferred"
+FROM "users__versions";
+INSERT INTO "users" (
+  "user_key",
+  "valid_from",
+  "is_current",
+  "is_inferred"
+)
+SELECT
+  0 AS "user_key",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "valid_from",
+  TRUE AS "is_current",
+  FALSE AS "is_inferred"
+FROM (
+  SELECT
+    COUNT(*) AS "n"
+  FROM "users"
+  WHERE
+    "user_key" = 0
+) AS "known"
 WHERE
-  "users"."user_id" = "users__batch"."user_id"
-  AND "users"."updated_at" > "users__batch"."updated_at";
-SELECT
-  COUNT(*) - COUNT("loaded"."user_id") AS "inserted",
-  COUNT("loaded"."user_id") AS "updated"
-FROM "users__batch" AS "batch"
-LEFT JOIN "users" AS "loaded"
-  ON "batch"."user_id" = "loaded"."user_id";
-MERGE INTO "users"
-USING "users__batch" AS "batch"
-ON "users"."user_id" = "batch"."user_id"
-WHEN MATCHED THEN UPDATE SET
-  "first_name" = "batch"."first_name",
-  "last_name" = "batch"."last_name",
-  "gender" = "batch"."gender",
-  "level" = "batch"."level",
-  "updated_at" = "batch"."updated_at"
-WHEN NOT MATCHED THEN INSERT ("user_id", "first_name", "last_name", "gender", "level", "updated_at") VALUES (
-  "batch"."user_id",
-  "batch"."first_name",
-  "batch"."last_name",
-  "batch"."gender",
-  "batch"."level",
-  "batch"."updated_at"
-);
-SELECT
-  COUNT(*) AS "merged"
-FROM "users__batch" AS "batch"
-JOIN "users" AS "loaded"
-  ON "loaded"."user_id" = "batch"."user_id"
+  "known"."n" = 0;
+UPDATE "songplays" SET "user_key" = "ranges"."user_key"
+FROM (
+  SELECT
+    "user_id",
+    "user_key",
+    CASE
+      WHEN "valid_from" = MIN("valid_from") OVER (PARTITION BY "user_id")
+      THEN NULL
+      ELSE "valid_from"
+    END AS "since",
+    "valid_to"
+  FROM "users__versions"
+  WHERE
+    NOT "user_id" IS NULL
+) AS "ranges"
+WHERE
+  "ranges"."user_id" = "songplays"."user_id"
   AND (
-    "loaded"."first_name" = "batch"."first_name"
-    OR (
-      "loaded"."first_name" IS NULL AND "batch"."first_name" IS NULL
+    (
+      "ranges"."since" IS NULL OR "songplays"."start_time" >= "ranges"."since"
+    )
+    AND (
+      "ranges"."valid_to" IS NULL OR "songplays"."start_time" < "ranges"."valid_to"
     )
   )
-  AND (
-    "loaded"."last_name" = "batch"."last_name"
-    OR (
-      "loaded"."last_name" IS NULL AND "batch"."last_name" IS NULL
-    )
-  )
-  AND (
-    "loaded"."gender" = "batch"."gender"
-    OR (
-      "loaded"."gender" IS NULL AND "batch"."gender" IS NULL
-    )
-  )
-  AND (
-    "loaded"."level" = "batch"."level"
-    OR (
-      "loaded"."level" IS NULL AND "batch"."level" IS NULL
-    )
-  )
-  AND (
-    "loaded"."updated_at" = "batch"."updated_at"
-    OR (
-      "loaded"."updated_at" IS NULL AND "batch"."updated_at" IS NULL
-    )
-  );
-DROP TABLE IF EXISTS "users__batch";
+  AND "songplays"."user_key" <> "ranges"."user_key";
+DROP TABLE IF EXISTS "users__batch_runs";
+DROP TABLE IF EXISTS "users__touched";
+DROP TABLE IF EXISTS "users__versions";
 -- with the step values bound by the runner:
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s, NULL);
 
@@ -879,6 +1043,7 @@ INSERT INTO "songplays__rows" (
   "songplay_id",
   "start_time",
   "user_id",
+  "user_key",
   "level",
   "song_id",
   "artist_id",
@@ -890,6 +1055,7 @@ SELECT
   "songplay_id",
   "start_time",
   "user_id",
+  "user_key",
   "level",
   "song_id",
   "artist_id",
@@ -898,34 +1064,90 @@ SELECT
   "user_agent"
 FROM (
   SELECT
-    MD5(
-      CAST("e"."sessionid" AS VARCHAR) || '-' || CAST("e"."iteminsession" AS VARCHAR) || '-' || CAST("e"."userid" AS VARCHAR)
-    ) AS "songplay_id",
-    "e"."ts" AS "start_time",
-    "e"."userid" AS "user_id",
-    "e"."level",
-    "catalogue"."song_id",
-    "catalogue"."artist_id",
-    "e"."sessionid" AS "session_id",
-    "e"."location",
-    "e"."useragent" AS "user_agent"
-  FROM "staging"."events_20181101" AS "e"
-  LEFT JOIN (
+    "songplay_id",
+    "start_time",
+    "user_id",
+    "user_key",
+    "level",
+    "song_id",
+    "artist_id",
+    "session_id",
+    "location",
+    "user_agent"
+  FROM (
     SELECT
-      "s"."song_id",
-      "s"."artist_id",
-      "s"."title",
-      "s"."duration",
-      "a"."name"
-    FROM "songs" AS "s"
-    JOIN "artists" AS "a"
-      ON "a"."artist_id" = "s"."artist_id"
-  ) AS "catalogue"
-    ON "catalogue"."title" = "e"."song"
-    AND "catalogue"."name" = "e"."artist"
-    AND "catalogue"."duration" = "e"."length"
-  WHERE
-    "e"."page" = 'NextSong'
+      "source"."songplay_id",
+      "source"."start_time",
+      "source"."user_id",
+      "source"."level",
+      "source"."song_id",
+      "source"."artist_id",
+      "source"."session_id",
+      "source"."location",
+      "source"."user_agent",
+      CASE
+        WHEN "source"."user_id" IS NULL
+        THEN 0
+        ELSE COALESCE(
+          "lookup0"."user_key",
+          STRTOL(SUBSTRING(MD5(CAST("source"."user_id" AS VARCHAR)) FROM 1 FOR 15), 16)
+        )
+      END AS "user_key"
+    FROM (
+      SELECT
+        MD5(
+          CAST("e"."sessionid" AS VARCHAR) || '-' || CAST("e"."iteminsession" AS VARCHAR) || '-' || CAST("e"."userid" AS VARCHAR)
+        ) AS "songplay_id",
+        "e"."ts" AS "start_time",
+        "e"."userid" AS "user_id",
+        "e"."level",
+        "catalogue"."song_id",
+        "catalogue"."artist_id",
+        "e"."sessionid" AS "session_id",
+        "e"."location",
+        "e"."useragent" AS "user_agent"
+      FROM "staging"."events_20181101" AS "e"
+      LEFT JOIN (
+        SELECT
+          "s"."song_id",
+          "s"."artist_id",
+          "s"."title",
+          "s"."duration",
+          "a"."name"
+        FROM "songs" AS "s"
+        JOIN "artists" AS "a"
+          ON "a"."artist_id" = "s"."artist_id"
+      ) AS "catalogue"
+        ON "catalogue"."title" = "e"."song"
+        AND "catalogue"."name" = "e"."artist"
+        AND "catalogue"."duration" = "e"."length"
+      WHERE
+        "e"."page" = 'NextSong'
+    ) AS "source"
+    LEFT JOIN (
+      SELECT
+        "user_id",
+        "user_key",
+        CASE
+          WHEN "valid_from" = MIN("valid_from") OVER (PARTITION BY "user_id")
+          THEN NULL
+          ELSE "valid_from"
+        END AS "since",
+        "valid_to"
+      FROM "users"
+      WHERE
+        NOT "user_id" IS NULL
+    ) AS "lookup0"
+      ON "lookup0"."user_id" = "source"."user_id"
+      AND (
+        (
+          "lookup0"."since" IS NULL OR "source"."start_time" >= "lookup0"."since"
+        )
+        AND (
+          "lookup0"."valid_to" IS NULL OR "source"."start_time" < "lookup0"."valid_to"
+        )
+      )
+  ) AS "looked_up"
 ) AS "source";
 SELECT
   COUNT(*) AS "selected",
@@ -944,6 +1166,7 @@ INSERT INTO "songplays__batch" (
   "songplay_id",
   "start_time",
   "user_id",
+  "user_key",
   "level",
   "song_id",
   "artist_id",
@@ -955,6 +1178,7 @@ SELECT
   "rows"."songplay_id",
   "rows"."start_time",
   "rows"."user_id",
+  "rows"."user_key",
   "rows"."level",
   "rows"."song_id",
   "rows"."artist_id",
@@ -986,6 +1210,7 @@ SELECT
   "ranked"."songplay_id",
   "ranked"."start_time",
   "ranked"."user_id",
+  "ranked"."user_key",
   "ranked"."level",
   "ranked"."song_id",
   "ranked"."artist_id",
@@ -997,6 +1222,7 @@ FROM (
     "songplay_id",
     "start_time",
     "user_id",
+    "user_key",
     "level",
     "song_id",
     "artist_id",
@@ -1005,13 +1231,14 @@ FROM (
     "user_agent",
     ROW_NUMBER() OVER (
       PARTITION BY "songplay_id"
-      ORDER BY "songplay_id" ASC, "start_time" ASC, "user_id" ASC, "level" ASC, "song_id" ASC, "artist_id" ASC, "session_id" ASC, "location" ASC, "user_agent" ASC
+      ORDER BY "songplay_id" ASC, "start_time" ASC, "user_id" ASC, "user_key" ASC, "level" ASC, "song_id" ASC, "artist_id" ASC, "session_id" ASC, "location" ASC, "user_agent" ASC
     ) AS "_row"
   FROM (
     SELECT
       "rows"."songplay_id",
       "rows"."start_time",
       "rows"."user_id",
+      "rows"."user_key",
       "rows"."level",
       "rows"."song_id",
       "rows"."artist_id",
@@ -1040,8 +1267,26 @@ FROM (
 WHERE
   "ranked"."_row" = 1;
 DROP TABLE IF EXISTS "songplays__rows";
--- commit; then in one transaction, a lock held for the 4 statement(s) after it, until the step commits:
-LOCK "ledger"."steps", "songplays";
+-- commit; then in one transaction, a lock held for the 5 statement(s) after it, until the step commits:
+LOCK "ledger"."steps", "songplays", "users";
+INSERT INTO "users" (
+  "user_id",
+  "user_key",
+  "valid_from",
+  "is_current",
+  "is_inferred"
+)
+SELECT DISTINCT
+  "batch"."user_id" AS "user_id",
+  "batch"."user_key" AS "user_key",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "valid_from",
+  TRUE AS "is_current",
+  TRUE AS "is_inferred"
+FROM "songplays__batch" AS "batch"
+LEFT JOIN "users" AS "known"
+  ON "known"."user_id" = "batch"."user_id"
+WHERE
+  "known"."user_id" IS NULL AND "batch"."user_key" <> 0;
 DELETE FROM "songplays"
 WHERE
   "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
@@ -1050,6 +1295,7 @@ INSERT INTO "songplays" (
   "songplay_id",
   "start_time",
   "user_id",
+  "user_key",
   "level",
   "song_id",
   "artist_id",
@@ -1061,6 +1307,7 @@ SELECT
   "songplay_id",
   "start_time",
   "user_id",
+  "user_key",
   "level",
   "song_id",
   "artist_id",
@@ -1074,8 +1321,9 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 
 -- step check_users (checks) after load_users
 -- check 1: not_null(user_id, level)
--- check 2: unique(user_id)
+-- check 2: unique(user_id, valid_from)
 -- check 3: accepted_values(level in 2 value(s))
+-- check 4: history(valid_from, valid_to, is_current)
 SELECT
   0 AS "check",
   COUNT(*) AS "failures"
@@ -1085,7 +1333,12 @@ FROM (
     "level"
   FROM "users"
   WHERE
-    "user_id" IS NULL OR "level" IS NULL
+    (
+      NOT "user_id" IS NULL AND NOT "is_inferred"
+    )
+    AND (
+      "user_id" IS NULL OR "level" IS NULL
+    )
 ) AS "failing"
 UNION ALL
 SELECT
@@ -1094,10 +1347,14 @@ SELECT
 FROM (
   SELECT
     "user_id",
+    "valid_from",
     COUNT(*) AS "rows"
   FROM "users"
+  WHERE
+    NOT "user_id" IS NULL AND NOT "is_inferred"
   GROUP BY
-    "user_id"
+    "user_id",
+    "valid_from"
   HAVING
     COUNT(*) > 1
 ) AS "failing"
@@ -1111,7 +1368,54 @@ FROM (
     "level"
   FROM "users"
   WHERE
-    NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+    (
+      NOT "user_id" IS NULL AND NOT "is_inferred"
+    )
+    AND (
+      NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+    )
+) AS "failing"
+UNION ALL
+SELECT
+  3 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "user_id",
+    "user_key",
+    "valid_from",
+    "valid_to",
+    "is_current",
+    "next_valid_from",
+    "current_versions"
+  FROM (
+    SELECT
+      "user_id",
+      "user_key",
+      "valid_from",
+      "valid_to",
+      "is_current",
+      LEAD("valid_from") OVER (PARTITION BY "user_id" ORDER BY "valid_from") AS "next_valid_from",
+      SUM(CASE WHEN "is_current" THEN 1 ELSE 0 END) OVER (PARTITION BY "user_id") AS "current_versions"
+    FROM "users"
+    WHERE
+      NOT "user_id" IS NULL
+  ) AS "versions"
+  WHERE
+    NOT (
+      "valid_to" = "next_valid_from"
+      OR (
+        "valid_to" IS NULL AND "next_valid_from" IS NULL
+      )
+    )
+    OR "valid_to" <= "valid_from"
+    OR (
+      "is_current" AND NOT "valid_to" IS NULL
+    )
+    OR (
+      NOT "is_current" AND "valid_to" IS NULL
+    )
+    OR "current_versions" <> 1
 ) AS "failing";
 -- only when failed 0:
 SELECT
@@ -1122,7 +1426,12 @@ FROM (
     "level"
   FROM "users"
   WHERE
-    "user_id" IS NULL OR "level" IS NULL
+    (
+      NOT "user_id" IS NULL AND NOT "is_inferred"
+    )
+    AND (
+      "user_id" IS NULL OR "level" IS NULL
+    )
 ) AS "failing"
 ORDER BY
   1,
@@ -1134,16 +1443,21 @@ SELECT
 FROM (
   SELECT
     "user_id",
+    "valid_from",
     COUNT(*) AS "rows"
   FROM "users"
+  WHERE
+    NOT "user_id" IS NULL AND NOT "is_inferred"
   GROUP BY
-    "user_id"
+    "user_id",
+    "valid_from"
   HAVING
     COUNT(*) > 1
 ) AS "failing"
 ORDER BY
   1,
-  2
+  2,
+  3
 LIMIT 5;
 -- only when failed 2:
 SELECT
@@ -1154,11 +1468,66 @@ FROM (
     "level"
   FROM "users"
   WHERE
-    NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+    (
+      NOT "user_id" IS NULL AND NOT "is_inferred"
+    )
+    AND (
+      NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+    )
 ) AS "failing"
 ORDER BY
   1,
   2
+LIMIT 5;
+-- only when failed 3:
+SELECT
+  *
+FROM (
+  SELECT
+    "user_id",
+    "user_key",
+    "valid_from",
+    "valid_to",
+    "is_current",
+    "next_valid_from",
+    "current_versions"
+  FROM (
+    SELECT
+      "user_id",
+      "user_key",
+      "valid_from",
+      "valid_to",
+      "is_current",
+      LEAD("valid_from") OVER (PARTITION BY "user_id" ORDER BY "valid_from") AS "next_valid_from",
+      SUM(CASE WHEN "is_current" THEN 1 ELSE 0 END) OVER (PARTITION BY "user_id") AS "current_versions"
+    FROM "users"
+    WHERE
+      NOT "user_id" IS NULL
+  ) AS "versions"
+  WHERE
+    NOT (
+      "valid_to" = "next_valid_from"
+      OR (
+        "valid_to" IS NULL AND "next_valid_from" IS NULL
+      )
+    )
+    OR "valid_to" <= "valid_from"
+    OR (
+      "is_current" AND NOT "valid_to" IS NULL
+    )
+    OR (
+      NOT "is_current" AND "valid_to" IS NULL
+    )
+    OR "current_versions" <> 1
+) AS "failing"
+ORDER BY
+  1,
+  2,
+  3,
+  4,
+  5,
+  6,
+  7
 LIMIT 5;
 -- commit; then in one transaction, a lock held for the 2 statement(s) after it, until the step commits:
 LOCK "ledger"."checks", "ledger"."steps";

@@ -258,4 +258,5 @@ _SENTENCES = {
     "accepted_values": lambda o, _: f"{o['column']} is one of: {', '.join(str(v) for v in o['values'])}",
     "freshness": lambda o, _: f"the newest {o['column']} is at most {o['max_age']} before the interval's end",
     "sql": lambda o, _: f"the query {o['query']} returns no rows",
+    "history": lambda o, _: "versions do not overlap, each valid_to is the next valid_from, one current per key",
 }

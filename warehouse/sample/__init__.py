@@ -73,6 +73,7 @@ def write_sample(
         "logged_out_events": log_days.logged_out_events,
         "users": len(levels_seen),
         "users_with_level_change": sum(1 for mask in levels_seen.values() if mask == 3),
+        "level_changes": stream.level_changes,
         "final_level": {uid: LEVELS[lvl] for uid, lvl in sorted(stream.final_level.items())},
         "paid_plays": stream.level_plays[1],
         "free_plays": stream.level_plays[0],

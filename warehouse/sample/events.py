@@ -82,6 +82,7 @@ class EventStream:
         self.levels_seen: dict[str, int] = {}  # uid -> bit mask of levels among its plays
         self.final_level: dict[str, int] = {}
         self.level_plays = [0, 0]
+        self.level_changes = 0  # plays at another level than the user's previous play
         self.matched_plays = 0
         self.distinct_play_times = 0
         self.last_play_ts = -1
@@ -176,6 +177,7 @@ class EventStream:
             self.day_plays += 1
             self.level_plays[lvl] += 1
             self.levels_seen[uid] = self.levels_seen.get(uid, 0) | (1 << lvl)
+            self.level_changes += self.final_level.get(uid, lvl) != lvl
             self.final_level[uid] = lvl
             if ts != self.last_play_ts:
                 self.distinct_play_times += 1

@@ -9,7 +9,7 @@ from sqlglot import exp
 
 from warehouse.compile import Project
 from warehouse.interval import Interval
-from warehouse.spec import Check, Table
+from warehouse.spec import Check, Dimension, Table
 from warehouse.sql.load import in_interval, merged_rows, strategy, timestamp
 from warehouse.sql.names import Layout, column, columns, ident
 from warehouse.sql.transforms import bind
@@ -40,6 +40,11 @@ class Scope:
         """The rows checked (a fact's: in the interval, or those the run merged), as `alias` if given."""
         source = self.layout.table(self.name)
         query = exp.select(*projections).from_(source.as_(alias, quoted=True) if alias else source)
+        if isinstance(self.table, Dimension) and self.table.scd2:  # its real versions
+            real = exp.and_(
+                column(self.table.key[0], alias).is_(exp.null()).not_(), column("is_inferred", alias).not_()
+            )
+            return query.where(real)
         if self.name not in self.project.spec.facts:
             return query
         if self.gate is not None:
@@ -130,6 +135,45 @@ def _sql(check: Check, index: int, scope: Scope) -> exp.Select:
     return bind(scope.project.sql.check_queries[(scope.name, index)], scope.layout, values)
 
 
+def _history(check: Check, index: int, scope: Scope) -> exp.Select:
+    """Versions whose `valid_to` is not the next version's `valid_from` (a gap, an overlap), that end before they
+    start, whose `is_current` disagrees with an open end, or of a key without exactly one current version."""
+    table = scope.table
+    assert isinstance(table, Dimension) and table.surrogate_key
+    key, by_start = table.key, exp.Order(expressions=[exp.Ordered(this=column("valid_from"))])
+    shown = [*key, table.surrogate_key, "valid_from", "valid_to", "is_current"]
+    current = exp.Case(
+        ifs=[exp.If(this=column("is_current"), true=exp.Literal.number(1))], default=exp.Literal.number(0)
+    )
+    versions = (
+        exp.select(
+            *columns(shown),
+            exp.Window(
+                this=exp.Anonymous(this="LEAD", expressions=[column("valid_from")]),
+                partition_by=columns(key),
+                order=by_start,
+            ).as_("next_valid_from", quoted=True),
+            exp.Window(this=exp.Sum(this=current), partition_by=columns(key)).as_("current_versions", quoted=True),
+        )
+        .from_(scope.layout.table(scope.name))
+        .where(column(key[0]).is_(exp.null()).not_())
+    )
+    to, following = column("valid_to"), column("next_valid_from")
+    open_end = to.is_(exp.null())
+    bad = exp.or_(
+        exp.not_(exp.or_(to.eq(following), exp.and_(open_end.copy(), following.is_(exp.null())))),
+        to.copy() <= column("valid_from"),
+        exp.and_(column("is_current"), exp.not_(open_end.copy())),
+        exp.and_(exp.not_(column("is_current")), open_end.copy()),
+        column("current_versions").neq(1),
+    )
+    return (
+        exp.select(*columns([*shown, "next_valid_from", "current_versions"]))
+        .from_(versions.subquery(ident("versions")))
+        .where(bad)
+    )
+
+
 FAILURES: dict[str, Callable[[Check, int, Scope], exp.Select]] = {
     "not_null": _not_null,
     "unique": _unique,
@@ -138,6 +182,7 @@ FAILURES: dict[str, Callable[[Check, int, Scope], exp.Select]] = {
     "accepted_values": _accepted_values,
     "freshness": _freshness,
     "sql": _sql,
+    "history": _history,
 }
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
 from warehouse.interval import Interval
-from warehouse.spec import Dimension, Fact, Table
+from warehouse.spec import Dimension, Fact, Spec, Table
 from warehouse.sql.ddl import create_temp_like, drop_table, staging_ddl
 from warehouse.sql.names import Layout, column, columns, ident
 from warehouse.sql.names import table as table_ref
@@ -32,6 +31,7 @@ class Load:
     layout: Layout
     interval: Interval
     engine: Engine
+    spec: Spec
 
     @property
     def target(self) -> exp.Table:
@@ -47,10 +47,12 @@ def in_interval(time_column: exp.Expression, interval: Interval) -> exp.Expressi
     return exp.and_(time_column.copy() >= timestamp(interval.start), time_column.copy() < timestamp(interval.end))
 
 
-def latest_per_key(rows: exp.Query, table: Table, engine: Engine) -> exp.Select:
-    """One row per key: the newest by `latest_by`, ties broken by every column, text in byte order, so that every
-    engine keeps the same row."""
-    key, names = table.key, table.column_names
+def latest_per_key(
+    rows: exp.Query, table: Table, engine: Engine, key: list[str] | None = None, names: list[str] | None = None
+) -> exp.Select:
+    """One row per key (default: the table's): the newest by `latest_by`, ties broken by every column (default:
+    the table's), text in byte order, so that every engine keeps the same row."""
+    key, names = key or table.key, names or table.column_names
     latest_by = getattr(table, "latest_by", None)
 
     def by(name: str) -> exp.Expression:
@@ -117,6 +119,7 @@ class LoadSQL:
 
     prepare: list[Statement]
     publish: list[Statement]
+    batch: exp.Table | None = None  # the table holding the rows published (a fact's lookups infer members from it)
 
 
 def _batch(load: Load, suffix: str = "batch") -> exp.Table:
@@ -145,7 +148,7 @@ def fact_merge(load: Load) -> LoadSQL:
         Statement(insert(merged, load.table.column_names, latest_per_key(load.select, load.table, load.engine))),
         *load.engine.statistics(merged),
     ]
-    return LoadSQL(prepare, _merge_newest(load, merged))
+    return LoadSQL(prepare, _merge_newest(load, merged), merged)
 
 
 def merged_rows(layout: Layout, name: str) -> exp.Table:
@@ -227,21 +230,14 @@ def fact_replace(load: Load) -> LoadSQL:
         Statement(insert(target, names, exp.select(*columns(names)).from_(batch.copy())), "inserted"),
         Statement(drop_table(batch.name)),
     ]
-    return LoadSQL(prepare, publish)
-
-
-STRATEGIES: dict[str, Callable[[Load], LoadSQL]] = {  # by `strategy(table)`
-    "upsert": dimension_upsert,
-    "replace": dimension_replace,
-    "fact_by_time": fact_replace,
-    "fact_by_key": fact_merge,
-}
+    return LoadSQL(prepare, publish, batch)
 
 
 def strategy(table: Table) -> str:
-    """How a table loads: a dimension by its `load`; a fact by time, or merged by key (`load: merge`)."""
+    """How a table loads: a dimension by its `load` (`scd2` with history); a fact by time, or merged by key
+    (`load: merge`)."""
     if isinstance(table, Dimension):
-        return table.load
+        return "scd2" if table.scd2 else table.load
     return "fact_by_key" if table.load == "merge" else "fact_by_time"
 
 

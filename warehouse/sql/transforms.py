@@ -49,7 +49,7 @@ def compile_sql(spec: Spec) -> CompiledSQL:
     problems: list[Problem] = []
     for name, table in spec.tables.items():
         try:
-            declared = {c: col.type for c, col in table.columns.items()}
+            declared = {c: table.columns[c].type for c in table.selected}
             query, inputs = _parse_file(spec.resolve(table.select), spec, schema, declared, name)
             compiled.selects[name], compiled.depends[name] = query, inputs
         except SpecError as error:

@@ -16,7 +16,7 @@ from warehouse.sql.statement import Action, Statement
 from warehouse.sql.types import TEXT
 from warehouse.targets import duckdb_path
 from warehouse.targets.base import Target
-from warehouse.targets.engine import Engine
+from warehouse.targets.engine import Engine, md5_prefix
 
 if TYPE_CHECKING:
     from warehouse.sources.batch import Batch
@@ -32,6 +32,12 @@ class DuckDB(Engine):
     def column_type(self, datatype: exp.DataType) -> exp.DataType:
         """DuckDB ignores text lengths (the byte limit is checked when staging)."""
         return exp.DataType.build("varchar") if datatype.this in TEXT else datatype.copy()
+
+    def hash64(self, text: exp.Expression) -> exp.Expression:
+        return exp.cast(exp.DPipe(this=exp.Literal.string("0x"), expression=md5_prefix(text)), "bigint")
+
+    def timestamp_text(self, value: exp.Expression) -> exp.Expression:
+        return exp.func("STRFTIME", value, exp.Literal.string("%Y-%m-%d %H:%M:%S.%f"))
 
     def stage(self, table: exp.Table, batch: Batch) -> list[Action]:
         if batch.rows is None:

@@ -123,11 +123,24 @@ class Engine:
         """Text compared by bytes, so that every engine orders ties the same way."""
         return exp.Collate(this=value, expression=ident(self.byte_order)) if self.byte_order else value
 
+    def hash64(self, text: exp.Expression) -> exp.Expression:
+        """A bigint from the first 15 hex digits (60 bits) of the text's MD5: the same number on every engine."""
+        raise NotImplementedError
+
+    def timestamp_text(self, value: exp.Expression) -> exp.Expression:
+        """A timestamp as text to the microsecond, written alike by every engine (`2018-11-01 10:00:00.500000`)."""
+        return exp.func("TO_CHAR", value, exp.Literal.string("YYYY-MM-DD HH24:MI:SS.US"))
+
     def render(self, sql: Statement | exp.Expression, pretty: bool = False) -> str:
         return (sql.sql if isinstance(sql, Statement) else sql).sql(dialect=self.name, pretty=pretty)
 
     def __repr__(self) -> str:
         return self.name
+
+
+def md5_prefix(text: exp.Expression) -> exp.Expression:
+    """The first 15 hex digits of the text's MD5 (60 bits: a positive bigint on every engine)."""
+    return exp.Substring(this=exp.MD5(this=text), start=exp.Literal.number(1), length=exp.Literal.number(15))
 
 
 def catalog_sql(text: str, dialect: str, schema: str) -> exp.Query:

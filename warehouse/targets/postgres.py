@@ -24,7 +24,7 @@ from warehouse.secrets import mask
 from warehouse.sql.names import ident
 from warehouse.sql.statement import Action, Statement
 from warehouse.targets.base import Target
-from warehouse.targets.engine import Engine, catalog_sql
+from warehouse.targets.engine import Engine, catalog_sql, md5_prefix
 
 if TYPE_CHECKING:
     from warehouse.sources.batch import Batch
@@ -49,6 +49,10 @@ class Postgres(Engine):
     # same transaction) and plans joins and sorts for that guess.
     analyze = True
     advisory_locks = True
+
+    def hash64(self, text: exp.Expression) -> exp.Expression:
+        bits = exp.cast(exp.DPipe(this=exp.Literal.string("x0"), expression=md5_prefix(text)), "bit(64)")
+        return exp.cast(bits, "bigint")
 
     def stage(self, table: exp.Table, batch: Batch) -> list[Action]:
         if batch.rows is None:

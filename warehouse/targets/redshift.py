@@ -23,7 +23,7 @@ from warehouse.spec import CsvSource, JsonSource, ParquetSource
 from warehouse.sql.names import ident
 from warehouse.sql.statement import ROW, Action, Statement, Upload
 from warehouse.targets.base import Target
-from warehouse.targets.engine import catalog_sql
+from warehouse.targets.engine import catalog_sql, md5_prefix
 from warehouse.targets.postgres import Postgres
 
 if TYPE_CHECKING:
@@ -128,6 +128,12 @@ class Redshift(Postgres):
         self.signing = CopySigning.fixed(signing) if isinstance(signing, CopyAuth) else signing
         self.region, self.serverless, self.cluster_region = region, serverless, cluster_region
         self._secrets: set[str] = set()
+
+    def hash64(self, text: exp.Expression) -> exp.Expression:
+        """STRTOL(hex, 16) is a BIGINT (https://docs.aws.amazon.com/redshift/latest/dg/r_STRTOL.html); MD5 gives
+        32 hex digits (https://docs.aws.amazon.com/redshift/latest/dg/r_MD5.html); TO_CHAR's US is microseconds
+        (https://docs.aws.amazon.com/redshift/latest/dg/r_FORMAT_strings.html)."""
+        return exp.func("STRTOL", md5_prefix(text), exp.Literal.number(16))
 
     def column_type(self, datatype: exp.DataType) -> exp.DataType:
         return datatype.copy()

@@ -4,3 +4,10 @@
 -- additive  users.first_name: widen varchar: VARCHAR(128) → VARCHAR(256)
 -- outside a transaction block
 ALTER TABLE "users" ALTER COLUMN "first_name" TYPE VARCHAR(256);
+-- one transaction
+CREATE TABLE IF NOT EXISTS "users__runs" ("user_id" INTEGER, "first_name" VARCHAR(256), "last_name" VARCHAR(128), "gender" VARCHAR(16), "level" VARCHAR(16), "updated_at" TIMESTAMP, "valid_from" TIMESTAMP NOT NULL, "interval_start" TIMESTAMP NOT NULL);
+DROP TABLE IF EXISTS "users__runs__migrate";
+CREATE TABLE "users__runs__migrate" ("user_id" INTEGER, "first_name" VARCHAR(256), "last_name" VARCHAR(128), "gender" VARCHAR(16), "level" VARCHAR(16), "updated_at" TIMESTAMP, "valid_from" TIMESTAMP NOT NULL, "interval_start" TIMESTAMP NOT NULL);
+INSERT INTO "users__runs__migrate" ("user_id", "first_name", "last_name", "gender", "level", "updated_at", "valid_from", "interval_start") SELECT CAST("user_id" AS INTEGER) AS "user_id", CAST("first_name" AS VARCHAR(256)) AS "first_name", CAST("last_name" AS VARCHAR(128)) AS "last_name", CAST("gender" AS VARCHAR(16)) AS "gender", CAST("level" AS VARCHAR(16)) AS "level", CAST("updated_at" AS TIMESTAMP) AS "updated_at", CAST("valid_from" AS TIMESTAMP) AS "valid_from", CAST("interval_start" AS TIMESTAMP) AS "interval_start" FROM "users__runs";
+DROP TABLE IF EXISTS "users__runs";
+ALTER TABLE "users__runs__migrate" RENAME TO "users__runs";
