@@ -4,15 +4,19 @@ the version of its level, inferred members completed in place, and the same surr
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 import sqlglot
 from helpers import SPEC, count, load, snapshot
 
+from warehouse.compile import compile_spec
 from warehouse.results import StepFailed
+from warehouse.runner import rebuild
 from warehouse.spec import load_spec
-from warehouse.targets import open_target
+from warehouse.steps import Options
+from warehouse.targets import open_source, open_target
 
 DAYS = ["2018-11-01", "2018-11-02", "2018-11-03", "2018-11-04"]  # the third has no log
 HISTORY = ("users", "songplays")
@@ -115,3 +119,23 @@ def test_a_corrupted_history_fails_the_history_check(sample, tmp_path: Path):
     assert history.failures == 2 and "history(valid_from, valid_to, is_current) failed" in str(failed.value)
     assert {row[0] for row in history.sample} == {999999}
     assert history.columns[:6] == ["user_id", "user_key", "valid_from", "valid_to", "is_current", "next_valid_from"]
+
+
+def test_rebuild_recomputes_the_history_from_a_date_and_repoints_the_facts(sample, tmp_path: Path):
+    """`warehouse run --rebuild users --start D`: the versions from D on come back from the sources, and the plays
+    point to them again, with the swap."""
+    data_root, _ = sample
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    before = load_days(url, DAYS, data_root)
+    spec = load_spec(SPEC)
+    with open_target(url) as target:
+        with target.transaction():
+            target.execute(sqlglot.parse_one("DELETE FROM users WHERE valid_from >= '2018-11-02'"))
+            target.execute(sqlglot.parse_one("UPDATE songplays SET user_key = 0 WHERE start_time >= '2018-11-02'"))
+        assert snapshot(target, spec)["songplays"] != before["songplays"]
+        options = Options(
+            variables={"data_root": str(data_root), "staging_root": f"{data_root}-staging"},
+            connect=lambda _: open_source(f"duckdb:///{data_root}/app.duckdb"),
+        )
+        rebuild(compile_spec(spec), "users", datetime(2018, 11, 2), datetime(2018, 11, 5), target, options)
+        assert {n: s for n, s in snapshot(target, spec).items() if n in HISTORY} == before

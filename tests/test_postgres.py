@@ -28,7 +28,7 @@ def test_a_load_has_exactly_the_generated_rows(sample, target) -> None:
     results = load(SPEC, target, "2018-11-01", "2018-11-05", data)
     assert count(target, "SELECT COUNT(*) FROM songplays") == facts["next_song_events"]
     assert count(target, "SELECT COUNT(*) FROM songplays WHERE song_id IS NOT NULL") == facts["matched_plays"]
-    assert count(target, "SELECT COUNT(*) FROM users") == facts["users"]
+    assert count(target, "SELECT COUNT(*) FROM users WHERE is_current AND user_id IS NOT NULL") == facts["users"]
     assert count(target, "SELECT COUNT(*) FROM accounts") == facts["accounts"]
     staged = sum(r.counts.get("staged", 0) for r in results if r.step.name == "stage_events")
     assert staged == facts["events"]

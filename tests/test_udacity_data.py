@@ -28,8 +28,9 @@ def test_every_next_song_event_becomes_one_songplay(warehouse) -> None:
 
 def test_users_are_not_duplicated_by_level_changes(warehouse) -> None:
     target, _ = warehouse
-    assert count(target, "SELECT COUNT(*) FROM users") == 33
-    _, rows = target.fetch(_sql("SELECT user_id, level FROM users WHERE user_id IN (15, 49) ORDER BY user_id"))
+    assert count(target, "SELECT COUNT(*) FROM users WHERE is_current AND user_id IS NOT NULL") == 33
+    current = "SELECT user_id, level FROM users WHERE is_current AND user_id IN (15, 49) ORDER BY user_id"
+    _, rows = target.fetch(_sql(current))
     assert rows == [(15, "paid"), (49, "paid")]
 
 

@@ -225,6 +225,9 @@ def _run(args: argparse.Namespace) -> int:
     end = args.end or interval_at(project, args.start).end
     results: list[StepResult] = []
     with open_target(args.target) as target:
+        if args.rebuild and not args.end:  # from the start on: to the end of the latest interval that loaded it
+            loaded = [t.latest_interval for t in status(project, target).tables if t.name == args.rebuild]
+            end = max([end, *(i.end for i in loaded if i is not None)])
         where = mask(resolve_url(args.target))
         print(f"loading {project.spec.name} into {where}: {args.start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}")
         progress = Progress(args.steps or end <= interval_at(project, args.start).end)

@@ -333,6 +333,11 @@ class Table(SpecModel):
         return []
 
     @property
+    def primary_key(self) -> list[str]:
+        """The columns declared as the primary key (on Redshift): the key."""
+        return list(self.key)
+
+    @property
     def selected(self) -> list[str]:
         """The columns the SELECT produces."""
         return [n for n in self.columns if n not in self.filled]
@@ -395,6 +400,11 @@ class Dimension(Table):
     @property
     def filled(self) -> list[str]:
         return [self.surrogate_key or "", *HISTORY_COLUMNS] if self.scd2 else []
+
+    @property
+    def primary_key(self) -> list[str]:
+        """An scd2 dimension's versions are identified by their surrogate key."""
+        return [self.surrogate_key] if self.scd2 and self.surrogate_key else list(self.key)
 
 
 class Lookup(SpecModel):
@@ -527,8 +537,8 @@ class Spec(SpecModel):
             ref = check.references
             if ref is None or ref.severity != "error" or ref.to not in self.tables:
                 continue
-            key = list(self.tables[ref.to].key)
-            to_columns = ref.to_columns or key
+            key = self.tables[ref.to].primary_key
+            to_columns = ref.to_columns or list(self.tables[ref.to].key)
             if sorted(to_columns) == sorted(key):
                 found.append(ForeignKey(name, tuple(ref.columns), ref.to, tuple(to_columns)))
         return found

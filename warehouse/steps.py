@@ -17,7 +17,7 @@ from warehouse.migrate import Change
 from warehouse.plan import Layer, Step, plan
 from warehouse.sources.batch import Batch, Where
 from warehouse.sources.objects import default_s3_client
-from warehouse.spec import Check, Fact, FileSource, PostgresSource
+from warehouse.spec import Check, Dimension, Fact, FileSource, PostgresSource
 from warehouse.sql.checks import Scope, failure_counts, failures, sample
 from warehouse.sql.ddl import (
     comments,
@@ -29,9 +29,9 @@ from warehouse.sql.ddl import (
     restore_references,
     staging_ddl,
 )
-from warehouse.sql.history import inferred_members, runs_ddl, with_lookups
-from warehouse.sql.load import Load, in_interval, merged_rows, strategy
-from warehouse.sql.names import Layout, column, shadow
+from warehouse.sql.history import inferred_members, lookups_of, repoint, runs_ddl, with_lookups
+from warehouse.sql.load import Load, in_interval, insert, merged_rows, strategy
+from warehouse.sql.names import Layout, column, columns, shadow
 from warehouse.sql.names import table as table_ref
 from warehouse.sql.required import interval_column, needs
 from warehouse.sql.statement import Action, Statement
@@ -201,7 +201,12 @@ class IntervalPlan:
         keys = self.spec.foreign_keys(name)
         creates = [create_table(shadow_name, table.columns, self.engine, schema=schema, table=table, foreign_keys=keys)]
         creates += create_indexes(shadow_name, table, self.engine, schema)
-        return [Statement(drop_table(shadow_name, schema)), *(Statement(c) for c in creates)]
+        statements = [Statement(drop_table(shadow_name, schema)), *(Statement(c) for c in creates)]
+        if isinstance(table, Dimension) and table.scd2:  # its history before the range, rebuilt from the range's runs
+            names = table.column_names
+            rows = exp.select(*columns(names)).from_(table_ref(name, schema))
+            statements.append(Statement(insert(table_ref(shadow_name, schema), names, rows)))
+        return statements
 
     def swap_statements(self) -> list[Statement]:
         """The shadow takes the table's place (with its indexes' names), in one transaction."""
@@ -213,6 +218,11 @@ class IntervalPlan:
         ]
         referencing = self.spec.referencing(name) if self.engine.informational_keys else []
         statements = [Statement(s) for s in release_references(referencing, schema)]
+        table = self.spec.tables[name]
+        if isinstance(table, Dimension) and table.scd2:  # the facts' keys follow, in the same transaction
+            rebuilt = table_ref(shadow(name), schema)
+            for fact, lookup in lookups_of(self.spec, name):
+                statements.append(Statement(repoint(table_ref(fact, schema), lookup, rebuilt, table), "repointed"))
         statements.append(Statement(drop_table(name, schema)))
         for kind, (old, new) in zip(["TABLE"] + ["INDEX"] * (len(renames) - 1), renames, strict=True):
             statements.append(Statement(exp.Alter(this=old, kind=kind, actions=[exp.AlterRename(this=new)])))

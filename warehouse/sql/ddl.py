@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from warehouse.spec import Column, Dimension, DistKey, Fact, ForeignKey, Table
+from warehouse.spec import Column, DistKey, Fact, ForeignKey, Table
 from warehouse.sql.names import ident
 from warehouse.sql.names import table as table_ref
 
@@ -37,10 +37,7 @@ def create_table(
     if staging and not engine.staging_backup:
         properties.append(exp.BackupProperty(this=exp.var("NO")))
     if table is not None and engine.informational_keys:
-        key = (
-            [table.surrogate_key] if isinstance(table, Dimension) and table.surrogate_key and table.scd2 else table.key
-        )
-        defs.append(exp.PrimaryKey(expressions=[ident(k) for k in key]))
+        defs.append(exp.PrimaryKey(expressions=[ident(k) for k in table.primary_key]))
         defs += [foreign_key(fk, schema) for fk in foreign_keys]
     if table is not None and engine.table_properties:
         properties += _layout(table)

@@ -221,7 +221,7 @@ def dimension_scd2(load: Load) -> LoadSQL:
         Statement(insert(target, names, exp.select(*columns(names)).from_(rebuilt.copy())), "inserted"),
         Statement(unknown_member(target, dimension)),
         *(Statement(repoint(load.layout.table(fact), lookup, rebuilt, dimension), "repointed")
-          for fact, lookup in lookups_of(load.spec, name)),
+          for fact, lookup in lookups_of(load.spec, name) if load.layout.rebuilt != name),  # a rebuild's: at the swap
         *(Statement(drop_table(t.name)) for t in (staged, touched, rebuilt)),
     ]  # fmt: skip
     return LoadSQL(prepare, publish)
