@@ -89,6 +89,30 @@ CREATE TABLE IF NOT EXISTS "users" (
 DISTSTYLE ALL
 COMPOUND SORTKEY("user_id");
 
+COMMENT ON TABLE "users" IS 'App users, a version per change of level (the level of their plays from then on).';
+
+COMMENT ON COLUMN "users"."user_id" IS 'App user id';
+
+COMMENT ON COLUMN "users"."first_name" IS 'First name';
+
+COMMENT ON COLUMN "users"."last_name" IS 'Last name';
+
+COMMENT ON COLUMN "users"."gender" IS 'Gender as given by the user';
+
+COMMENT ON COLUMN "users"."level" IS 'Subscription level: free or paid';
+
+COMMENT ON COLUMN "users"."updated_at" IS 'Time of the latest play of the user';
+
+COMMENT ON COLUMN "users"."user_key" IS 'Surrogate key';
+
+COMMENT ON COLUMN "users"."valid_from" IS 'When this version starts (latest_by)';
+
+COMMENT ON COLUMN "users"."valid_to" IS 'When the next version starts; NULL for the current one';
+
+COMMENT ON COLUMN "users"."is_current" IS 'The current version of its key';
+
+COMMENT ON COLUMN "users"."is_inferred" IS 'A placeholder a fact created for a key not loaded yet; completed in place (same surrogate key) when its rows arrive';
+
 CREATE TABLE IF NOT EXISTS "songs" (
   "song_id" VARCHAR(32) NOT NULL,
   "title" VARCHAR(512),
@@ -100,6 +124,18 @@ CREATE TABLE IF NOT EXISTS "songs" (
 DISTSTYLE ALL
 COMPOUND SORTKEY("song_id");
 
+COMMENT ON TABLE "songs" IS 'Songs in the music catalogue.';
+
+COMMENT ON COLUMN "songs"."song_id" IS 'Catalogue song id';
+
+COMMENT ON COLUMN "songs"."title" IS 'Song title';
+
+COMMENT ON COLUMN "songs"."artist_id" IS 'Artist of the song';
+
+COMMENT ON COLUMN "songs"."year" IS 'Release year; NULL when unknown';
+
+COMMENT ON COLUMN "songs"."duration" IS 'Length in seconds';
+
 CREATE TABLE IF NOT EXISTS "artists" (
   "artist_id" VARCHAR(32) NOT NULL,
   "name" VARCHAR(512),
@@ -110,6 +146,18 @@ CREATE TABLE IF NOT EXISTS "artists" (
 )
 DISTSTYLE ALL
 COMPOUND SORTKEY("artist_id");
+
+COMMENT ON TABLE "artists" IS 'Artists in the music catalogue.';
+
+COMMENT ON COLUMN "artists"."artist_id" IS 'Catalogue artist id';
+
+COMMENT ON COLUMN "artists"."name" IS 'Artist name';
+
+COMMENT ON COLUMN "artists"."location" IS 'Free-text location; NULL when unknown';
+
+COMMENT ON COLUMN "artists"."latitude" IS 'Latitude; NULL when unknown';
+
+COMMENT ON COLUMN "artists"."longitude" IS 'Longitude; NULL when unknown';
 
 CREATE TABLE IF NOT EXISTS "time" (
   "start_time" TIMESTAMP NOT NULL,
@@ -124,6 +172,14 @@ CREATE TABLE IF NOT EXISTS "time" (
 DISTSTYLE AUTO
 COMPOUND SORTKEY("start_time");
 
+COMMENT ON TABLE "time" IS 'Every start time of a play, broken into calendar units.';
+
+COMMENT ON COLUMN "time"."start_time" IS 'Start of a play (UTC)';
+
+COMMENT ON COLUMN "time"."week" IS 'ISO week';
+
+COMMENT ON COLUMN "time"."weekday" IS '0 = Sunday';
+
 CREATE TABLE IF NOT EXISTS "accounts" (
   "account_id" INTEGER NOT NULL,
   "user_id" INTEGER,
@@ -136,6 +192,18 @@ CREATE TABLE IF NOT EXISTS "accounts" (
 DISTSTYLE ALL
 COMPOUND SORTKEY("account_id");
 
+COMMENT ON TABLE "accounts" IS 'Subscription accounts; each run merges the accounts changed in its interval.';
+
+COMMENT ON COLUMN "accounts"."account_id" IS 'Account id in the app';
+
+COMMENT ON COLUMN "accounts"."user_id" IS 'The app user (users.user_id) holding the account';
+
+COMMENT ON COLUMN "accounts"."plan" IS 'Subscription plan: basic, premium or family';
+
+COMMENT ON COLUMN "accounts"."country" IS 'ISO country code';
+
+COMMENT ON COLUMN "accounts"."updated_at" IS 'Last change in the app';
+
 CREATE TABLE IF NOT EXISTS "songplays" (
   "songplay_id" CHAR(32) NOT NULL,
   "start_time" TIMESTAMP NOT NULL ENCODE az64,
@@ -147,11 +215,30 @@ CREATE TABLE IF NOT EXISTS "songplays" (
   "session_id" INTEGER NOT NULL ENCODE az64,
   "location" VARCHAR(256) ENCODE zstd,
   "user_agent" VARCHAR(512) ENCODE zstd,
-  PRIMARY KEY ("songplay_id")
+  PRIMARY KEY ("songplay_id"),
+  CONSTRAINT "songplays__user_key__fk" FOREIGN KEY ("user_key") REFERENCES "users" (
+    "user_key"
+  ),
+  CONSTRAINT "songplays__song_id__fk" FOREIGN KEY ("song_id") REFERENCES "songs" (
+    "song_id"
+  ),
+  CONSTRAINT "songplays__artist_id__fk" FOREIGN KEY ("artist_id") REFERENCES "artists" (
+    "artist_id"
+  )
 )
 DISTSTYLE KEY
 DISTKEY("user_id")
 COMPOUND SORTKEY("start_time");
+
+COMMENT ON TABLE "songplays" IS 'One row per song played (a NextSong event).';
+
+COMMENT ON COLUMN "songplays"."songplay_id" IS 'MD5 of session, item in session and user';
+
+COMMENT ON COLUMN "songplays"."user_key" IS 'The users version valid at start_time';
+
+COMMENT ON COLUMN "songplays"."song_id" IS 'NULL when the song is not in the catalogue';
+
+COMMENT ON COLUMN "songplays"."artist_id" IS 'NULL when the song is not in the catalogue';
 
 CREATE TABLE IF NOT EXISTS "users__runs" (
   "user_id" INTEGER,

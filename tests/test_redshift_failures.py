@@ -259,7 +259,7 @@ def test_a_rebuilt_dimension_keeps_the_foreign_keys_that_reference_it(raw) -> No
     connection = FakeRedshift()
     runner = redshift_runner(raw, connection)
     runner.run_step(runner.plan.step("setup"))
-    key = ("public", "songplays", "songplays__user_id__fk")
+    key = ("public", "songplays", "songplays__user_key__fk")
     assert connection.foreign_keys[key] == ("public", "users")
     with runner.target.transaction(), pytest.raises(RedshiftError, match="other objects depend on it"):
         runner.target.execute(drop_table("users"))

@@ -109,8 +109,8 @@ def change_dimension_key(spec: Path) -> None:
 
 def change_descriptions(spec: Path) -> None:
     """A table's description changed, a column's changed, another's removed."""
-    edit(spec, "    description: App users; level is the one of their latest play.\n",
-         "    description: App users, each with the level of their latest play.\n")  # fmt: skip
+    edit(spec, "    description: App users, a version per change of level (the level of their plays from then on).\n",
+         "    description: App users, a version per level.\n")  # fmt: skip
     edit(spec, 'description: "Subscription level: free or paid"}', "description: free or paid (latest)}")
     edit(spec, "      first_name: {type: varchar(128), description: First name}",
          "      first_name: {type: varchar(128)}")  # fmt: skip
@@ -130,16 +130,16 @@ KINDS = {
 }  # fmt: skip
 
 
-def require_first_name(spec: Path) -> None:
+def require_title(spec: Path) -> None:
     """NOT NULL on a dimension that a fact's foreign key references: a deep copy on Redshift."""
-    edit(spec, "      first_name: {type: varchar(128), description: First name}",
-         "      first_name: {type: varchar(128), nullable: false, description: First name}")  # fmt: skip
+    edit(spec, "      title: {type: varchar(512), description: Song title}",
+         "      title: {type: varchar(512), nullable: false, description: Song title}")  # fmt: skip
 
 
 GOLDEN_KINDS = {
     **KINDS,
     "change_descriptions": Kind(change_descriptions, "description", kept=USERS),
-    "require_first_name": Kind(require_first_name, "set_not_null", kept=USERS),
+    "require_title": Kind(require_title, "set_not_null", kept="SELECT COUNT(*) FROM songs"),
 }
 
 
@@ -262,7 +262,7 @@ def test_a_description_change_is_applied_by_migrate_and_by_every_run(
         load(spec, target, *DAYS, data)
         schema = target.engine.default_schema
         users = read(target, schema)["users"]
-        assert users.description == "App users; level is the one of their latest play."
+        assert users.description == "App users, a version per change of level (the level of their plays from then on)."
         assert users.descriptions["level"] == "Subscription level: free or paid"
         assert _described(read(target, schema)) == _described(expected(load_project(spec), target.engine))
 

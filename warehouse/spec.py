@@ -346,7 +346,7 @@ class Table(SpecModel):
 HISTORY_COLUMNS = {  # what an scd2 dimension adds to its columns, besides its surrogate key
     "valid_from": Column(type="timestamp", nullable=False, description="When this version starts (latest_by)"),
     "valid_to": Column(type="timestamp", description="When the next version starts; NULL for the current one"),
-    "is_current": Column(type="boolean", nullable=False, description="The key's current version"),
+    "is_current": Column(type="boolean", nullable=False, description="The current version of its key"),
     "is_inferred": Column(type="boolean", nullable=False, description="A placeholder a fact created for a key not "
                           "loaded yet; completed in place (same surrogate key) when its rows arrive"),
 }  # fmt: skip

@@ -73,15 +73,20 @@ CREATE TABLE IF NOT EXISTS "ledger"."rejects" (
 );
 
 CREATE TABLE IF NOT EXISTS "users" (
-  "user_id" INT NOT NULL,
+  "user_id" INT,
   "first_name" TEXT,
   "last_name" TEXT,
   "gender" TEXT,
-  "level" TEXT NOT NULL,
-  "updated_at" TIMESTAMP NOT NULL
+  "level" TEXT,
+  "updated_at" TIMESTAMP,
+  "user_key" BIGINT NOT NULL,
+  "valid_from" TIMESTAMP NOT NULL,
+  "valid_to" TIMESTAMP,
+  "is_current" BOOLEAN NOT NULL,
+  "is_inferred" BOOLEAN NOT NULL
 );
 
-COMMENT ON TABLE "users" IS 'App users; level is the one of their latest play.';
+COMMENT ON TABLE "users" IS 'App users, a version per change of level (the level of their plays from then on).';
 
 COMMENT ON COLUMN "users"."user_id" IS 'App user id';
 
@@ -93,7 +98,17 @@ COMMENT ON COLUMN "users"."gender" IS 'Gender as given by the user';
 
 COMMENT ON COLUMN "users"."level" IS 'Subscription level: free or paid';
 
-COMMENT ON COLUMN "users"."updated_at" IS 'Time of the play this row was taken from';
+COMMENT ON COLUMN "users"."updated_at" IS 'Time of the latest play of the user';
+
+COMMENT ON COLUMN "users"."user_key" IS 'Surrogate key';
+
+COMMENT ON COLUMN "users"."valid_from" IS 'When this version starts (latest_by)';
+
+COMMENT ON COLUMN "users"."valid_to" IS 'When the next version starts; NULL for the current one';
+
+COMMENT ON COLUMN "users"."is_current" IS 'The current version of its key';
+
+COMMENT ON COLUMN "users"."is_inferred" IS 'A placeholder a fact created for a key not loaded yet; completed in place (same surrogate key) when its rows arrive';
 
 CREATE TABLE IF NOT EXISTS "songs" (
   "song_id" TEXT NOT NULL,
@@ -178,6 +193,7 @@ CREATE TABLE IF NOT EXISTS "songplays" (
   "songplay_id" TEXT NOT NULL,
   "start_time" TIMESTAMP NOT NULL,
   "user_id" INT NOT NULL,
+  "user_key" BIGINT NOT NULL,
   "level" TEXT NOT NULL,
   "song_id" TEXT,
   "artist_id" TEXT,
@@ -190,6 +206,19 @@ COMMENT ON TABLE "songplays" IS 'One row per song played (a NextSong event).';
 
 COMMENT ON COLUMN "songplays"."songplay_id" IS 'MD5 of session, item in session and user';
 
+COMMENT ON COLUMN "songplays"."user_key" IS 'The users version valid at start_time';
+
 COMMENT ON COLUMN "songplays"."song_id" IS 'NULL when the song is not in the catalogue';
 
 COMMENT ON COLUMN "songplays"."artist_id" IS 'NULL when the song is not in the catalogue';
+
+CREATE TABLE IF NOT EXISTS "users__runs" (
+  "user_id" INT,
+  "first_name" TEXT,
+  "last_name" TEXT,
+  "gender" TEXT,
+  "level" TEXT,
+  "updated_at" TIMESTAMP,
+  "valid_from" TIMESTAMP NOT NULL,
+  "interval_start" TIMESTAMP NOT NULL
+);

@@ -12,6 +12,21 @@ WHERE
   table_schema = 'main';
 SELECT
   table_name,
+  NULL,
+  comment
+FROM DUCKDB_TABLES()
+WHERE
+  schema_name = 'main'
+UNION ALL
+SELECT
+  table_name,
+  column_name,
+  comment
+FROM DUCKDB_COLUMNS()
+WHERE
+  schema_name = 'main';
+SELECT
+  table_name,
   column_name,
   data_type,
   is_nullable = 'YES',
@@ -113,6 +128,18 @@ CREATE TABLE IF NOT EXISTS "users" (
   "is_current" BOOLEAN NOT NULL,
   "is_inferred" BOOLEAN NOT NULL
 );
+COMMENT ON TABLE "users" IS 'App users, a version per change of level (the level of their plays from then on).';
+COMMENT ON COLUMN "users"."user_id" IS 'App user id';
+COMMENT ON COLUMN "users"."first_name" IS 'First name';
+COMMENT ON COLUMN "users"."last_name" IS 'Last name';
+COMMENT ON COLUMN "users"."gender" IS 'Gender as given by the user';
+COMMENT ON COLUMN "users"."level" IS 'Subscription level: free or paid';
+COMMENT ON COLUMN "users"."updated_at" IS 'Time of the latest play of the user';
+COMMENT ON COLUMN "users"."user_key" IS 'Surrogate key';
+COMMENT ON COLUMN "users"."valid_from" IS 'When this version starts (latest_by)';
+COMMENT ON COLUMN "users"."valid_to" IS 'When the next version starts; NULL for the current one';
+COMMENT ON COLUMN "users"."is_current" IS 'The current version of its key';
+COMMENT ON COLUMN "users"."is_inferred" IS 'A placeholder a fact created for a key not loaded yet; completed in place (same surrogate key) when its rows arrive';
 CREATE TABLE IF NOT EXISTS "songs" (
   "song_id" TEXT NOT NULL,
   "title" TEXT,
@@ -120,6 +147,12 @@ CREATE TABLE IF NOT EXISTS "songs" (
   "year" INT,
   "duration" DOUBLE
 );
+COMMENT ON TABLE "songs" IS 'Songs in the music catalogue.';
+COMMENT ON COLUMN "songs"."song_id" IS 'Catalogue song id';
+COMMENT ON COLUMN "songs"."title" IS 'Song title';
+COMMENT ON COLUMN "songs"."artist_id" IS 'Artist of the song';
+COMMENT ON COLUMN "songs"."year" IS 'Release year; NULL when unknown';
+COMMENT ON COLUMN "songs"."duration" IS 'Length in seconds';
 CREATE TABLE IF NOT EXISTS "artists" (
   "artist_id" TEXT NOT NULL,
   "name" TEXT,
@@ -127,6 +160,12 @@ CREATE TABLE IF NOT EXISTS "artists" (
   "latitude" DOUBLE,
   "longitude" DOUBLE
 );
+COMMENT ON TABLE "artists" IS 'Artists in the music catalogue.';
+COMMENT ON COLUMN "artists"."artist_id" IS 'Catalogue artist id';
+COMMENT ON COLUMN "artists"."name" IS 'Artist name';
+COMMENT ON COLUMN "artists"."location" IS 'Free-text location; NULL when unknown';
+COMMENT ON COLUMN "artists"."latitude" IS 'Latitude; NULL when unknown';
+COMMENT ON COLUMN "artists"."longitude" IS 'Longitude; NULL when unknown';
 CREATE TABLE IF NOT EXISTS "time" (
   "start_time" TIMESTAMP NOT NULL,
   "hour" SMALLINT NOT NULL,
@@ -136,6 +175,10 @@ CREATE TABLE IF NOT EXISTS "time" (
   "year" SMALLINT NOT NULL,
   "weekday" SMALLINT NOT NULL
 );
+COMMENT ON TABLE "time" IS 'Every start time of a play, broken into calendar units.';
+COMMENT ON COLUMN "time"."start_time" IS 'Start of a play (UTC)';
+COMMENT ON COLUMN "time"."week" IS 'ISO week';
+COMMENT ON COLUMN "time"."weekday" IS '0 = Sunday';
 CREATE TABLE IF NOT EXISTS "accounts" (
   "account_id" INT NOT NULL,
   "user_id" INT,
@@ -144,6 +187,12 @@ CREATE TABLE IF NOT EXISTS "accounts" (
   "created_at" TIMESTAMP NOT NULL,
   "updated_at" TIMESTAMP NOT NULL
 );
+COMMENT ON TABLE "accounts" IS 'Subscription accounts; each run merges the accounts changed in its interval.';
+COMMENT ON COLUMN "accounts"."account_id" IS 'Account id in the app';
+COMMENT ON COLUMN "accounts"."user_id" IS 'The app user (users.user_id) holding the account';
+COMMENT ON COLUMN "accounts"."plan" IS 'Subscription plan: basic, premium or family';
+COMMENT ON COLUMN "accounts"."country" IS 'ISO country code';
+COMMENT ON COLUMN "accounts"."updated_at" IS 'Last change in the app';
 CREATE TABLE IF NOT EXISTS "songplays" (
   "songplay_id" TEXT NOT NULL,
   "start_time" TIMESTAMP NOT NULL,
@@ -156,6 +205,11 @@ CREATE TABLE IF NOT EXISTS "songplays" (
   "location" TEXT,
   "user_agent" TEXT
 );
+COMMENT ON TABLE "songplays" IS 'One row per song played (a NextSong event).';
+COMMENT ON COLUMN "songplays"."songplay_id" IS 'MD5 of session, item in session and user';
+COMMENT ON COLUMN "songplays"."user_key" IS 'The users version valid at start_time';
+COMMENT ON COLUMN "songplays"."song_id" IS 'NULL when the song is not in the catalogue';
+COMMENT ON COLUMN "songplays"."artist_id" IS 'NULL when the song is not in the catalogue';
 CREATE TABLE IF NOT EXISTS "users__runs" (
   "user_id" INT,
   "first_name" TEXT,
@@ -174,6 +228,7 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- step stage_events (stage) after setup
 -- 1 object(s)
 --   tests/fixtures/golden/log_data/2018/11/2018-11-01-events.json
+-- the step's changes and its ledger row, in one transaction:
 DROP TABLE IF EXISTS "staging"."events_20181101";
 CREATE TABLE "staging"."events_20181101" (
   "artist" TEXT,
@@ -216,74 +271,208 @@ INSERT INTO "staging"."events_20181101" (
   "userid"
 )
 SELECT
+  *
+FROM (
+  SELECT
+    CASE
+      WHEN STRLEN("artist") > 512
+      THEN ERROR('artist: longer than its 512 bytes')
+      WHEN STRPOS("artist", CHR(0)) > 0
+      THEN ERROR('artist: holds a NUL character (\u0000), which COPY refuses')
+      ELSE "artist"
+    END AS "artist",
+    CASE
+      WHEN STRLEN("auth") > 32
+      THEN ERROR('auth: longer than its 32 bytes')
+      WHEN STRPOS("auth", CHR(0)) > 0
+      THEN ERROR('auth: holds a NUL character (\u0000), which COPY refuses')
+      ELSE "auth"
+    END AS "auth",
+    CASE
+      WHEN STRLEN("firstName") > 128
+      THEN ERROR('firstname: longer than its 128 bytes')
+      WHEN STRPOS("firstName", CHR(0)) > 0
+      THEN ERROR('firstname: holds a NUL character (\u0000), which COPY refuses')
+      ELSE "firstName"
+    END AS "firstname",
+    CASE
+      WHEN STRLEN("gender") > 16
+      THEN ERROR('gender: longer than its 16 bytes')
+      WHEN STRPOS("gender", CHR(0)) > 0
+      THEN ERROR('gender: holds a NUL character (\u0000), which COPY refuses')
+      ELSE "gender"
+    END AS "gender",
+    CASE
+      WHEN NOT NULLIF("itemInSession", '') IS NULL
+      AND (
+        NOT REGEXP_FULL_MATCH(NULLIF("itemInSession", ''), '[+-]?[0-9]+')
+        OR TRY_CAST(NULLIF("itemInSession", '') AS INT) IS NULL
+      )
+      THEN ERROR('iteminsession: not a int')
+      ELSE CAST(NULLIF("itemInSession", '') AS INT)
+    END AS "iteminsession",
+    CASE
+      WHEN STRLEN("lastName") > 128
+      THEN ERROR('lastname: longer than its 128 bytes')
+      WHEN STRPOS("lastName", CHR(0)) > 0
+      THEN ERROR('lastname: holds a NUL character (\u0000), which COPY refuses')
+      ELSE "lastName"
+    END AS "lastname",
+    CASE
+      WHEN NOT NULLIF("length", '') IS NULL
+      AND (
+        NOT REGEXP_FULL_MATCH(NULLIF("length", ''), '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?')
+        OR TRY_CAST(NULLIF("length", '') AS DOUBLE) IS NULL
+      )
+      THEN ERROR('length: not a double precision')
+      ELSE CAST(NULLIF("length", '') AS DOUBLE)
+    END AS "length",
+    CASE
+      WHEN STRLEN("level") > 16
+      THEN ERROR('level: longer than its 16 bytes')
+      WHEN STRPOS("level", CHR(0)) > 0
+      THEN ERROR('level: holds a NUL character (\u0000), which COPY refuses')
+      ELSE "level"
+    END AS "level",
+    CASE
+      WHEN STRLEN("location") > 256
+      THEN ERROR('location: longer than its 256 bytes')
+      WHEN STRPOS("location", CHR(0)) > 0
+      THEN ERROR('location: holds a NUL character (\u0000), which COPY refuses')
+      ELSE "location"
+    END AS "location",
+    CASE
+      WHEN STRLEN("method") > 8
+      THEN ERROR('method: longer than its 8 bytes')
+      WHEN STRPOS("method", CHR(0)) > 0
+      THEN ERROR('method: holds a NUL character (\u0000), which COPY refuses')
+      ELSE "method"
+    END AS "method",
+    CASE
+      WHEN STRLEN("page") > 32
+      THEN ERROR('page: longer than its 32 bytes')
+      WHEN STRPOS("page", CHR(0)) > 0
+      THEN ERROR('page: holds a NUL character (\u0000), which COPY refuses')
+      ELSE "page"
+    END AS "page",
+    CASE
+      WHEN NOT NULLIF("registration", '') IS NULL
+      AND (
+        NOT REGEXP_FULL_MATCH(NULLIF("registration", ''), '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?')
+        OR TRY_CAST(NULLIF("registration", '') AS DOUBLE) IS NULL
+      )
+      THEN ERROR('registration: not a double precision')
+      ELSE CAST(NULLIF("registration", '') AS DOUBLE)
+    END AS "registration",
+    CASE
+      WHEN NOT NULLIF("sessionId", '') IS NULL
+      AND (
+        NOT REGEXP_FULL_MATCH(NULLIF("sessionId", ''), '[+-]?[0-9]+')
+        OR TRY_CAST(NULLIF("sessionId", '') AS INT) IS NULL
+      )
+      THEN ERROR('sessionid: not a int')
+      ELSE CAST(NULLIF("sessionId", '') AS INT)
+    END AS "sessionid",
+    CASE
+      WHEN STRLEN("song") > 512
+      THEN ERROR('song: longer than its 512 bytes')
+      WHEN STRPOS("song", CHR(0)) > 0
+      THEN ERROR('song: holds a NUL character (\u0000), which COPY refuses')
+      ELSE "song"
+    END AS "song",
+    CASE
+      WHEN NOT NULLIF("status", '') IS NULL
+      AND (
+        NOT REGEXP_FULL_MATCH(NULLIF("status", ''), '[+-]?[0-9]+')
+        OR TRY_CAST(NULLIF("status", '') AS INT) IS NULL
+      )
+      THEN ERROR('status: not a int')
+      ELSE CAST(NULLIF("status", '') AS INT)
+    END AS "status",
+    CASE
+      WHEN NOT NULLIF("ts", '') IS NULL
+      AND (
+        NOT REGEXP_FULL_MATCH(NULLIF("ts", ''), '[+-]?[0-9]+')
+        OR TRY_CAST(NULLIF("ts", '') AS BIGINT) IS NULL
+      )
+      THEN ERROR('ts: not a integer epoch')
+      WHEN NOT NULLIF("ts", '') IS NULL
+      AND NOT (
+        NOT REGEXP_FULL_MATCH(NULLIF("ts", ''), '[+-]?[0-9]+')
+        OR TRY_CAST(NULLIF("ts", '') AS BIGINT) IS NULL
+      )
+      AND NOT CAST(NULLIF("ts", '') AS BIGINT) BETWEEN -210866803200000 AND 9223372036854775
+      THEN ERROR('ts: out of range')
+      ELSE MAKE_TIMESTAMP(CAST(NULLIF("ts", '') AS BIGINT) * 1000)
+    END AS "ts",
+    CASE
+      WHEN STRLEN("userAgent") > 512
+      THEN ERROR('useragent: longer than its 512 bytes')
+      WHEN STRPOS("userAgent", CHR(0)) > 0
+      THEN ERROR('useragent: holds a NUL character (\u0000), which COPY refuses')
+      ELSE "userAgent"
+    END AS "useragent",
+    CASE
+      WHEN NOT NULLIF("userId", '') IS NULL
+      AND (
+        NOT REGEXP_FULL_MATCH(NULLIF("userId", ''), '[+-]?[0-9]+')
+        OR TRY_CAST(NULLIF("userId", '') AS INT) IS NULL
+      )
+      THEN ERROR('userid: not a int')
+      ELSE CAST(NULLIF("userId", '') AS INT)
+    END AS "userid"
+  FROM READ_JSON(
+    ['tests/fixtures/golden/log_data/2018/11/2018-11-01-events.json'],
+    format => 'newline_delimited',
+    records => 'true',
+    columns => {'artist': 'VARCHAR', 'auth': 'VARCHAR', 'firstName': 'VARCHAR', 'gender': 'VARCHAR', 'itemInSession': 'VARCHAR', 'lastName': 'VARCHAR', 'length': 'VARCHAR', 'level': 'VARCHAR', 'location': 'VARCHAR', 'method': 'VARCHAR', 'page': 'VARCHAR', 'registration': 'VARCHAR', 'sessionId': 'VARCHAR', 'song': 'VARCHAR', 'status': 'VARCHAR', 'ts': 'VARCHAR', 'userAgent': 'VARCHAR', 'userId': 'VARCHAR'}
+  )
+) AS typed
+WHERE
   CASE
-    WHEN STRLEN("artist") > 512
-    THEN ERROR('artist: longer than its 512 bytes')
-    ELSE "artist"
-  END AS "artist",
-  CASE
-    WHEN STRLEN("auth") > 32
-    THEN ERROR('auth: longer than its 32 bytes')
-    ELSE "auth"
-  END AS "auth",
-  CASE
-    WHEN STRLEN("firstName") > 128
-    THEN ERROR('firstname: longer than its 128 bytes')
-    ELSE "firstName"
-  END AS "firstname",
-  CASE
-    WHEN STRLEN("gender") > 16
-    THEN ERROR('gender: longer than its 16 bytes')
-    ELSE "gender"
-  END AS "gender",
-  CAST(NULLIF("itemInSession", '') AS INT) AS "iteminsession",
-  CASE
-    WHEN STRLEN("lastName") > 128
-    THEN ERROR('lastname: longer than its 128 bytes')
-    ELSE "lastName"
-  END AS "lastname",
-  CAST(NULLIF("length", '') AS DOUBLE) AS "length",
-  CASE
-    WHEN STRLEN("level") > 16
-    THEN ERROR('level: longer than its 16 bytes')
-    ELSE "level"
-  END AS "level",
-  CASE
-    WHEN STRLEN("location") > 256
-    THEN ERROR('location: longer than its 256 bytes')
-    ELSE "location"
-  END AS "location",
-  CASE
-    WHEN STRLEN("method") > 8
-    THEN ERROR('method: longer than its 8 bytes')
-    ELSE "method"
-  END AS "method",
-  CASE
-    WHEN STRLEN("page") > 32
-    THEN ERROR('page: longer than its 32 bytes')
-    ELSE "page"
-  END AS "page",
-  CAST(NULLIF("registration", '') AS DOUBLE) AS "registration",
-  CAST(NULLIF("sessionId", '') AS INT) AS "sessionid",
-  CASE
-    WHEN STRLEN("song") > 512
-    THEN ERROR('song: longer than its 512 bytes')
-    ELSE "song"
-  END AS "song",
-  CAST(NULLIF("status", '') AS INT) AS "status",
-  MAKE_TIMESTAMP(CAST(NULLIF("ts", '') AS BIGINT) * 1000) AS "ts",
-  CASE
-    WHEN STRLEN("userAgent") > 512
-    THEN ERROR('useragent: longer than its 512 bytes')
-    ELSE "userAgent"
-  END AS "useragent",
-  CAST(NULLIF("userId", '') AS INT) AS "userid"
-FROM READ_JSON(
-  ['tests/fixtures/golden/log_data/2018/11/2018-11-01-events.json'],
-  format => 'newline_delimited',
-  columns => {'artist': 'VARCHAR', 'auth': 'VARCHAR', 'firstName': 'VARCHAR', 'gender': 'VARCHAR', 'itemInSession': 'VARCHAR', 'lastName': 'VARCHAR', 'length': 'VARCHAR', 'level': 'VARCHAR', 'location': 'VARCHAR', 'method': 'VARCHAR', 'page': 'VARCHAR', 'registration': 'VARCHAR', 'sessionId': 'VARCHAR', 'song': 'VARCHAR', 'status': 'VARCHAR', 'ts': 'VARCHAR', 'userAgent': 'VARCHAR', 'userId': 'VARCHAR'}
-);
--- commit; then the step's changes and its ledger row, in one transaction:
+    WHEN (
+      "page" = 'NextSong' AND "ts" IS NULL
+    )
+    OR (
+      "page" = 'NextSong' AND EXTRACT(HOUR FROM "ts") IS NULL
+    )
+    OR (
+      "page" = 'NextSong' AND EXTRACT(DAY FROM "ts") IS NULL
+    )
+    OR (
+      "page" = 'NextSong' AND EXTRACT(WEEK FROM "ts") IS NULL
+    )
+    OR (
+      "page" = 'NextSong' AND EXTRACT(MONTH FROM "ts") IS NULL
+    )
+    OR (
+      "page" = 'NextSong' AND EXTRACT(YEAR FROM "ts") IS NULL
+    )
+    OR (
+      "page" = 'NextSong' AND EXTRACT(DAYOFWEEK FROM "ts") IS NULL
+    )
+    OR (
+      "page" = 'NextSong' AND "ts" IS NULL
+    )
+    THEN ERROR('ts: NULL, but time.start_time, time.hour, time.day and 5 more need a value')
+    WHEN "page" = 'NextSong'
+    AND MD5(
+      CAST("sessionid" AS TEXT) || '-' || CAST("iteminsession" AS TEXT) || '-' || CAST("userid" AS TEXT)
+    ) IS NULL
+    THEN ERROR('iteminsession, sessionid, userid: NULL, but songplays.songplay_id need a value')
+    WHEN "page" = 'NextSong' AND "userid" IS NULL
+    THEN ERROR('userid: NULL, but songplays.user_id need a value')
+    WHEN "page" = 'NextSong' AND "level" IS NULL
+    THEN ERROR('level: NULL, but songplays.level need a value')
+    WHEN "page" = 'NextSong' AND "sessionid" IS NULL
+    THEN ERROR('sessionid: NULL, but songplays.session_id need a value')
+  END IS NULL;
+DELETE FROM "staging"."events_20181101"
+WHERE
+  NOT (
+    "ts" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+    AND "ts" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+  );
 DELETE FROM "ledger"."rejects"
 WHERE
   "spec" = 'sparkify'
@@ -311,6 +500,7 @@ HAVING
   COUNT(DISTINCT "table_name") = 2;
 -- 1 object(s)
 --   tests/fixtures/golden/song_data/A/A/A/TRAAAAW128F429D538.json
+-- the step's changes and its ledger row, in one transaction:
 DROP TABLE IF EXISTS "staging"."songs_20181101";
 CREATE TABLE "staging"."songs_20181101" (
   "num_songs" INT,
@@ -337,42 +527,109 @@ INSERT INTO "staging"."songs_20181101" (
   "year"
 )
 SELECT
-  CAST(NULLIF("num_songs", '') AS INT) AS "num_songs",
+  *
+FROM (
+  SELECT
+    CASE
+      WHEN NOT NULLIF("num_songs", '') IS NULL
+      AND (
+        NOT REGEXP_FULL_MATCH(NULLIF("num_songs", ''), '[+-]?[0-9]+')
+        OR TRY_CAST(NULLIF("num_songs", '') AS INT) IS NULL
+      )
+      THEN ERROR('num_songs: not a int')
+      ELSE CAST(NULLIF("num_songs", '') AS INT)
+    END AS "num_songs",
+    CASE
+      WHEN STRLEN("artist_id") > 32
+      THEN ERROR('artist_id: longer than its 32 bytes')
+      WHEN STRPOS("artist_id", CHR(0)) > 0
+      THEN ERROR('artist_id: holds a NUL character (\u0000), which COPY refuses')
+      ELSE "artist_id"
+    END AS "artist_id",
+    CASE
+      WHEN NOT NULLIF("artist_latitude", '') IS NULL
+      AND (
+        NOT REGEXP_FULL_MATCH(
+          NULLIF("artist_latitude", ''),
+          '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?'
+        )
+        OR TRY_CAST(NULLIF("artist_latitude", '') AS DOUBLE) IS NULL
+      )
+      THEN ERROR('artist_latitude: not a double precision')
+      ELSE CAST(NULLIF("artist_latitude", '') AS DOUBLE)
+    END AS "artist_latitude",
+    CASE
+      WHEN NOT NULLIF("artist_longitude", '') IS NULL
+      AND (
+        NOT REGEXP_FULL_MATCH(
+          NULLIF("artist_longitude", ''),
+          '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?'
+        )
+        OR TRY_CAST(NULLIF("artist_longitude", '') AS DOUBLE) IS NULL
+      )
+      THEN ERROR('artist_longitude: not a double precision')
+      ELSE CAST(NULLIF("artist_longitude", '') AS DOUBLE)
+    END AS "artist_longitude",
+    CASE
+      WHEN STRLEN("artist_location") > 512
+      THEN ERROR('artist_location: longer than its 512 bytes')
+      WHEN STRPOS("artist_location", CHR(0)) > 0
+      THEN ERROR('artist_location: holds a NUL character (\u0000), which COPY refuses')
+      ELSE "artist_location"
+    END AS "artist_location",
+    CASE
+      WHEN STRLEN("artist_name") > 512
+      THEN ERROR('artist_name: longer than its 512 bytes')
+      WHEN STRPOS("artist_name", CHR(0)) > 0
+      THEN ERROR('artist_name: holds a NUL character (\u0000), which COPY refuses')
+      ELSE "artist_name"
+    END AS "artist_name",
+    CASE
+      WHEN STRLEN("song_id") > 32
+      THEN ERROR('song_id: longer than its 32 bytes')
+      WHEN STRPOS("song_id", CHR(0)) > 0
+      THEN ERROR('song_id: holds a NUL character (\u0000), which COPY refuses')
+      ELSE "song_id"
+    END AS "song_id",
+    CASE
+      WHEN STRLEN("title") > 512
+      THEN ERROR('title: longer than its 512 bytes')
+      WHEN STRPOS("title", CHR(0)) > 0
+      THEN ERROR('title: holds a NUL character (\u0000), which COPY refuses')
+      ELSE "title"
+    END AS "title",
+    CASE
+      WHEN NOT NULLIF("duration", '') IS NULL
+      AND (
+        NOT REGEXP_FULL_MATCH(NULLIF("duration", ''), '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?')
+        OR TRY_CAST(NULLIF("duration", '') AS DOUBLE) IS NULL
+      )
+      THEN ERROR('duration: not a double precision')
+      ELSE CAST(NULLIF("duration", '') AS DOUBLE)
+    END AS "duration",
+    CASE
+      WHEN NOT NULLIF("year", '') IS NULL
+      AND (
+        NOT REGEXP_FULL_MATCH(NULLIF("year", ''), '[+-]?[0-9]+')
+        OR TRY_CAST(NULLIF("year", '') AS INT) IS NULL
+      )
+      THEN ERROR('year: not a int')
+      ELSE CAST(NULLIF("year", '') AS INT)
+    END AS "year"
+  FROM READ_JSON(
+    ['tests/fixtures/golden/song_data/A/A/A/TRAAAAW128F429D538.json'],
+    format => 'newline_delimited',
+    records => 'true',
+    columns => {'num_songs': 'VARCHAR', 'artist_id': 'VARCHAR', 'artist_latitude': 'VARCHAR', 'artist_longitude': 'VARCHAR', 'artist_location': 'VARCHAR', 'artist_name': 'VARCHAR', 'song_id': 'VARCHAR', 'title': 'VARCHAR', 'duration': 'VARCHAR', 'year': 'VARCHAR'}
+  )
+) AS typed
+WHERE
   CASE
-    WHEN STRLEN("artist_id") > 32
-    THEN ERROR('artist_id: longer than its 32 bytes')
-    ELSE "artist_id"
-  END AS "artist_id",
-  CAST(NULLIF("artist_latitude", '') AS DOUBLE) AS "artist_latitude",
-  CAST(NULLIF("artist_longitude", '') AS DOUBLE) AS "artist_longitude",
-  CASE
-    WHEN STRLEN("artist_location") > 512
-    THEN ERROR('artist_location: longer than its 512 bytes')
-    ELSE "artist_location"
-  END AS "artist_location",
-  CASE
-    WHEN STRLEN("artist_name") > 512
-    THEN ERROR('artist_name: longer than its 512 bytes')
-    ELSE "artist_name"
-  END AS "artist_name",
-  CASE
-    WHEN STRLEN("song_id") > 32
-    THEN ERROR('song_id: longer than its 32 bytes')
-    ELSE "song_id"
-  END AS "song_id",
-  CASE
-    WHEN STRLEN("title") > 512
-    THEN ERROR('title: longer than its 512 bytes')
-    ELSE "title"
-  END AS "title",
-  CAST(NULLIF("duration", '') AS DOUBLE) AS "duration",
-  CAST(NULLIF("year", '') AS INT) AS "year"
-FROM READ_JSON(
-  ['tests/fixtures/golden/song_data/A/A/A/TRAAAAW128F429D538.json'],
-  format => 'newline_delimited',
-  columns => {'num_songs': 'VARCHAR', 'artist_id': 'VARCHAR', 'artist_latitude': 'VARCHAR', 'artist_longitude': 'VARCHAR', 'artist_location': 'VARCHAR', 'artist_name': 'VARCHAR', 'song_id': 'VARCHAR', 'title': 'VARCHAR', 'duration': 'VARCHAR', 'year': 'VARCHAR'}
-);
--- commit; then the step's changes and its ledger row, in one transaction:
+    WHEN NOT "song_id" IS NULL AND "song_id" IS NULL
+    THEN ERROR('song_id: NULL, but songs.song_id need a value')
+    WHEN NOT "artist_id" IS NULL AND "artist_id" IS NULL
+    THEN ERROR('artist_id: NULL, but artists.artist_id need a value')
+  END IS NULL;
 DELETE FROM "ledger"."rejects"
 WHERE
   "spec" = 'sparkify'
@@ -413,6 +670,7 @@ WHERE
 HAVING
   COUNT(DISTINCT "loaded"."table_name") = 1;
 -- extract (full) from app_db to s3://sparkify-warehouse/staging/sparkify/extracts/accounts/20181101/part-NNNN.json.gz: SELECT CAST(ROW_TO_JSON("extracted") AS TEXT) AS "line" FROM (SELECT CAST("account_id" AS INT) AS "account_id", CAST("user_id" AS INT) AS "user_id", CAST("plan" AS VARCHAR(16)) AS "plan", CAST("country" AS CHAR(2)) AS "country", CAST("created_at" AS TIMESTAMP) AS "created_at", CAST("updated_at" AS TIMESTAMP) AS "updated_at" FROM "public"."accounts" WHERE "updated_at" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)) AS "extracted"
+-- the step's changes and its ledger row, in one transaction:
 DROP TABLE IF EXISTS "staging"."accounts_20181101";
 CREATE TABLE "staging"."accounts_20181101" (
   "account_id" INT,
@@ -431,26 +689,71 @@ INSERT INTO "staging"."accounts_20181101" (
   "updated_at"
 )
 SELECT
-  CAST(NULLIF("account_id", '') AS INT) AS "account_id",
-  CAST(NULLIF("user_id", '') AS INT) AS "user_id",
+  *
+FROM (
+  SELECT
+    CASE
+      WHEN NOT NULLIF("account_id", '') IS NULL
+      AND (
+        NOT REGEXP_FULL_MATCH(NULLIF("account_id", ''), '[+-]?[0-9]+')
+        OR TRY_CAST(NULLIF("account_id", '') AS INT) IS NULL
+      )
+      THEN ERROR('account_id: not a int')
+      ELSE CAST(NULLIF("account_id", '') AS INT)
+    END AS "account_id",
+    CASE
+      WHEN NOT NULLIF("user_id", '') IS NULL
+      AND (
+        NOT REGEXP_FULL_MATCH(NULLIF("user_id", ''), '[+-]?[0-9]+')
+        OR TRY_CAST(NULLIF("user_id", '') AS INT) IS NULL
+      )
+      THEN ERROR('user_id: not a int')
+      ELSE CAST(NULLIF("user_id", '') AS INT)
+    END AS "user_id",
+    CASE
+      WHEN STRLEN("plan") > 16
+      THEN ERROR('plan: longer than its 16 bytes')
+      WHEN STRPOS("plan", CHR(0)) > 0
+      THEN ERROR('plan: holds a NUL character (\u0000), which COPY refuses')
+      ELSE "plan"
+    END AS "plan",
+    CASE
+      WHEN STRLEN("country") > 2
+      THEN ERROR('country: longer than its 2 bytes')
+      WHEN STRPOS("country", CHR(0)) > 0
+      THEN ERROR('country: holds a NUL character (\u0000), which COPY refuses')
+      ELSE "country"
+    END AS "country",
+    CASE
+      WHEN NOT NULLIF("created_at", '') IS NULL
+      AND TRY_CAST(NULLIF("created_at", '') AS TIMESTAMP) IS NULL
+      THEN ERROR('created_at: not a timestamp')
+      ELSE CAST(NULLIF("created_at", '') AS TIMESTAMP)
+    END AS "created_at",
+    CASE
+      WHEN NOT NULLIF("updated_at", '') IS NULL
+      AND TRY_CAST(NULLIF("updated_at", '') AS TIMESTAMP) IS NULL
+      THEN ERROR('updated_at: not a timestamp')
+      ELSE CAST(NULLIF("updated_at", '') AS TIMESTAMP)
+    END AS "updated_at"
+  FROM READ_JSON(
+    ['/tmp/warehouse/sparkify/20181101/accounts/000000-part-0000.json.gz'],
+    format => 'newline_delimited',
+    records => 'true',
+    columns => {'account_id': 'VARCHAR', 'user_id': 'VARCHAR', 'plan': 'VARCHAR', 'country': 'VARCHAR', 'created_at': 'VARCHAR', 'updated_at': 'VARCHAR'}
+  )
+) AS typed
+WHERE
   CASE
-    WHEN STRLEN("plan") > 16
-    THEN ERROR('plan: longer than its 16 bytes')
-    ELSE "plan"
-  END AS "plan",
-  CASE
-    WHEN STRLEN("country") > 2
-    THEN ERROR('country: longer than its 2 bytes')
-    ELSE "country"
-  END AS "country",
-  CAST(NULLIF("created_at", '') AS TIMESTAMP) AS "created_at",
-  CAST(NULLIF("updated_at", '') AS TIMESTAMP) AS "updated_at"
-FROM READ_JSON(
-  ['/tmp/warehouse/sparkify/20181101/accounts/000000-part-0000.json.gz'],
-  format => 'newline_delimited',
-  columns => {'account_id': 'VARCHAR', 'user_id': 'VARCHAR', 'plan': 'VARCHAR', 'country': 'VARCHAR', 'created_at': 'VARCHAR', 'updated_at': 'VARCHAR'}
-);
--- commit; then the step's changes and its ledger row, in one transaction:
+    WHEN "account_id" IS NULL
+    THEN ERROR('account_id: NULL, but accounts.account_id need a value')
+    WHEN "plan" IS NULL
+    THEN ERROR('plan: NULL, but accounts.plan need a value')
+    WHEN "created_at" IS NULL
+    THEN ERROR('created_at: NULL, but accounts.created_at need a value')
+    WHEN "updated_at" IS NULL
+    THEN ERROR('updated_at: NULL, but accounts.updated_at need a value')
+  END IS NULL;
 DELETE FROM "ledger"."rejects"
 WHERE
   "spec" = 'sparkify'
@@ -462,6 +765,7 @@ INSERT INTO "ledger"."rejects" ("spec", "interval_start", "interval_end", "sourc
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, 'full');
 
 -- step load_users (dimensions) after stage_events
+-- the step's changes and its ledger row, in one transaction:
 DROP TABLE IF EXISTS "users__batch_runs";
 CREATE TEMPORARY TABLE "users__batch_runs" AS
 SELECT
@@ -567,7 +871,6 @@ FROM (
 ) AS "ends"
 WHERE
   "_last" = 1;
--- commit; then the step's changes and its ledger row, in one transaction:
 CREATE TEMPORARY TABLE "users__touched" AS
 SELECT
   "user_id"
@@ -782,6 +1085,7 @@ DROP TABLE IF EXISTS "users__versions";
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step load_songs (dimensions) after stage_songs
+-- the step's changes and its ledger row, in one transaction:
 CREATE TEMPORARY TABLE "songs__batch" AS
 SELECT
   *
@@ -825,7 +1129,6 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
--- commit; then the step's changes and its ledger row, in one transaction:
 SELECT
   COUNT(*) - COUNT("loaded"."song_id") AS "inserted",
   COUNT("loaded"."song_id") AS "updated"
@@ -881,6 +1184,7 @@ DROP TABLE IF EXISTS "songs__batch";
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step load_artists (dimensions) after stage_songs
+-- the step's changes and its ledger row, in one transaction:
 CREATE TEMPORARY TABLE "artists__batch" AS
 SELECT
   *
@@ -924,7 +1228,6 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
--- commit; then the step's changes and its ledger row, in one transaction:
 SELECT
   COUNT(*) - COUNT("loaded"."artist_id") AS "inserted",
   COUNT("loaded"."artist_id") AS "updated"
@@ -980,6 +1283,7 @@ DROP TABLE IF EXISTS "artists__batch";
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step load_time (dimensions) after stage_events
+-- the step's changes and its ledger row, in one transaction:
 CREATE TEMPORARY TABLE "time__batch" AS
 SELECT
   *
@@ -1031,7 +1335,6 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
--- commit; then the step's changes and its ledger row, in one transaction:
 SELECT
   COUNT(*) - COUNT("loaded"."start_time") AS "inserted",
   COUNT("loaded"."start_time") AS "updated"
@@ -1103,6 +1406,7 @@ DROP TABLE IF EXISTS "time__batch";
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step load_accounts (dimensions) after stage_accounts
+-- the step's changes and its ledger row, in one transaction:
 CREATE TEMPORARY TABLE "accounts__batch" AS
 SELECT
   *
@@ -1148,7 +1452,6 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
--- commit; then the step's changes and its ledger row, in one transaction:
 DELETE FROM "accounts__batch" USING   "accounts"
 WHERE
   "accounts"."account_id" = "accounts__batch"."account_id"
@@ -1216,6 +1519,7 @@ DROP TABLE IF EXISTS "accounts__batch";
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step load_songplays (facts) after stage_events, load_songs, load_artists
+-- the step's changes and its ledger row, in one transaction:
 CREATE TEMPORARY TABLE "songplays__rows" AS
 SELECT
   *
@@ -1451,7 +1755,6 @@ FROM (
 WHERE
   "ranked"."_row" = 1;
 DROP TABLE IF EXISTS "songplays__rows";
--- commit; then the step's changes and its ledger row, in one transaction:
 INSERT INTO "users" (
   "user_id",
   "user_key",
@@ -1507,6 +1810,7 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- check 2: unique(user_id, valid_from)
 -- check 3: accepted_values(level in 2 value(s))
 -- check 4: history(valid_from, valid_to, is_current)
+-- the step's changes and its ledger row, in one transaction:
 SELECT
   0 AS "check",
   COUNT(*) AS "failures"
@@ -1712,7 +2016,6 @@ ORDER BY
   6,
   7
 LIMIT 5;
--- commit; then the step's changes and its ledger row, in one transaction:
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
@@ -1721,6 +2024,7 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- step check_songs (checks) after load_songs
 -- check 1: not_null(song_id)
 -- check 2: unique(song_id)
+-- the step's changes and its ledger row, in one transaction:
 SELECT
   0 AS "check",
   COUNT(*) AS "failures"
@@ -1775,7 +2079,6 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- commit; then the step's changes and its ledger row, in one transaction:
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
@@ -1783,6 +2086,7 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 
 -- step check_artists (checks) after load_artists
 -- check 1: unique(artist_id)
+-- the step's changes and its ledger row, in one transaction:
 SELECT
   0 AS "check",
   COUNT(*) AS "failures"
@@ -1813,7 +2117,6 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- commit; then the step's changes and its ledger row, in one transaction:
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
@@ -1821,6 +2124,7 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 
 -- step check_time (checks) after load_time
 -- check 1: unique(start_time)
+-- the step's changes and its ledger row, in one transaction:
 SELECT
   0 AS "check",
   COUNT(*) AS "failures"
@@ -1851,7 +2155,6 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- commit; then the step's changes and its ledger row, in one transaction:
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
@@ -1861,6 +2164,7 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- check 1: not_null(account_id, plan)
 -- check 2: unique(account_id)
 -- check 3: accepted_values(plan in 3 value(s))
+-- the step's changes and its ledger row, in one transaction:
 SELECT
   0 AS "check",
   COUNT(*) AS "failures"
@@ -1945,7 +2249,6 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- commit; then the step's changes and its ledger row, in one transaction:
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
@@ -1957,11 +2260,13 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- check 3: not_null(songplay_id, start_time, user_id, level, session_id)
 -- check 4: unique(songplay_id)
 -- check 5: references(user_id → users)
--- check 6: references(song_id → songs)
--- check 7: references(artist_id → artists)
--- check 8: accepted_values(level in 2 value(s))
--- check 9: freshness(start_time within 1d)
--- check 10: sql(plays_match_song_and_artist)
+-- check 6: references(user_key → users)
+-- check 7: references(song_id → songs)
+-- check 8: references(artist_id → artists)
+-- check 9: accepted_values(level in 2 value(s))
+-- check 10: freshness(start_time within 1d)
+-- check 11: sql(plays_match_song_and_artist)
+-- the step's changes and its ledger row, in one transaction:
 SELECT
   table_name
 FROM information_schema.tables
@@ -2058,6 +2363,31 @@ SELECT
 FROM (
   SELECT
     "checked"."songplay_id",
+    "checked"."user_key"
+  FROM "songplays" AS "checked"
+  WHERE
+    (
+      (
+        "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+        AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+      )
+      AND NOT "checked"."user_key" IS NULL
+    )
+    AND NOT EXISTS(
+      SELECT
+        1
+      FROM "users" AS "referenced"
+      WHERE
+        "referenced"."user_key" = "checked"."user_key"
+    )
+) AS "failing"
+UNION ALL
+SELECT
+  6 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "checked"."songplay_id",
     "checked"."song_id"
   FROM "songplays" AS "checked"
   WHERE
@@ -2078,7 +2408,7 @@ FROM (
 ) AS "failing"
 UNION ALL
 SELECT
-  6 AS "check",
+  7 AS "check",
   COUNT(*) AS "failures"
 FROM (
   SELECT
@@ -2103,7 +2433,7 @@ FROM (
 ) AS "failing"
 UNION ALL
 SELECT
-  7 AS "check",
+  8 AS "check",
   COUNT(*) AS "failures"
 FROM (
   SELECT
@@ -2121,7 +2451,7 @@ FROM (
 ) AS "failing"
 UNION ALL
 SELECT
-  8 AS "check",
+  9 AS "check",
   COUNT(*) AS "failures"
 FROM (
   SELECT
@@ -2141,7 +2471,7 @@ FROM (
 ) AS "failing"
 UNION ALL
 SELECT
-  9 AS "check",
+  10 AS "check",
   COUNT(*) AS "failures"
 FROM (
   SELECT
@@ -2322,6 +2652,34 @@ SELECT
 FROM (
   SELECT
     "checked"."songplay_id",
+    "checked"."user_key"
+  FROM "songplays" AS "checked"
+  WHERE
+    (
+      (
+        "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+        AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+      )
+      AND NOT "checked"."user_key" IS NULL
+    )
+    AND NOT EXISTS(
+      SELECT
+        1
+      FROM "users" AS "referenced"
+      WHERE
+        "referenced"."user_key" = "checked"."user_key"
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 6:
+SELECT
+  *
+FROM (
+  SELECT
+    "checked"."songplay_id",
     "checked"."song_id"
   FROM "songplays" AS "checked"
   WHERE
@@ -2344,7 +2702,7 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- only when failed 6:
+-- only when failed 7:
 SELECT
   *
 FROM (
@@ -2372,7 +2730,7 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- only when failed 7:
+-- only when failed 8:
 SELECT
   *
 FROM (
@@ -2393,7 +2751,7 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- only when failed 8:
+-- only when failed 9:
 SELECT
   *
 FROM (
@@ -2416,7 +2774,7 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- only when failed 9:
+-- only when failed 10:
 SELECT
   *
 FROM (
@@ -2439,17 +2797,16 @@ ORDER BY
   2,
   3
 LIMIT 5;
--- commit; then the step's changes and its ledger row, in one transaction:
 -- with the checks values bound by the runner:
 INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
 -- with the step values bound by the runner:
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
 
 -- step finish (finish) after check_users, check_songs, check_artists, check_time, check_accounts, check_songplays
+-- the step's changes and its ledger row, in one transaction:
 DROP TABLE IF EXISTS "staging"."events_20181101";
 DROP TABLE IF EXISTS "staging"."songs_20181101";
 DROP TABLE IF EXISTS "staging"."accounts_20181101";
--- commit; then the step's changes and its ledger row, in one transaction:
 UPDATE "ledger"."objects" SET status = 'loaded'
 WHERE
   "spec" = 'sparkify' AND "interval_key" = '20181101' AND "status" = 'staged';

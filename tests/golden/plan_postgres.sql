@@ -1,6 +1,66 @@
 -- plan of sparkify for [2018-11-01 00:00, 2018-11-02 00:00) on postgres
 
+-- the run holds each step of the interval (another run holding one: refused, nothing done):
+-- sparkify 20181101 setup
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 884100497);
+-- sparkify 20181101 stage_events
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 312247613);
+-- sparkify 20181101 stage_songs
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 1295644788);
+-- sparkify 20181101 stage_accounts
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 853374289);
+-- sparkify 20181101 load_users
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 604674300);
+-- sparkify 20181101 load_songs
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 383215477);
+-- sparkify 20181101 load_artists
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 312672214);
+-- sparkify 20181101 load_time
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 1837800529);
+-- sparkify 20181101 load_accounts
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 1150400218);
+-- sparkify 20181101 load_songplays
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 1788829845);
+-- sparkify 20181101 check_users
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 287019230);
+-- sparkify 20181101 check_songs
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 218689908);
+-- sparkify 20181101 check_artists
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 375321355);
+-- sparkify 20181101 check_time
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 1654615418);
+-- sparkify 20181101 check_accounts
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 2038720102);
+-- sparkify 20181101 check_songplays
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 2119625963);
+-- sparkify 20181101 finish
+SELECT
+  PG_TRY_ADVISORY_LOCK(1947062883, 731891050);
+
 -- step setup (setup)
+-- one setup at a time in the database: waits for the lock, held until setup commits
+SELECT
+  TRUE
+FROM (
+  SELECT
+    PG_ADVISORY_LOCK(1947062883, 2069759757)
+) AS taken;
 SELECT
   c.relname,
   a.attname,
@@ -31,6 +91,21 @@ JOIN pg_catalog.pg_attribute AS a
   )
 WHERE
   n.nspname = 'public' AND i.relname = t.relname || '__key';
+SELECT
+  c.relname,
+  a.attname,
+  d.description
+FROM pg_catalog.pg_description AS d
+JOIN pg_catalog.pg_class AS c
+  ON c.oid = d.objoid
+JOIN pg_catalog.pg_namespace AS n
+  ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_attribute AS a
+  ON a.attrelid = c.oid AND a.attnum = d.objsubid
+WHERE
+  n.nspname = 'public'
+  AND c.relkind = 'r'
+  AND d.classoid = CAST('pg_catalog.pg_class' AS REGCLASS);
 SELECT
   c.relname,
   a.attname,
@@ -139,6 +214,18 @@ CREATE TABLE IF NOT EXISTS "users" (
   "is_inferred" BOOLEAN NOT NULL
 );
 CREATE INDEX IF NOT EXISTS "users__key" ON "users"("user_id");
+COMMENT ON TABLE "users" IS 'App users, a version per change of level (the level of their plays from then on).';
+COMMENT ON COLUMN "users"."user_id" IS 'App user id';
+COMMENT ON COLUMN "users"."first_name" IS 'First name';
+COMMENT ON COLUMN "users"."last_name" IS 'Last name';
+COMMENT ON COLUMN "users"."gender" IS 'Gender as given by the user';
+COMMENT ON COLUMN "users"."level" IS 'Subscription level: free or paid';
+COMMENT ON COLUMN "users"."updated_at" IS 'Time of the latest play of the user';
+COMMENT ON COLUMN "users"."user_key" IS 'Surrogate key';
+COMMENT ON COLUMN "users"."valid_from" IS 'When this version starts (latest_by)';
+COMMENT ON COLUMN "users"."valid_to" IS 'When the next version starts; NULL for the current one';
+COMMENT ON COLUMN "users"."is_current" IS 'The current version of its key';
+COMMENT ON COLUMN "users"."is_inferred" IS 'A placeholder a fact created for a key not loaded yet; completed in place (same surrogate key) when its rows arrive';
 CREATE TABLE IF NOT EXISTS "songs" (
   "song_id" VARCHAR(32) NOT NULL,
   "title" VARCHAR(512),
@@ -147,6 +234,12 @@ CREATE TABLE IF NOT EXISTS "songs" (
   "duration" DOUBLE PRECISION
 );
 CREATE INDEX IF NOT EXISTS "songs__key" ON "songs"("song_id");
+COMMENT ON TABLE "songs" IS 'Songs in the music catalogue.';
+COMMENT ON COLUMN "songs"."song_id" IS 'Catalogue song id';
+COMMENT ON COLUMN "songs"."title" IS 'Song title';
+COMMENT ON COLUMN "songs"."artist_id" IS 'Artist of the song';
+COMMENT ON COLUMN "songs"."year" IS 'Release year; NULL when unknown';
+COMMENT ON COLUMN "songs"."duration" IS 'Length in seconds';
 CREATE TABLE IF NOT EXISTS "artists" (
   "artist_id" VARCHAR(32) NOT NULL,
   "name" VARCHAR(512),
@@ -155,6 +248,12 @@ CREATE TABLE IF NOT EXISTS "artists" (
   "longitude" DOUBLE PRECISION
 );
 CREATE INDEX IF NOT EXISTS "artists__key" ON "artists"("artist_id");
+COMMENT ON TABLE "artists" IS 'Artists in the music catalogue.';
+COMMENT ON COLUMN "artists"."artist_id" IS 'Catalogue artist id';
+COMMENT ON COLUMN "artists"."name" IS 'Artist name';
+COMMENT ON COLUMN "artists"."location" IS 'Free-text location; NULL when unknown';
+COMMENT ON COLUMN "artists"."latitude" IS 'Latitude; NULL when unknown';
+COMMENT ON COLUMN "artists"."longitude" IS 'Longitude; NULL when unknown';
 CREATE TABLE IF NOT EXISTS "time" (
   "start_time" TIMESTAMP NOT NULL,
   "hour" SMALLINT NOT NULL,
@@ -165,6 +264,10 @@ CREATE TABLE IF NOT EXISTS "time" (
   "weekday" SMALLINT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS "time__key" ON "time"("start_time");
+COMMENT ON TABLE "time" IS 'Every start time of a play, broken into calendar units.';
+COMMENT ON COLUMN "time"."start_time" IS 'Start of a play (UTC)';
+COMMENT ON COLUMN "time"."week" IS 'ISO week';
+COMMENT ON COLUMN "time"."weekday" IS '0 = Sunday';
 CREATE TABLE IF NOT EXISTS "accounts" (
   "account_id" INT NOT NULL,
   "user_id" INT,
@@ -174,6 +277,12 @@ CREATE TABLE IF NOT EXISTS "accounts" (
   "updated_at" TIMESTAMP NOT NULL
 );
 CREATE INDEX IF NOT EXISTS "accounts__key" ON "accounts"("account_id");
+COMMENT ON TABLE "accounts" IS 'Subscription accounts; each run merges the accounts changed in its interval.';
+COMMENT ON COLUMN "accounts"."account_id" IS 'Account id in the app';
+COMMENT ON COLUMN "accounts"."user_id" IS 'The app user (users.user_id) holding the account';
+COMMENT ON COLUMN "accounts"."plan" IS 'Subscription plan: basic, premium or family';
+COMMENT ON COLUMN "accounts"."country" IS 'ISO country code';
+COMMENT ON COLUMN "accounts"."updated_at" IS 'Last change in the app';
 CREATE TABLE IF NOT EXISTS "songplays" (
   "songplay_id" CHAR(32) NOT NULL,
   "start_time" TIMESTAMP NOT NULL,
@@ -188,6 +297,11 @@ CREATE TABLE IF NOT EXISTS "songplays" (
 );
 CREATE INDEX IF NOT EXISTS "songplays__key" ON "songplays"("songplay_id");
 CREATE INDEX IF NOT EXISTS "songplays__time" ON "songplays"("start_time");
+COMMENT ON TABLE "songplays" IS 'One row per song played (a NextSong event).';
+COMMENT ON COLUMN "songplays"."songplay_id" IS 'MD5 of session, item in session and user';
+COMMENT ON COLUMN "songplays"."user_key" IS 'The users version valid at start_time';
+COMMENT ON COLUMN "songplays"."song_id" IS 'NULL when the song is not in the catalogue';
+COMMENT ON COLUMN "songplays"."artist_id" IS 'NULL when the song is not in the catalogue';
 CREATE TABLE IF NOT EXISTS "users__runs" (
   "user_id" INT,
   "first_name" VARCHAR(128),
@@ -202,6 +316,8 @@ CREATE TABLE IF NOT EXISTS "users__runs" (
 INSERT INTO "ledger"."definitions" ("spec", "table_name", "fingerprint", "definition", "recorded_at") VALUES (%(spec)s, %(table_name)s, %(fingerprint)s, %(definition)s, %(recorded_at)s);
 -- with the step values bound by the runner:
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s, NULL);
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 2069759757);
 
 -- step stage_events (stage) after setup
 -- 1 object(s)
@@ -229,73 +345,202 @@ CREATE UNLOGGED TABLE "staging"."events_20181101" (
 );
 -- fed with the rows of this query, run by an in-process DuckDB:
 --   SELECT
+--     *
+--   FROM (
+--     SELECT
+--       CASE
+--         WHEN STRLEN("artist") > 512
+--         THEN ERROR('artist: longer than its 512 bytes')
+--         WHEN STRPOS("artist", CHR(0)) > 0
+--         THEN ERROR('artist: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "artist"
+--       END AS "artist",
+--       CASE
+--         WHEN STRLEN("auth") > 32
+--         THEN ERROR('auth: longer than its 32 bytes')
+--         WHEN STRPOS("auth", CHR(0)) > 0
+--         THEN ERROR('auth: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "auth"
+--       END AS "auth",
+--       CASE
+--         WHEN STRLEN("firstName") > 128
+--         THEN ERROR('firstname: longer than its 128 bytes')
+--         WHEN STRPOS("firstName", CHR(0)) > 0
+--         THEN ERROR('firstname: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "firstName"
+--       END AS "firstname",
+--       CASE
+--         WHEN STRLEN("gender") > 16
+--         THEN ERROR('gender: longer than its 16 bytes')
+--         WHEN STRPOS("gender", CHR(0)) > 0
+--         THEN ERROR('gender: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "gender"
+--       END AS "gender",
+--       CASE
+--         WHEN NOT NULLIF("itemInSession", '') IS NULL
+--         AND (
+--           NOT REGEXP_FULL_MATCH(NULLIF("itemInSession", ''), '[+-]?[0-9]+')
+--           OR TRY_CAST(NULLIF("itemInSession", '') AS INT) IS NULL
+--         )
+--         THEN ERROR('iteminsession: not a int')
+--         ELSE CAST(NULLIF("itemInSession", '') AS INT)
+--       END AS "iteminsession",
+--       CASE
+--         WHEN STRLEN("lastName") > 128
+--         THEN ERROR('lastname: longer than its 128 bytes')
+--         WHEN STRPOS("lastName", CHR(0)) > 0
+--         THEN ERROR('lastname: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "lastName"
+--       END AS "lastname",
+--       CASE
+--         WHEN NOT NULLIF("length", '') IS NULL
+--         AND (
+--           NOT REGEXP_FULL_MATCH(NULLIF("length", ''), '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?')
+--           OR TRY_CAST(NULLIF("length", '') AS DOUBLE) IS NULL
+--         )
+--         THEN ERROR('length: not a double precision')
+--         ELSE CAST(NULLIF("length", '') AS DOUBLE)
+--       END AS "length",
+--       CASE
+--         WHEN STRLEN("level") > 16
+--         THEN ERROR('level: longer than its 16 bytes')
+--         WHEN STRPOS("level", CHR(0)) > 0
+--         THEN ERROR('level: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "level"
+--       END AS "level",
+--       CASE
+--         WHEN STRLEN("location") > 256
+--         THEN ERROR('location: longer than its 256 bytes')
+--         WHEN STRPOS("location", CHR(0)) > 0
+--         THEN ERROR('location: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "location"
+--       END AS "location",
+--       CASE
+--         WHEN STRLEN("method") > 8
+--         THEN ERROR('method: longer than its 8 bytes')
+--         WHEN STRPOS("method", CHR(0)) > 0
+--         THEN ERROR('method: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "method"
+--       END AS "method",
+--       CASE
+--         WHEN STRLEN("page") > 32
+--         THEN ERROR('page: longer than its 32 bytes')
+--         WHEN STRPOS("page", CHR(0)) > 0
+--         THEN ERROR('page: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "page"
+--       END AS "page",
+--       CASE
+--         WHEN NOT NULLIF("registration", '') IS NULL
+--         AND (
+--           NOT REGEXP_FULL_MATCH(NULLIF("registration", ''), '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?')
+--           OR TRY_CAST(NULLIF("registration", '') AS DOUBLE) IS NULL
+--         )
+--         THEN ERROR('registration: not a double precision')
+--         ELSE CAST(NULLIF("registration", '') AS DOUBLE)
+--       END AS "registration",
+--       CASE
+--         WHEN NOT NULLIF("sessionId", '') IS NULL
+--         AND (
+--           NOT REGEXP_FULL_MATCH(NULLIF("sessionId", ''), '[+-]?[0-9]+')
+--           OR TRY_CAST(NULLIF("sessionId", '') AS INT) IS NULL
+--         )
+--         THEN ERROR('sessionid: not a int')
+--         ELSE CAST(NULLIF("sessionId", '') AS INT)
+--       END AS "sessionid",
+--       CASE
+--         WHEN STRLEN("song") > 512
+--         THEN ERROR('song: longer than its 512 bytes')
+--         WHEN STRPOS("song", CHR(0)) > 0
+--         THEN ERROR('song: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "song"
+--       END AS "song",
+--       CASE
+--         WHEN NOT NULLIF("status", '') IS NULL
+--         AND (
+--           NOT REGEXP_FULL_MATCH(NULLIF("status", ''), '[+-]?[0-9]+')
+--           OR TRY_CAST(NULLIF("status", '') AS INT) IS NULL
+--         )
+--         THEN ERROR('status: not a int')
+--         ELSE CAST(NULLIF("status", '') AS INT)
+--       END AS "status",
+--       CASE
+--         WHEN NOT NULLIF("ts", '') IS NULL
+--         AND (
+--           NOT REGEXP_FULL_MATCH(NULLIF("ts", ''), '[+-]?[0-9]+')
+--           OR TRY_CAST(NULLIF("ts", '') AS BIGINT) IS NULL
+--         )
+--         THEN ERROR('ts: not a integer epoch')
+--         WHEN NOT NULLIF("ts", '') IS NULL
+--         AND NOT (
+--           NOT REGEXP_FULL_MATCH(NULLIF("ts", ''), '[+-]?[0-9]+')
+--           OR TRY_CAST(NULLIF("ts", '') AS BIGINT) IS NULL
+--         )
+--         AND NOT CAST(NULLIF("ts", '') AS BIGINT) BETWEEN -210866803200000 AND 9223372036854775
+--         THEN ERROR('ts: out of range')
+--         ELSE MAKE_TIMESTAMP(CAST(NULLIF("ts", '') AS BIGINT) * 1000)
+--       END AS "ts",
+--       CASE
+--         WHEN STRLEN("userAgent") > 512
+--         THEN ERROR('useragent: longer than its 512 bytes')
+--         WHEN STRPOS("userAgent", CHR(0)) > 0
+--         THEN ERROR('useragent: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "userAgent"
+--       END AS "useragent",
+--       CASE
+--         WHEN NOT NULLIF("userId", '') IS NULL
+--         AND (
+--           NOT REGEXP_FULL_MATCH(NULLIF("userId", ''), '[+-]?[0-9]+')
+--           OR TRY_CAST(NULLIF("userId", '') AS INT) IS NULL
+--         )
+--         THEN ERROR('userid: not a int')
+--         ELSE CAST(NULLIF("userId", '') AS INT)
+--       END AS "userid"
+--     FROM READ_JSON(
+--       ['tests/fixtures/golden/log_data/2018/11/2018-11-01-events.json'],
+--       format => 'newline_delimited',
+--       records => 'true',
+--       columns => {'artist': 'VARCHAR', 'auth': 'VARCHAR', 'firstName': 'VARCHAR', 'gender': 'VARCHAR', 'itemInSession': 'VARCHAR', 'lastName': 'VARCHAR', 'length': 'VARCHAR', 'level': 'VARCHAR', 'location': 'VARCHAR', 'method': 'VARCHAR', 'page': 'VARCHAR', 'registration': 'VARCHAR', 'sessionId': 'VARCHAR', 'song': 'VARCHAR', 'status': 'VARCHAR', 'ts': 'VARCHAR', 'userAgent': 'VARCHAR', 'userId': 'VARCHAR'}
+--     )
+--   ) AS typed
+--   WHERE
 --     CASE
---       WHEN STRLEN("artist") > 512
---       THEN ERROR('artist: longer than its 512 bytes')
---       ELSE "artist"
---     END AS "artist",
---     CASE
---       WHEN STRLEN("auth") > 32
---       THEN ERROR('auth: longer than its 32 bytes')
---       ELSE "auth"
---     END AS "auth",
---     CASE
---       WHEN STRLEN("firstName") > 128
---       THEN ERROR('firstname: longer than its 128 bytes')
---       ELSE "firstName"
---     END AS "firstname",
---     CASE
---       WHEN STRLEN("gender") > 16
---       THEN ERROR('gender: longer than its 16 bytes')
---       ELSE "gender"
---     END AS "gender",
---     CAST(NULLIF("itemInSession", '') AS INT) AS "iteminsession",
---     CASE
---       WHEN STRLEN("lastName") > 128
---       THEN ERROR('lastname: longer than its 128 bytes')
---       ELSE "lastName"
---     END AS "lastname",
---     CAST(NULLIF("length", '') AS DOUBLE) AS "length",
---     CASE
---       WHEN STRLEN("level") > 16
---       THEN ERROR('level: longer than its 16 bytes')
---       ELSE "level"
---     END AS "level",
---     CASE
---       WHEN STRLEN("location") > 256
---       THEN ERROR('location: longer than its 256 bytes')
---       ELSE "location"
---     END AS "location",
---     CASE
---       WHEN STRLEN("method") > 8
---       THEN ERROR('method: longer than its 8 bytes')
---       ELSE "method"
---     END AS "method",
---     CASE
---       WHEN STRLEN("page") > 32
---       THEN ERROR('page: longer than its 32 bytes')
---       ELSE "page"
---     END AS "page",
---     CAST(NULLIF("registration", '') AS DOUBLE) AS "registration",
---     CAST(NULLIF("sessionId", '') AS INT) AS "sessionid",
---     CASE
---       WHEN STRLEN("song") > 512
---       THEN ERROR('song: longer than its 512 bytes')
---       ELSE "song"
---     END AS "song",
---     CAST(NULLIF("status", '') AS INT) AS "status",
---     MAKE_TIMESTAMP(CAST(NULLIF("ts", '') AS BIGINT) * 1000) AS "ts",
---     CASE
---       WHEN STRLEN("userAgent") > 512
---       THEN ERROR('useragent: longer than its 512 bytes')
---       ELSE "userAgent"
---     END AS "useragent",
---     CAST(NULLIF("userId", '') AS INT) AS "userid"
---   FROM READ_JSON(
---     ['tests/fixtures/golden/log_data/2018/11/2018-11-01-events.json'],
---     format => 'newline_delimited',
---     columns => {'artist': 'VARCHAR', 'auth': 'VARCHAR', 'firstName': 'VARCHAR', 'gender': 'VARCHAR', 'itemInSession': 'VARCHAR', 'lastName': 'VARCHAR', 'length': 'VARCHAR', 'level': 'VARCHAR', 'location': 'VARCHAR', 'method': 'VARCHAR', 'page': 'VARCHAR', 'registration': 'VARCHAR', 'sessionId': 'VARCHAR', 'song': 'VARCHAR', 'status': 'VARCHAR', 'ts': 'VARCHAR', 'userAgent': 'VARCHAR', 'userId': 'VARCHAR'}
---   )
+--       WHEN (
+--         "page" = 'NextSong' AND "ts" IS NULL
+--       )
+--       OR (
+--         "page" = 'NextSong' AND EXTRACT(HOUR FROM "ts") IS NULL
+--       )
+--       OR (
+--         "page" = 'NextSong' AND EXTRACT(DAY FROM "ts") IS NULL
+--       )
+--       OR (
+--         "page" = 'NextSong' AND EXTRACT(WEEK FROM "ts") IS NULL
+--       )
+--       OR (
+--         "page" = 'NextSong' AND EXTRACT(MONTH FROM "ts") IS NULL
+--       )
+--       OR (
+--         "page" = 'NextSong' AND EXTRACT(YEAR FROM "ts") IS NULL
+--       )
+--       OR (
+--         "page" = 'NextSong' AND EXTRACT(DAYOFWEEK FROM "ts") IS NULL
+--       )
+--       OR (
+--         "page" = 'NextSong' AND "ts" IS NULL
+--       )
+--       THEN ERROR('ts: NULL, but time.start_time, time.hour, time.day and 5 more need a value')
+--       WHEN "page" = 'NextSong'
+--       AND MD5(
+--         CAST("sessionid" AS TEXT) || '-' || CAST("iteminsession" AS TEXT) || '-' || CAST("userid" AS TEXT)
+--       ) IS NULL
+--       THEN ERROR('iteminsession, sessionid, userid: NULL, but songplays.songplay_id need a value')
+--       WHEN "page" = 'NextSong' AND "userid" IS NULL
+--       THEN ERROR('userid: NULL, but songplays.user_id need a value')
+--       WHEN "page" = 'NextSong' AND "level" IS NULL
+--       THEN ERROR('level: NULL, but songplays.level need a value')
+--       WHEN "page" = 'NextSong' AND "sessionid" IS NULL
+--       THEN ERROR('sessionid: NULL, but songplays.session_id need a value')
+--     END IS NULL
 COPY "staging"."events_20181101" (
   "artist",
   "auth",
@@ -319,6 +564,13 @@ COPY "staging"."events_20181101" (
 FROM STDIN WITH (
   FORMAT csv
 );
+DELETE FROM "staging"."events_20181101"
+WHERE
+  NOT (
+    "ts" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+    AND "ts" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+  );
+ANALYZE "staging"."events_20181101";
 -- commit; then the step's changes and its ledger row, in one transaction:
 DELETE FROM "ledger"."rejects"
 WHERE
@@ -362,41 +614,109 @@ CREATE UNLOGGED TABLE "staging"."songs_20181101" (
 );
 -- fed with the rows of this query, run by an in-process DuckDB:
 --   SELECT
---     CAST(NULLIF("num_songs", '') AS INT) AS "num_songs",
+--     *
+--   FROM (
+--     SELECT
+--       CASE
+--         WHEN NOT NULLIF("num_songs", '') IS NULL
+--         AND (
+--           NOT REGEXP_FULL_MATCH(NULLIF("num_songs", ''), '[+-]?[0-9]+')
+--           OR TRY_CAST(NULLIF("num_songs", '') AS INT) IS NULL
+--         )
+--         THEN ERROR('num_songs: not a int')
+--         ELSE CAST(NULLIF("num_songs", '') AS INT)
+--       END AS "num_songs",
+--       CASE
+--         WHEN STRLEN("artist_id") > 32
+--         THEN ERROR('artist_id: longer than its 32 bytes')
+--         WHEN STRPOS("artist_id", CHR(0)) > 0
+--         THEN ERROR('artist_id: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "artist_id"
+--       END AS "artist_id",
+--       CASE
+--         WHEN NOT NULLIF("artist_latitude", '') IS NULL
+--         AND (
+--           NOT REGEXP_FULL_MATCH(
+--             NULLIF("artist_latitude", ''),
+--             '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?'
+--           )
+--           OR TRY_CAST(NULLIF("artist_latitude", '') AS DOUBLE) IS NULL
+--         )
+--         THEN ERROR('artist_latitude: not a double precision')
+--         ELSE CAST(NULLIF("artist_latitude", '') AS DOUBLE)
+--       END AS "artist_latitude",
+--       CASE
+--         WHEN NOT NULLIF("artist_longitude", '') IS NULL
+--         AND (
+--           NOT REGEXP_FULL_MATCH(
+--             NULLIF("artist_longitude", ''),
+--             '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?'
+--           )
+--           OR TRY_CAST(NULLIF("artist_longitude", '') AS DOUBLE) IS NULL
+--         )
+--         THEN ERROR('artist_longitude: not a double precision')
+--         ELSE CAST(NULLIF("artist_longitude", '') AS DOUBLE)
+--       END AS "artist_longitude",
+--       CASE
+--         WHEN STRLEN("artist_location") > 512
+--         THEN ERROR('artist_location: longer than its 512 bytes')
+--         WHEN STRPOS("artist_location", CHR(0)) > 0
+--         THEN ERROR('artist_location: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "artist_location"
+--       END AS "artist_location",
+--       CASE
+--         WHEN STRLEN("artist_name") > 512
+--         THEN ERROR('artist_name: longer than its 512 bytes')
+--         WHEN STRPOS("artist_name", CHR(0)) > 0
+--         THEN ERROR('artist_name: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "artist_name"
+--       END AS "artist_name",
+--       CASE
+--         WHEN STRLEN("song_id") > 32
+--         THEN ERROR('song_id: longer than its 32 bytes')
+--         WHEN STRPOS("song_id", CHR(0)) > 0
+--         THEN ERROR('song_id: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "song_id"
+--       END AS "song_id",
+--       CASE
+--         WHEN STRLEN("title") > 512
+--         THEN ERROR('title: longer than its 512 bytes')
+--         WHEN STRPOS("title", CHR(0)) > 0
+--         THEN ERROR('title: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "title"
+--       END AS "title",
+--       CASE
+--         WHEN NOT NULLIF("duration", '') IS NULL
+--         AND (
+--           NOT REGEXP_FULL_MATCH(NULLIF("duration", ''), '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?')
+--           OR TRY_CAST(NULLIF("duration", '') AS DOUBLE) IS NULL
+--         )
+--         THEN ERROR('duration: not a double precision')
+--         ELSE CAST(NULLIF("duration", '') AS DOUBLE)
+--       END AS "duration",
+--       CASE
+--         WHEN NOT NULLIF("year", '') IS NULL
+--         AND (
+--           NOT REGEXP_FULL_MATCH(NULLIF("year", ''), '[+-]?[0-9]+')
+--           OR TRY_CAST(NULLIF("year", '') AS INT) IS NULL
+--         )
+--         THEN ERROR('year: not a int')
+--         ELSE CAST(NULLIF("year", '') AS INT)
+--       END AS "year"
+--     FROM READ_JSON(
+--       ['tests/fixtures/golden/song_data/A/A/A/TRAAAAW128F429D538.json'],
+--       format => 'newline_delimited',
+--       records => 'true',
+--       columns => {'num_songs': 'VARCHAR', 'artist_id': 'VARCHAR', 'artist_latitude': 'VARCHAR', 'artist_longitude': 'VARCHAR', 'artist_location': 'VARCHAR', 'artist_name': 'VARCHAR', 'song_id': 'VARCHAR', 'title': 'VARCHAR', 'duration': 'VARCHAR', 'year': 'VARCHAR'}
+--     )
+--   ) AS typed
+--   WHERE
 --     CASE
---       WHEN STRLEN("artist_id") > 32
---       THEN ERROR('artist_id: longer than its 32 bytes')
---       ELSE "artist_id"
---     END AS "artist_id",
---     CAST(NULLIF("artist_latitude", '') AS DOUBLE) AS "artist_latitude",
---     CAST(NULLIF("artist_longitude", '') AS DOUBLE) AS "artist_longitude",
---     CASE
---       WHEN STRLEN("artist_location") > 512
---       THEN ERROR('artist_location: longer than its 512 bytes')
---       ELSE "artist_location"
---     END AS "artist_location",
---     CASE
---       WHEN STRLEN("artist_name") > 512
---       THEN ERROR('artist_name: longer than its 512 bytes')
---       ELSE "artist_name"
---     END AS "artist_name",
---     CASE
---       WHEN STRLEN("song_id") > 32
---       THEN ERROR('song_id: longer than its 32 bytes')
---       ELSE "song_id"
---     END AS "song_id",
---     CASE
---       WHEN STRLEN("title") > 512
---       THEN ERROR('title: longer than its 512 bytes')
---       ELSE "title"
---     END AS "title",
---     CAST(NULLIF("duration", '') AS DOUBLE) AS "duration",
---     CAST(NULLIF("year", '') AS INT) AS "year"
---   FROM READ_JSON(
---     ['tests/fixtures/golden/song_data/A/A/A/TRAAAAW128F429D538.json'],
---     format => 'newline_delimited',
---     columns => {'num_songs': 'VARCHAR', 'artist_id': 'VARCHAR', 'artist_latitude': 'VARCHAR', 'artist_longitude': 'VARCHAR', 'artist_location': 'VARCHAR', 'artist_name': 'VARCHAR', 'song_id': 'VARCHAR', 'title': 'VARCHAR', 'duration': 'VARCHAR', 'year': 'VARCHAR'}
---   )
+--       WHEN NOT "song_id" IS NULL AND "song_id" IS NULL
+--       THEN ERROR('song_id: NULL, but songs.song_id need a value')
+--       WHEN NOT "artist_id" IS NULL AND "artist_id" IS NULL
+--       THEN ERROR('artist_id: NULL, but artists.artist_id need a value')
+--     END IS NULL
 COPY "staging"."songs_20181101" (
   "num_songs",
   "artist_id",
@@ -412,6 +732,7 @@ COPY "staging"."songs_20181101" (
 FROM STDIN WITH (
   FORMAT csv
 );
+ANALYZE "staging"."songs_20181101";
 -- commit; then the step's changes and its ledger row, in one transaction:
 DELETE FROM "ledger"."rejects"
 WHERE
@@ -464,25 +785,71 @@ CREATE UNLOGGED TABLE "staging"."accounts_20181101" (
 );
 -- fed with the rows of this query, run by an in-process DuckDB:
 --   SELECT
---     CAST(NULLIF("account_id", '') AS INT) AS "account_id",
---     CAST(NULLIF("user_id", '') AS INT) AS "user_id",
+--     *
+--   FROM (
+--     SELECT
+--       CASE
+--         WHEN NOT NULLIF("account_id", '') IS NULL
+--         AND (
+--           NOT REGEXP_FULL_MATCH(NULLIF("account_id", ''), '[+-]?[0-9]+')
+--           OR TRY_CAST(NULLIF("account_id", '') AS INT) IS NULL
+--         )
+--         THEN ERROR('account_id: not a int')
+--         ELSE CAST(NULLIF("account_id", '') AS INT)
+--       END AS "account_id",
+--       CASE
+--         WHEN NOT NULLIF("user_id", '') IS NULL
+--         AND (
+--           NOT REGEXP_FULL_MATCH(NULLIF("user_id", ''), '[+-]?[0-9]+')
+--           OR TRY_CAST(NULLIF("user_id", '') AS INT) IS NULL
+--         )
+--         THEN ERROR('user_id: not a int')
+--         ELSE CAST(NULLIF("user_id", '') AS INT)
+--       END AS "user_id",
+--       CASE
+--         WHEN STRLEN("plan") > 16
+--         THEN ERROR('plan: longer than its 16 bytes')
+--         WHEN STRPOS("plan", CHR(0)) > 0
+--         THEN ERROR('plan: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "plan"
+--       END AS "plan",
+--       CASE
+--         WHEN STRLEN("country") > 2
+--         THEN ERROR('country: longer than its 2 bytes')
+--         WHEN STRPOS("country", CHR(0)) > 0
+--         THEN ERROR('country: holds a NUL character (\u0000), which COPY refuses')
+--         ELSE "country"
+--       END AS "country",
+--       CASE
+--         WHEN NOT NULLIF("created_at", '') IS NULL
+--         AND TRY_CAST(NULLIF("created_at", '') AS TIMESTAMP) IS NULL
+--         THEN ERROR('created_at: not a timestamp')
+--         ELSE CAST(NULLIF("created_at", '') AS TIMESTAMP)
+--       END AS "created_at",
+--       CASE
+--         WHEN NOT NULLIF("updated_at", '') IS NULL
+--         AND TRY_CAST(NULLIF("updated_at", '') AS TIMESTAMP) IS NULL
+--         THEN ERROR('updated_at: not a timestamp')
+--         ELSE CAST(NULLIF("updated_at", '') AS TIMESTAMP)
+--       END AS "updated_at"
+--     FROM READ_JSON(
+--       ['/tmp/warehouse/sparkify/20181101/accounts/000000-part-0000.json.gz'],
+--       format => 'newline_delimited',
+--       records => 'true',
+--       columns => {'account_id': 'VARCHAR', 'user_id': 'VARCHAR', 'plan': 'VARCHAR', 'country': 'VARCHAR', 'created_at': 'VARCHAR', 'updated_at': 'VARCHAR'}
+--     )
+--   ) AS typed
+--   WHERE
 --     CASE
---       WHEN STRLEN("plan") > 16
---       THEN ERROR('plan: longer than its 16 bytes')
---       ELSE "plan"
---     END AS "plan",
---     CASE
---       WHEN STRLEN("country") > 2
---       THEN ERROR('country: longer than its 2 bytes')
---       ELSE "country"
---     END AS "country",
---     CAST(NULLIF("created_at", '') AS TIMESTAMP) AS "created_at",
---     CAST(NULLIF("updated_at", '') AS TIMESTAMP) AS "updated_at"
---   FROM READ_JSON(
---     ['/tmp/warehouse/sparkify/20181101/accounts/000000-part-0000.json.gz'],
---     format => 'newline_delimited',
---     columns => {'account_id': 'VARCHAR', 'user_id': 'VARCHAR', 'plan': 'VARCHAR', 'country': 'VARCHAR', 'created_at': 'VARCHAR', 'updated_at': 'VARCHAR'}
---   )
+--       WHEN "account_id" IS NULL
+--       THEN ERROR('account_id: NULL, but accounts.account_id need a value')
+--       WHEN "plan" IS NULL
+--       THEN ERROR('plan: NULL, but accounts.plan need a value')
+--       WHEN "created_at" IS NULL
+--       THEN ERROR('created_at: NULL, but accounts.created_at need a value')
+--       WHEN "updated_at" IS NULL
+--       THEN ERROR('updated_at: NULL, but accounts.updated_at need a value')
+--     END IS NULL
 COPY "staging"."accounts_20181101" (
   "account_id",
   "user_id",
@@ -494,6 +861,7 @@ COPY "staging"."accounts_20181101" (
 FROM STDIN WITH (
   FORMAT csv
 );
+ANALYZE "staging"."accounts_20181101";
 -- commit; then the step's changes and its ledger row, in one transaction:
 DELETE FROM "ledger"."rejects"
 WHERE
@@ -869,6 +1237,7 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+ANALYZE "songs__batch";
 -- commit; then in one transaction, a lock held for the 5 statement(s) after it, until the step commits:
 LOCK TABLE "songs" IN SHARE ROW EXCLUSIVE MODE;
 SELECT
@@ -967,6 +1336,7 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+ANALYZE "artists__batch";
 -- commit; then in one transaction, a lock held for the 5 statement(s) after it, until the step commits:
 LOCK TABLE "artists" IN SHARE ROW EXCLUSIVE MODE;
 SELECT
@@ -1073,6 +1443,7 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+ANALYZE "time__batch";
 -- commit; then in one transaction, a lock held for the 5 statement(s) after it, until the step commits:
 LOCK TABLE "time" IN SHARE ROW EXCLUSIVE MODE;
 SELECT
@@ -1189,6 +1560,7 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+ANALYZE "accounts__batch";
 -- commit; then in one transaction, a lock held for the 6 statement(s) after it, until the step commits:
 LOCK TABLE "accounts" IN SHARE ROW EXCLUSIVE MODE;
 DELETE FROM "accounts__batch" USING   "accounts"
@@ -1371,6 +1743,7 @@ FROM (
       )
   ) AS "looked_up"
 ) AS "source";
+ANALYZE "songplays__rows";
 SELECT
   COUNT(*) AS "selected",
   COUNT(
@@ -1488,6 +1861,7 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+ANALYZE "songplays__batch";
 DROP TABLE IF EXISTS "songplays__rows";
 -- commit; then in one transaction, a lock held for the 5 statement(s) after it, until the step commits:
 LOCK TABLE "songplays", "users" IN SHARE ROW EXCLUSIVE MODE;
@@ -1996,11 +2370,12 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- check 3: not_null(songplay_id, start_time, user_id, level, session_id)
 -- check 4: unique(songplay_id)
 -- check 5: references(user_id → users)
--- check 6: references(song_id → songs)
--- check 7: references(artist_id → artists)
--- check 8: accepted_values(level in 2 value(s))
--- check 9: freshness(start_time within 1d)
--- check 10: sql(plays_match_song_and_artist)
+-- check 6: references(user_key → users)
+-- check 7: references(song_id → songs)
+-- check 8: references(artist_id → artists)
+-- check 9: accepted_values(level in 2 value(s))
+-- check 10: freshness(start_time within 1d)
+-- check 11: sql(plays_match_song_and_artist)
 SELECT
   table_name
 FROM information_schema.tables
@@ -2097,6 +2472,31 @@ SELECT
 FROM (
   SELECT
     "checked"."songplay_id",
+    "checked"."user_key"
+  FROM "songplays" AS "checked"
+  WHERE
+    (
+      (
+        "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+        AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+      )
+      AND NOT "checked"."user_key" IS NULL
+    )
+    AND NOT EXISTS(
+      SELECT
+        1
+      FROM "users" AS "referenced"
+      WHERE
+        "referenced"."user_key" = "checked"."user_key"
+    )
+) AS "failing"
+UNION ALL
+SELECT
+  6 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "checked"."songplay_id",
     "checked"."song_id"
   FROM "songplays" AS "checked"
   WHERE
@@ -2117,7 +2517,7 @@ FROM (
 ) AS "failing"
 UNION ALL
 SELECT
-  6 AS "check",
+  7 AS "check",
   COUNT(*) AS "failures"
 FROM (
   SELECT
@@ -2142,7 +2542,7 @@ FROM (
 ) AS "failing"
 UNION ALL
 SELECT
-  7 AS "check",
+  8 AS "check",
   COUNT(*) AS "failures"
 FROM (
   SELECT
@@ -2160,7 +2560,7 @@ FROM (
 ) AS "failing"
 UNION ALL
 SELECT
-  8 AS "check",
+  9 AS "check",
   COUNT(*) AS "failures"
 FROM (
   SELECT
@@ -2180,7 +2580,7 @@ FROM (
 ) AS "failing"
 UNION ALL
 SELECT
-  9 AS "check",
+  10 AS "check",
   COUNT(*) AS "failures"
 FROM (
   SELECT
@@ -2361,6 +2761,34 @@ SELECT
 FROM (
   SELECT
     "checked"."songplay_id",
+    "checked"."user_key"
+  FROM "songplays" AS "checked"
+  WHERE
+    (
+      (
+        "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+        AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+      )
+      AND NOT "checked"."user_key" IS NULL
+    )
+    AND NOT EXISTS(
+      SELECT
+        1
+      FROM "users" AS "referenced"
+      WHERE
+        "referenced"."user_key" = "checked"."user_key"
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 6:
+SELECT
+  *
+FROM (
+  SELECT
+    "checked"."songplay_id",
     "checked"."song_id"
   FROM "songplays" AS "checked"
   WHERE
@@ -2383,7 +2811,7 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- only when failed 6:
+-- only when failed 7:
 SELECT
   *
 FROM (
@@ -2411,7 +2839,7 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- only when failed 7:
+-- only when failed 8:
 SELECT
   *
 FROM (
@@ -2432,7 +2860,7 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- only when failed 8:
+-- only when failed 9:
 SELECT
   *
 FROM (
@@ -2455,7 +2883,7 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- only when failed 9:
+-- only when failed 10:
 SELECT
   *
 FROM (
@@ -2494,3 +2922,56 @@ WHERE
   "spec" = 'sparkify' AND "interval_key" = '20181101' AND "status" = 'staged';
 -- with the step values bound by the runner:
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s, NULL);
+
+-- the interval done (or failed), its steps released:
+-- sparkify 20181101 finish
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 731891050);
+-- sparkify 20181101 check_songplays
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 2119625963);
+-- sparkify 20181101 check_accounts
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 2038720102);
+-- sparkify 20181101 check_time
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 1654615418);
+-- sparkify 20181101 check_artists
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 375321355);
+-- sparkify 20181101 check_songs
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 218689908);
+-- sparkify 20181101 check_users
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 287019230);
+-- sparkify 20181101 load_songplays
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 1788829845);
+-- sparkify 20181101 load_accounts
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 1150400218);
+-- sparkify 20181101 load_time
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 1837800529);
+-- sparkify 20181101 load_artists
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 312672214);
+-- sparkify 20181101 load_songs
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 383215477);
+-- sparkify 20181101 load_users
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 604674300);
+-- sparkify 20181101 stage_accounts
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 853374289);
+-- sparkify 20181101 stage_songs
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 1295644788);
+-- sparkify 20181101 stage_events
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 312247613);
+-- sparkify 20181101 setup
+SELECT
+  PG_ADVISORY_UNLOCK(1947062883, 884100497);

@@ -18,6 +18,21 @@ WHERE
   table_schema = 'public';
 SELECT
   table_name,
+  NULL,
+  remarks
+FROM svv_tables
+WHERE
+  table_schema = 'public'
+UNION ALL
+SELECT
+  table_name,
+  column_name,
+  remarks
+FROM svv_columns
+WHERE
+  table_schema = 'public';
+SELECT
+  table_name,
   column_name,
   CASE
     WHEN NOT character_maximum_length IS NULL
@@ -128,6 +143,18 @@ CREATE TABLE IF NOT EXISTS "users" (
 )
 DISTSTYLE ALL
 COMPOUND SORTKEY("user_id");
+COMMENT ON TABLE "users" IS 'App users, a version per change of level (the level of their plays from then on).';
+COMMENT ON COLUMN "users"."user_id" IS 'App user id';
+COMMENT ON COLUMN "users"."first_name" IS 'First name';
+COMMENT ON COLUMN "users"."last_name" IS 'Last name';
+COMMENT ON COLUMN "users"."gender" IS 'Gender as given by the user';
+COMMENT ON COLUMN "users"."level" IS 'Subscription level: free or paid';
+COMMENT ON COLUMN "users"."updated_at" IS 'Time of the latest play of the user';
+COMMENT ON COLUMN "users"."user_key" IS 'Surrogate key';
+COMMENT ON COLUMN "users"."valid_from" IS 'When this version starts (latest_by)';
+COMMENT ON COLUMN "users"."valid_to" IS 'When the next version starts; NULL for the current one';
+COMMENT ON COLUMN "users"."is_current" IS 'The current version of its key';
+COMMENT ON COLUMN "users"."is_inferred" IS 'A placeholder a fact created for a key not loaded yet; completed in place (same surrogate key) when its rows arrive';
 CREATE TABLE IF NOT EXISTS "songs" (
   "song_id" VARCHAR(32) NOT NULL,
   "title" VARCHAR(512),
@@ -138,6 +165,12 @@ CREATE TABLE IF NOT EXISTS "songs" (
 )
 DISTSTYLE ALL
 COMPOUND SORTKEY("song_id");
+COMMENT ON TABLE "songs" IS 'Songs in the music catalogue.';
+COMMENT ON COLUMN "songs"."song_id" IS 'Catalogue song id';
+COMMENT ON COLUMN "songs"."title" IS 'Song title';
+COMMENT ON COLUMN "songs"."artist_id" IS 'Artist of the song';
+COMMENT ON COLUMN "songs"."year" IS 'Release year; NULL when unknown';
+COMMENT ON COLUMN "songs"."duration" IS 'Length in seconds';
 CREATE TABLE IF NOT EXISTS "artists" (
   "artist_id" VARCHAR(32) NOT NULL,
   "name" VARCHAR(512),
@@ -148,6 +181,12 @@ CREATE TABLE IF NOT EXISTS "artists" (
 )
 DISTSTYLE ALL
 COMPOUND SORTKEY("artist_id");
+COMMENT ON TABLE "artists" IS 'Artists in the music catalogue.';
+COMMENT ON COLUMN "artists"."artist_id" IS 'Catalogue artist id';
+COMMENT ON COLUMN "artists"."name" IS 'Artist name';
+COMMENT ON COLUMN "artists"."location" IS 'Free-text location; NULL when unknown';
+COMMENT ON COLUMN "artists"."latitude" IS 'Latitude; NULL when unknown';
+COMMENT ON COLUMN "artists"."longitude" IS 'Longitude; NULL when unknown';
 CREATE TABLE IF NOT EXISTS "time" (
   "start_time" TIMESTAMP NOT NULL,
   "hour" SMALLINT NOT NULL,
@@ -160,6 +199,10 @@ CREATE TABLE IF NOT EXISTS "time" (
 )
 DISTSTYLE AUTO
 COMPOUND SORTKEY("start_time");
+COMMENT ON TABLE "time" IS 'Every start time of a play, broken into calendar units.';
+COMMENT ON COLUMN "time"."start_time" IS 'Start of a play (UTC)';
+COMMENT ON COLUMN "time"."week" IS 'ISO week';
+COMMENT ON COLUMN "time"."weekday" IS '0 = Sunday';
 CREATE TABLE IF NOT EXISTS "accounts" (
   "account_id" INTEGER NOT NULL,
   "user_id" INTEGER,
@@ -171,6 +214,12 @@ CREATE TABLE IF NOT EXISTS "accounts" (
 )
 DISTSTYLE ALL
 COMPOUND SORTKEY("account_id");
+COMMENT ON TABLE "accounts" IS 'Subscription accounts; each run merges the accounts changed in its interval.';
+COMMENT ON COLUMN "accounts"."account_id" IS 'Account id in the app';
+COMMENT ON COLUMN "accounts"."user_id" IS 'The app user (users.user_id) holding the account';
+COMMENT ON COLUMN "accounts"."plan" IS 'Subscription plan: basic, premium or family';
+COMMENT ON COLUMN "accounts"."country" IS 'ISO country code';
+COMMENT ON COLUMN "accounts"."updated_at" IS 'Last change in the app';
 CREATE TABLE IF NOT EXISTS "songplays" (
   "songplay_id" CHAR(32) NOT NULL,
   "start_time" TIMESTAMP NOT NULL ENCODE az64,
@@ -182,11 +231,25 @@ CREATE TABLE IF NOT EXISTS "songplays" (
   "session_id" INTEGER NOT NULL ENCODE az64,
   "location" VARCHAR(256) ENCODE zstd,
   "user_agent" VARCHAR(512) ENCODE zstd,
-  PRIMARY KEY ("songplay_id")
+  PRIMARY KEY ("songplay_id"),
+  CONSTRAINT "songplays__user_key__fk" FOREIGN KEY ("user_key") REFERENCES "users" (
+    "user_key"
+  ),
+  CONSTRAINT "songplays__song_id__fk" FOREIGN KEY ("song_id") REFERENCES "songs" (
+    "song_id"
+  ),
+  CONSTRAINT "songplays__artist_id__fk" FOREIGN KEY ("artist_id") REFERENCES "artists" (
+    "artist_id"
+  )
 )
 DISTSTYLE KEY
 DISTKEY("user_id")
 COMPOUND SORTKEY("start_time");
+COMMENT ON TABLE "songplays" IS 'One row per song played (a NextSong event).';
+COMMENT ON COLUMN "songplays"."songplay_id" IS 'MD5 of session, item in session and user';
+COMMENT ON COLUMN "songplays"."user_key" IS 'The users version valid at start_time';
+COMMENT ON COLUMN "songplays"."song_id" IS 'NULL when the song is not in the catalogue';
+COMMENT ON COLUMN "songplays"."artist_id" IS 'NULL when the song is not in the catalogue';
 CREATE TABLE IF NOT EXISTS "users__runs" (
   "user_id" INTEGER,
   "first_name" VARCHAR(128),
@@ -282,6 +345,12 @@ WHERE
 ORDER BY
   filename,
   line_number;
+DELETE FROM "staging"."events_20181101"
+WHERE
+  NOT (
+    "ts" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+    AND "ts" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+  );
 -- commit; then in one transaction, a lock held for the 3 statement(s) after it, until the step commits:
 LOCK "ledger"."rejects", "ledger"."steps";
 DELETE FROM "ledger"."rejects"
@@ -1684,11 +1753,12 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- check 3: not_null(songplay_id, start_time, user_id, level, session_id)
 -- check 4: unique(songplay_id)
 -- check 5: references(user_id → users)
--- check 6: references(song_id → songs)
--- check 7: references(artist_id → artists)
--- check 8: accepted_values(level in 2 value(s))
--- check 9: freshness(start_time within 1d)
--- check 10: sql(plays_match_song_and_artist)
+-- check 6: references(user_key → users)
+-- check 7: references(song_id → songs)
+-- check 8: references(artist_id → artists)
+-- check 9: accepted_values(level in 2 value(s))
+-- check 10: freshness(start_time within 1d)
+-- check 11: sql(plays_match_song_and_artist)
 SELECT
   table_name
 FROM information_schema.tables
@@ -1785,6 +1855,31 @@ SELECT
 FROM (
   SELECT
     "checked"."songplay_id",
+    "checked"."user_key"
+  FROM "songplays" AS "checked"
+  WHERE
+    (
+      (
+        "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+        AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+      )
+      AND NOT "checked"."user_key" IS NULL
+    )
+    AND NOT EXISTS(
+      SELECT
+        1
+      FROM "users" AS "referenced"
+      WHERE
+        "referenced"."user_key" = "checked"."user_key"
+    )
+) AS "failing"
+UNION ALL
+SELECT
+  6 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "checked"."songplay_id",
     "checked"."song_id"
   FROM "songplays" AS "checked"
   WHERE
@@ -1805,7 +1900,7 @@ FROM (
 ) AS "failing"
 UNION ALL
 SELECT
-  6 AS "check",
+  7 AS "check",
   COUNT(*) AS "failures"
 FROM (
   SELECT
@@ -1830,7 +1925,7 @@ FROM (
 ) AS "failing"
 UNION ALL
 SELECT
-  7 AS "check",
+  8 AS "check",
   COUNT(*) AS "failures"
 FROM (
   SELECT
@@ -1848,7 +1943,7 @@ FROM (
 ) AS "failing"
 UNION ALL
 SELECT
-  8 AS "check",
+  9 AS "check",
   COUNT(*) AS "failures"
 FROM (
   SELECT
@@ -1868,7 +1963,7 @@ FROM (
 ) AS "failing"
 UNION ALL
 SELECT
-  9 AS "check",
+  10 AS "check",
   COUNT(*) AS "failures"
 FROM (
   SELECT
@@ -2049,6 +2144,34 @@ SELECT
 FROM (
   SELECT
     "checked"."songplay_id",
+    "checked"."user_key"
+  FROM "songplays" AS "checked"
+  WHERE
+    (
+      (
+        "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+        AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+      )
+      AND NOT "checked"."user_key" IS NULL
+    )
+    AND NOT EXISTS(
+      SELECT
+        1
+      FROM "users" AS "referenced"
+      WHERE
+        "referenced"."user_key" = "checked"."user_key"
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 6:
+SELECT
+  *
+FROM (
+  SELECT
+    "checked"."songplay_id",
     "checked"."song_id"
   FROM "songplays" AS "checked"
   WHERE
@@ -2071,7 +2194,7 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- only when failed 6:
+-- only when failed 7:
 SELECT
   *
 FROM (
@@ -2099,7 +2222,7 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- only when failed 7:
+-- only when failed 8:
 SELECT
   *
 FROM (
@@ -2120,7 +2243,7 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- only when failed 8:
+-- only when failed 9:
 SELECT
   *
 FROM (
@@ -2143,7 +2266,7 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- only when failed 9:
+-- only when failed 10:
 SELECT
   *
 FROM (

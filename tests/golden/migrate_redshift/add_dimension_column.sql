@@ -3,8 +3,10 @@
 -- anything else a deep copy in one transaction (CREATE, INSERT ... SELECT, DROP, ALTER TABLE RENAME).
 -- additive  users.location: add column (VARCHAR(256))
 -- additive  users: change select: the SELECT as loaded → the SELECT in the spec
+-- additive  users.location: description (Where the user listens from)
 -- one transaction
 ALTER TABLE "users" ADD COLUMN "location" VARCHAR(256);
+COMMENT ON COLUMN "users"."location" IS 'Where the user listens from';
 -- one transaction
 CREATE TABLE IF NOT EXISTS "users__runs" ("user_id" INTEGER, "first_name" VARCHAR(128), "last_name" VARCHAR(128), "gender" VARCHAR(16), "level" VARCHAR(16), "location" VARCHAR(256), "updated_at" TIMESTAMP, "valid_from" TIMESTAMP NOT NULL, "interval_start" TIMESTAMP NOT NULL);
 DROP TABLE IF EXISTS "users__runs__migrate";
