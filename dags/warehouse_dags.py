@@ -9,7 +9,9 @@ Parsing is cheap: the spec's deep SQL checks are cached by content, and nothing 
 
 from __future__ import annotations
 
+import hashlib
 import os
+import socket
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -19,7 +21,7 @@ from operators import OPERATORS, WarehouseStepOperator
 from operators.docs import dag_doc, task_doc
 from operators.notify import failure_notifiers
 from operators.params import trigger_params
-from operators.targets import DUCKDB_POOL, engine_of, pool_for
+from operators.targets import DUCKDB_POOL, engine_of, parse_time_url, pool_for
 
 from warehouse.compile import Project, cached, load_project
 from warehouse.plan import Layer, Step, plan
@@ -58,6 +60,7 @@ def build_dag(project: Project, tasks: str | None = None) -> DAG:
     spec = project.spec
     target = default_target(spec.name, spec.connections.warehouse)
     pool = pool_for(target)
+    assets = _assets(project, parse_time_url(target))
     engine = engine_of(target) or "redshift"  # a connection defined elsewhere: shown as on the production engine
     sql = _step_sql(project, engine)
     granularity = tasks or ("run" if pool == DUCKDB_POOL else "step")
@@ -94,7 +97,7 @@ def build_dag(project: Project, tasks: str | None = None) -> DAG:
                 steps=[s.name for s in task.steps],
                 target="{{ params.target }}",
                 variables=variables,
-                outlets=[_asset(spec, table) for table in loads],
+                outlets=[assets[table] for table in loads],
             )
             for need in task.needs:
                 operators[need] >> operators[task.task_id]
@@ -145,8 +148,21 @@ def _step_sql(project: Project, engine: str) -> dict[str, str]:
     return cached(f"{project.fingerprint}-{engine}-steps", build)
 
 
-def _asset(spec: Spec, table: str) -> Asset:
-    return Asset(name=f"{spec.name}.{table}", uri=f"x-warehouse://{spec.name}/{table}")
+def _assets(project: Project, url: str | None) -> dict[str, Asset]:
+    """Each table as an asset, named as OpenLineage names it (`warehouse.datasets`) where the DAG's default target
+    is known at parse time, else `x-warehouse://<spec>/<table>`; the names computed once per content of the spec,
+    target, host and folder (cached: parsing imports no sqlglot)."""
+    spec = project.spec
+    if url is None:
+        return {t: Asset(name=f"{spec.name}.{t}", uri=f"x-warehouse://{spec.name}/{t}") for t in spec.tables}
+
+    def build() -> dict[str, str]:
+        from warehouse.datasets import table
+
+        return {t: table(url, spec.warehouse_schema, t).asset_uri for t in spec.tables}
+
+    where = hashlib.sha256(f"{url}\0{socket.gethostname()}\0{os.getcwd()}".encode()).hexdigest()[:16]
+    return {t: Asset(uri=uri) for t, uri in cached(f"{project.fingerprint}-{where}-assets", build).items()}
 
 
 def _utc(day: date) -> datetime:

@@ -18,6 +18,7 @@ from warehouse.compile import load_project
 from warehouse.plan import plan
 
 if TYPE_CHECKING:
+    from airflow.providers.openlineage.extractors import OperatorLineage
     from airflow.sdk import Context
 
     from warehouse.plan import Step
@@ -36,7 +37,8 @@ class WarehouseStepOperator(BaseOperator):
 
     The run's params choose the tables (steps of others are skipped) and a full refresh. Each step's SQL, counts
     and checks are logged in a section of the task's log named after the step. Returns (and so pushes to XCom)
-    each step's counts, by step.
+    each step's counts, by step. The OpenLineage provider reports what the steps read and wrote
+    (`operators.lineage`), as the task completes or fails.
     """
 
     template_fields: Sequence[str] = ("target", "variables")
@@ -45,6 +47,7 @@ class WarehouseStepOperator(BaseOperator):
     def __init__(self, *, spec_file: str, steps: Sequence[str], target: str, variables: dict[str, str], **kwargs: Any):
         super().__init__(**kwargs)
         self.spec_file, self.steps, self.target, self.variables = spec_file, list(steps), target, variables
+        self._ran: list[StepResult] = []  # the steps run (a failed one last), for OpenLineage
 
     def execute(self, context: Context) -> dict[str, dict[str, int]]:
         from warehouse.runner import StepRunner
@@ -90,15 +93,28 @@ class WarehouseStepOperator(BaseOperator):
             try:
                 result = run.run_step(step)
             except StepFailed as failed:
+                self._ran.append(failed.result)
                 self.report(failed.result)
                 self.log.info("::endgroup::")
                 if isinstance(failed.__cause__, ChecksFailed):  # the data is wrong: a retry finds the same
                     raise AirflowFailException(str(failed)) from None
                 raise
+            self._ran.append(result)
             self.report(result)
             self.log.info("::endgroup::")
             pushed[step.name] = _counts(result)
         return pushed
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
+        """Called by the OpenLineage provider when the task succeeded: the datasets of the steps it ran."""
+        from operators.lineage import lineage
+
+        project = load_project(self.spec_file)
+        return lineage(project, target_url(self.target), dict(self.variables), self._ran, target_url)
+
+    def get_openlineage_facets_on_failure(self, task_instance: Any) -> OperatorLineage:
+        """When it failed: the same, the failed step's checks included (their assertions fail)."""
+        return self.get_openlineage_facets_on_complete(task_instance)
 
     def report(self, result: StepResult) -> None:
         """Log what a step did: its counts, checks and warnings (its SQL is logged by `warehouse.sql`)."""

@@ -3,18 +3,15 @@ and the pool a DuckDB file needs."""
 
 from __future__ import annotations
 
-import json
 import os
 from typing import TYPE_CHECKING
 
-from airflow.sdk import BaseHook
+from airflow.sdk import BaseHook, Connection
 from airflow.sdk.exceptions import AirflowNotFoundException
 
 from warehouse.targets import SINGLE_WRITER, as_source, engine_name, open_target, single_writer
 
 if TYPE_CHECKING:
-    from airflow.sdk import Connection
-
     from warehouse.targets.base import Target
     from warehouse.targets.redshift import CopySigning
 
@@ -98,14 +95,24 @@ def target_url(target: str) -> str:
     return BaseHook.get_connection(target).get_uri()
 
 
-def engine_of(target: str) -> str | None:
-    """The engine of a DAG's default target, as far as parsing can tell without looking a connection up: a URL's,
-    or that of a connection id set in `AIRFLOW_CONN_<ID>` (URI or JSON); else None."""
+def parse_time_url(target: str) -> str | None:
+    """A DAG's default target as far as parsing can tell without looking a connection up: a URL, or that of a
+    connection id set in `AIRFLOW_CONN_<ID>` (URI or JSON); else None."""
     if "://" in target:
-        return engine_name(target)
+        return target
     definition = os.environ.get(f"AIRFLOW_CONN_{target.upper()}", "").strip()
+    if not definition.startswith("{"):
+        return definition or None
     try:
-        url = f"{json.loads(definition).get('conn_type')}://" if definition.startswith("{") else definition
+        return Connection.from_json(definition, conn_id=target).get_uri()
+    except ValueError:
+        return None
+
+
+def engine_of(target: str) -> str | None:
+    """The engine of a DAG's default target (`parse_time_url`), else None."""
+    url = parse_time_url(target)
+    try:
         return engine_name(url) if url else None
     except ValueError:
         return None

@@ -29,14 +29,21 @@ LOCAL_SCHEDULER = {
 
 
 def airflow_config(home: Path, dags: Path) -> dict[str, str]:
-    """Airflow in `home`, with a SQLite metadata DB, parsing `dags` (and this repository's plugins)."""
+    """Airflow in `home`, with a SQLite metadata DB, parsing `dags` (and this repository's plugins); the OpenLineage
+    provider writes its events to `openlineage_events(home)`, a JSON object a line (its file transport)."""
+    transport = {"type": "file", "log_file_path": str(openlineage_events(home)), "append": True}
     return {
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
         "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(transport),
     }
+
+
+def openlineage_events(home: Path) -> Path:
+    return home / "openlineage.jsonl"
 
 
 def warehouse_defaults(home: Path, sample: Path, warehouse: Path) -> dict[str, str]:

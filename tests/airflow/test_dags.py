@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -42,6 +43,12 @@ def parse(folder: Path, **env: str) -> dict:
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.splitlines()[-1])
+
+
+def asset_uri(table: str) -> str:
+    """A table of the tests' default target, a DuckDB file, as its asset (and OpenLineage dataset) names it."""
+    warehouse = (Path(os.environ["AIRFLOW_HOME"]) / "warehouse.duckdb").resolve()
+    return f"duckdb://{socket.gethostname()}{warehouse}/warehouse/main/{table}"
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +89,7 @@ def test_a_dag_is_its_spec_and_its_plan_a_task_per_step(path: Path) -> None:
         assert (task.retries, task.retry_delay) == (spec.retries, spec.retry_delay())
         assert task.pool == "duckdb"  # the default target of these tests is a DuckDB file
         outlets = [a.uri for a in task.outlets]
-        assert outlets == ([f"x-warehouse://{spec.name}/{step.subject}"] if step.name.startswith("load_") else [])
+        assert outlets == ([asset_uri(step.subject)] if step.name.startswith("load_") else [])
     # dimensions before the facts that read them, checks after their loads, finish after every check
     for fact in spec.facts:
         upstream = dag.task_dict[f"load_{fact}"].get_flat_relative_ids(upstream=True)
@@ -97,7 +104,7 @@ def test_a_duckdb_target_gets_one_task_per_run_that_runs_every_step(dags: dict) 
     spec = project.spec
     (task,) = dags["sparkify"].tasks  # the default target of these tests is a DuckDB file
     assert (task.task_id, task.steps, task.pool) == ("all_steps", [s.name for s in plan(project)], "duckdb")
-    assert sorted(a.uri for a in task.outlets) == sorted(f"x-warehouse://sparkify/{t}" for t in spec.tables)
+    assert sorted(a.uri for a in task.outlets) == sorted(asset_uri(t) for t in spec.tables)
 
 
 def test_another_target_gets_a_task_per_step_by_default(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -38,6 +40,12 @@ class DuckDB(Engine):
 
     def timestamp_text(self, value: exp.Expression) -> exp.Expression:
         return exp.func("STRFTIME", value, exp.Literal.string("%Y-%m-%d %H:%M:%S.%f"))
+
+    def dataset_namespace(self, url: str) -> tuple[str, str]:
+        """The naming scheme has no DuckDB: the file on its host, `duckdb://<host><absolute path>`, and its catalog
+        (the file's stem, as DuckDB names it)."""
+        path = Path(duckdb_path(url)).resolve()
+        return f"duckdb://{socket.gethostname()}{path.as_posix()}", path.stem
 
     def stage(self, table: exp.Table, batch: Batch) -> list[Action]:
         if batch.rows is None:

@@ -119,6 +119,12 @@ class Engine:
         """A type as the catalog writes it, in the terms `column_type` declares it."""
         return exp.DataType.build(text, dialect=self.name).sql(dialect=self.name)
 
+    def dataset_namespace(self, url: str) -> tuple[str, str]:
+        """Where a target's tables are, as the OpenLineage naming scheme names them
+        (https://openlineage.io/docs/spec/naming): the namespace (the instance) and the database that qualifies a
+        table's name, `database.schema.table`."""
+        raise NotImplementedError
+
     def collate_bytes(self, value: exp.Expression) -> exp.Expression:
         """Text compared by bytes, so that every engine orders ties the same way."""
         return exp.Collate(this=value, expression=ident(self.byte_order)) if self.byte_order else value

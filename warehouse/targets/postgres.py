@@ -92,6 +92,10 @@ class Postgres(Engine):
             schema,
         )
 
+    def dataset_namespace(self, url: str) -> tuple[str, str]:
+        parts = urlsplit(url)
+        return f"postgres://{parts.hostname}:{parts.port or 5432}", unquote(parts.path.lstrip("/"))
+
     def comment_query(self, schema: str) -> exp.Query:
         """From pg_description: a table's own (objsubid 0) and its columns' (objsubid = attnum)."""
         return catalog_sql(

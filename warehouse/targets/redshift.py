@@ -184,6 +184,14 @@ class Redshift(Postgres):
             schema,
         )
 
+    def dataset_namespace(self, url: str) -> tuple[str, str]:
+        """`redshift://<cluster or workgroup>.<region>:<port>`, as the naming scheme (and the Amazon provider's
+        RedshiftSQLHook) name a cluster; an endpoint without a Region, by its host."""
+        parts = urlsplit(url)
+        host, region = parts.hostname or "", host_region(parts.hostname)
+        authority = f"{host.split('.')[0]}.{region}" if region else host
+        return f"redshift://{authority}:{parts.port or 5439}", unquote(parts.path.lstrip("/"))
+
     def comment_query(self, schema: str) -> exp.Query:
         """The `remarks` of SVV_TABLES and SVV_COLUMNS: what COMMENT ON wrote (DG r_SVV_TABLES.html,
         r_SVV_COLUMNS.html)."""
