@@ -54,17 +54,37 @@ def required(project: Project, source: str) -> list[Rule]:
             value = projection.unalias()
             if spec_column is None or spec_column.nullable or not _only(value, alias):
                 continue
-            refused = value.copy().is_(exp.null())
+            refused = _null(value)
             if where is not None:
                 refused = exp.and_(where.this.copy(), refused)
             names = ", ".join(sorted({c.name for c in value.find_all(exp.Column)}))
             conditions, needs = found.setdefault(names, ([], []))
-            conditions.append(_unqualified(refused))
+            refused = _unqualified(refused)
+            if refused not in conditions:
+                conditions.append(refused)
             needs.append(f"{table}.{projection.alias_or_name}")
     return [
         Rule(exp.or_(*conditions), f"{names}: NULL, but {_listed(needs)} need a value")
         for names, (conditions, needs) in found.items()
     ]
+
+
+# Expressions that are NULL exactly when one of their columns is (in Redshift as in DuckDB): for them, a row is
+# checked by its columns alone, not by computing the value (an MD5 per row).
+STRICT = (exp.Column, exp.Identifier, exp.Literal, exp.Var, exp.Paren, exp.Cast, exp.DataType, exp.DPipe, exp.MD5)
+STRICT += (exp.Extract, exp.Add, exp.Sub, exp.Mul)
+
+
+def _null(value: exp.Expression) -> exp.Expression:
+    """When the value is NULL."""
+    if all(isinstance(node, STRICT) for node in value.walk()):
+        names = dict.fromkeys(c.name for c in value.find_all(exp.Column))
+        return exp.or_(*(exp.column(n, table=_table(value)).is_(exp.null()) for n in names))
+    return value.copy().is_(exp.null())
+
+
+def _table(value: exp.Expression) -> str:
+    return next(value.find_all(exp.Column)).table
 
 
 def _listed(needs: list[str], shown: int = 3) -> str:
