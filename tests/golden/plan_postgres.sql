@@ -201,21 +201,31 @@ CREATE TABLE IF NOT EXISTS "ledger"."rejects" (
   "run_id" VARCHAR(256)
 );
 CREATE TABLE IF NOT EXISTS "users" (
-  "user_id" INT NOT NULL,
+  "user_id" INT,
   "first_name" VARCHAR(128),
   "last_name" VARCHAR(128),
   "gender" VARCHAR(16),
-  "level" VARCHAR(16) NOT NULL,
-  "updated_at" TIMESTAMP NOT NULL
+  "level" VARCHAR(16),
+  "updated_at" TIMESTAMP,
+  "user_key" BIGINT NOT NULL,
+  "valid_from" TIMESTAMP NOT NULL,
+  "valid_to" TIMESTAMP,
+  "is_current" BOOLEAN NOT NULL,
+  "is_inferred" BOOLEAN NOT NULL
 );
 CREATE INDEX IF NOT EXISTS "users__key" ON "users"("user_id");
-COMMENT ON TABLE "users" IS 'App users; level is the one of their latest play.';
+COMMENT ON TABLE "users" IS 'App users, a version per change of level (the level of their plays from then on).';
 COMMENT ON COLUMN "users"."user_id" IS 'App user id';
 COMMENT ON COLUMN "users"."first_name" IS 'First name';
 COMMENT ON COLUMN "users"."last_name" IS 'Last name';
 COMMENT ON COLUMN "users"."gender" IS 'Gender as given by the user';
 COMMENT ON COLUMN "users"."level" IS 'Subscription level: free or paid';
-COMMENT ON COLUMN "users"."updated_at" IS 'Time of the play this row was taken from';
+COMMENT ON COLUMN "users"."updated_at" IS 'Time of the latest play of the user';
+COMMENT ON COLUMN "users"."user_key" IS 'Surrogate key';
+COMMENT ON COLUMN "users"."valid_from" IS 'When this version starts (latest_by)';
+COMMENT ON COLUMN "users"."valid_to" IS 'When the next version starts; NULL for the current one';
+COMMENT ON COLUMN "users"."is_current" IS 'The current version of its key';
+COMMENT ON COLUMN "users"."is_inferred" IS 'A placeholder a fact created for a key not loaded yet; completed in place (same surrogate key) when its rows arrive';
 CREATE TABLE IF NOT EXISTS "songs" (
   "song_id" VARCHAR(32) NOT NULL,
   "title" VARCHAR(512),
@@ -277,6 +287,7 @@ CREATE TABLE IF NOT EXISTS "songplays" (
   "songplay_id" CHAR(32) NOT NULL,
   "start_time" TIMESTAMP NOT NULL,
   "user_id" INT NOT NULL,
+  "user_key" BIGINT NOT NULL,
   "level" VARCHAR(16) NOT NULL,
   "song_id" VARCHAR(32),
   "artist_id" VARCHAR(32),
@@ -288,8 +299,19 @@ CREATE INDEX IF NOT EXISTS "songplays__key" ON "songplays"("songplay_id");
 CREATE INDEX IF NOT EXISTS "songplays__time" ON "songplays"("start_time");
 COMMENT ON TABLE "songplays" IS 'One row per song played (a NextSong event).';
 COMMENT ON COLUMN "songplays"."songplay_id" IS 'MD5 of session, item in session and user';
+COMMENT ON COLUMN "songplays"."user_key" IS 'The users version valid at start_time';
 COMMENT ON COLUMN "songplays"."song_id" IS 'NULL when the song is not in the catalogue';
 COMMENT ON COLUMN "songplays"."artist_id" IS 'NULL when the song is not in the catalogue';
+CREATE TABLE IF NOT EXISTS "users__runs" (
+  "user_id" INT,
+  "first_name" VARCHAR(128),
+  "last_name" VARCHAR(128),
+  "gender" VARCHAR(16),
+  "level" VARCHAR(16),
+  "updated_at" TIMESTAMP,
+  "valid_from" TIMESTAMP NOT NULL,
+  "interval_start" TIMESTAMP NOT NULL
+);
 -- with the definitions values bound by the runner:
 INSERT INTO "ledger"."definitions" ("spec", "table_name", "fingerprint", "definition", "recorded_at") VALUES (%(spec)s, %(table_name)s, %(fingerprint)s, %(definition)s, %(recorded_at)s);
 -- with the step values bound by the runner:
@@ -482,40 +504,17 @@ CREATE UNLOGGED TABLE "staging"."events_20181101" (
 --   ) AS typed
 --   WHERE
 --     CASE
---       WHEN (
---         (
---           "page" = 'NextSong' AND NOT "userid" IS NULL
---         ) AND "userid" IS NULL
---       )
---       OR (
---         "page" = 'NextSong' AND "userid" IS NULL
---       )
---       THEN ERROR('userid: NULL, but users.user_id, songplays.user_id need a value')
---       WHEN (
---         (
---           "page" = 'NextSong' AND NOT "userid" IS NULL
---         ) AND "level" IS NULL
---       )
---       OR (
---         "page" = 'NextSong' AND "level" IS NULL
---       )
---       THEN ERROR('level: NULL, but users.level, songplays.level need a value')
---       WHEN (
---         (
---           "page" = 'NextSong' AND NOT "userid" IS NULL
---         ) AND "ts" IS NULL
---       )
---       OR (
---         "page" = 'NextSong' AND "ts" IS NULL
---       )
---       THEN ERROR(
---         'ts: NULL, but users.updated_at, time.start_time, time.hour and 6 more need a value'
---       )
+--       WHEN "page" = 'NextSong' AND "ts" IS NULL
+--       THEN ERROR('ts: NULL, but time.start_time, time.hour, time.day and 5 more need a value')
 --       WHEN "page" = 'NextSong'
 --       AND (
 --         "userid" IS NULL OR "iteminsession" IS NULL OR "sessionid" IS NULL
 --       )
 --       THEN ERROR('iteminsession, sessionid, userid: NULL, but songplays.songplay_id need a value')
+--       WHEN "page" = 'NextSong' AND "userid" IS NULL
+--       THEN ERROR('userid: NULL, but songplays.user_id need a value')
+--       WHEN "page" = 'NextSong' AND "level" IS NULL
+--       THEN ERROR('level: NULL, but songplays.level need a value')
 --       WHEN "page" = 'NextSong' AND "sessionid" IS NULL
 --       THEN ERROR('sessionid: NULL, but songplays.session_id need a value')
 --     END IS NULL
@@ -852,24 +851,17 @@ INSERT INTO "ledger"."rejects" ("spec", "interval_start", "interval_end", "sourc
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s, 'full');
 
 -- step load_users (dimensions) after stage_events
-CREATE TEMPORARY TABLE "users__batch" (
-  LIKE "users"
-);
-INSERT INTO "users__batch" (
+DROP TABLE IF EXISTS "users__batch_runs";
+CREATE TEMPORARY TABLE "users__batch_runs" AS
+SELECT
   "user_id",
   "first_name",
   "last_name",
   "gender",
   "level",
-  "updated_at"
-)
-SELECT
-  "ranked"."user_id",
-  "ranked"."first_name",
-  "ranked"."last_name",
-  "ranked"."gender",
-  "ranked"."level",
-  "ranked"."updated_at"
+  "updated_at",
+  "valid_from",
+  CAST('2018-11-01 00:00:00' AS TIMESTAMP) AS "interval_start"
 FROM (
   SELECT
     "user_id",
@@ -878,91 +870,305 @@ FROM (
     "gender",
     "level",
     "updated_at",
-    ROW_NUMBER() OVER (
-      PARTITION BY "user_id"
-      ORDER BY "updated_at" DESC NULLS LAST, "user_id" ASC, "first_name" COLLATE "C" ASC, "last_name" COLLATE "C" ASC, "gender" COLLATE "C" ASC, "level" COLLATE "C" ASC, "updated_at" ASC
-    ) AS "_row"
+    MIN("updated_at") OVER (PARTITION BY "user_id", "_run") AS "valid_from",
+    ROW_NUMBER() OVER (PARTITION BY "user_id", "_run" ORDER BY "updated_at" DESC NULLS LAST) AS "_last"
   FROM (
     SELECT
-      "e"."userid" AS "user_id",
-      "e"."firstname" AS "first_name",
-      "e"."lastname" AS "last_name",
-      "e"."gender",
-      "e"."level",
-      "e"."ts" AS "updated_at"
-    FROM "staging"."events_20181101" AS "e"
+      "user_id",
+      "first_name",
+      "last_name",
+      "gender",
+      "level",
+      "updated_at",
+      SUM("_starts") OVER (
+        PARTITION BY "user_id"
+        ORDER BY "updated_at" ASC
+        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+      ) AS "_run"
+    FROM (
+      SELECT
+        "user_id",
+        "first_name",
+        "last_name",
+        "gender",
+        "level",
+        "updated_at",
+        CASE
+          WHEN ROW_NUMBER() OVER (PARTITION BY "user_id" ORDER BY "updated_at" ASC) = 1
+          THEN 1
+          WHEN "level" = LAG("level") OVER (PARTITION BY "user_id" ORDER BY "updated_at" ASC)
+          OR (
+            "level" IS NULL
+            AND LAG("level") OVER (PARTITION BY "user_id" ORDER BY "updated_at" ASC) IS NULL
+          )
+          THEN 0
+          ELSE 1
+        END AS "_starts"
+      FROM (
+        SELECT
+          "user_id",
+          "first_name",
+          "last_name",
+          "gender",
+          "level",
+          "updated_at"
+        FROM (
+          SELECT
+            "ranked"."user_id",
+            "ranked"."first_name",
+            "ranked"."last_name",
+            "ranked"."gender",
+            "ranked"."level",
+            "ranked"."updated_at"
+          FROM (
+            SELECT
+              "user_id",
+              "first_name",
+              "last_name",
+              "gender",
+              "level",
+              "updated_at",
+              ROW_NUMBER() OVER (
+                PARTITION BY "user_id", "updated_at"
+                ORDER BY "updated_at" DESC NULLS LAST, "user_id" ASC, "first_name" COLLATE "C" ASC, "last_name" COLLATE "C" ASC, "gender" COLLATE "C" ASC, "level" COLLATE "C" ASC, "updated_at" ASC
+              ) AS "_row"
+            FROM (
+              SELECT
+                "e"."userid" AS "user_id",
+                "e"."firstname" AS "first_name",
+                "e"."lastname" AS "last_name",
+                "e"."gender",
+                "e"."level",
+                "e"."ts" AS "updated_at"
+              FROM "staging"."events_20181101" AS "e"
+              WHERE
+                "e"."page" = 'NextSong' AND NOT "e"."userid" IS NULL
+            ) AS "source"
+          ) AS "ranked"
+          WHERE
+            "ranked"."_row" = 1
+        ) AS "rows"
+        WHERE
+          NOT "updated_at" IS NULL
+      ) AS "timed"
+    ) AS "flagged"
+  ) AS "numbered"
+) AS "ends"
+WHERE
+  "_last" = 1;
+-- commit; then in one transaction, a lock held for the 12 statement(s) after it, until the step commits:
+LOCK TABLE "songplays", "users", "users__runs" IN SHARE ROW EXCLUSIVE MODE;
+CREATE TEMPORARY TABLE "users__touched" AS
+SELECT
+  "user_id"
+FROM "users__runs"
+WHERE
+  "interval_start" = CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+UNION
+SELECT
+  "user_id"
+FROM "users__batch_runs";
+DELETE FROM "users__runs"
+WHERE
+  "interval_start" = CAST('2018-11-01 00:00:00' AS TIMESTAMP);
+INSERT INTO "users__runs" (
+  "user_id",
+  "first_name",
+  "last_name",
+  "gender",
+  "level",
+  "updated_at",
+  "valid_from",
+  "interval_start"
+)
+SELECT
+  "user_id",
+  "first_name",
+  "last_name",
+  "gender",
+  "level",
+  "updated_at",
+  "valid_from",
+  "interval_start"
+FROM "users__batch_runs";
+CREATE TEMPORARY TABLE "users__versions" AS
+SELECT
+  "spans"."user_id",
+  "spans"."level",
+  "newest"."first_name",
+  "newest"."last_name",
+  "newest"."gender",
+  "newest"."updated_at",
+  "spans"."user_key",
+  "spans"."valid_from",
+  "spans"."valid_to",
+  "spans"."is_current",
+  FALSE AS "is_inferred"
+FROM (
+  SELECT
+    "user_id",
+    "level",
+    "valid_from",
+    CASE
+      WHEN ROW_NUMBER() OVER (PARTITION BY "user_id" ORDER BY "valid_from" ASC) = 1
+      THEN CAST(CAST('x0' || SUBSTRING(MD5(CAST("user_id" AS VARCHAR)) FROM 1 FOR 15) AS BIT(64)) AS BIGINT)
+      ELSE CAST(CAST('x0' || SUBSTRING(MD5(
+        CAST("user_id" AS VARCHAR) || '|' || TO_CHAR("valid_from", 'YYYY-MM-DD HH24:MI:SS.US')
+      ) FROM 1 FOR 15) AS BIT(64)) AS BIGINT)
+    END AS "user_key",
+    LEAD("valid_from") OVER (PARTITION BY "user_id" ORDER BY "valid_from" ASC) AS "valid_to",
+    CASE
+      WHEN LEAD("valid_from") OVER (PARTITION BY "user_id" ORDER BY "valid_from" ASC) IS NULL
+      THEN TRUE
+      ELSE FALSE
+    END AS "is_current"
+  FROM (
+    SELECT
+      *
+    FROM (
+      SELECT
+        "user_id",
+        "level",
+        "valid_from",
+        CASE
+          WHEN ROW_NUMBER() OVER (PARTITION BY "user_id" ORDER BY "valid_from" ASC, "updated_at" ASC, "level" ASC) = 1
+          THEN 1
+          WHEN "level" = LAG("level") OVER (PARTITION BY "user_id" ORDER BY "valid_from" ASC, "updated_at" ASC, "level" ASC)
+          OR (
+            "level" IS NULL
+            AND LAG("level") OVER (PARTITION BY "user_id" ORDER BY "valid_from" ASC, "updated_at" ASC, "level" ASC) IS NULL
+          )
+          THEN 0
+          ELSE 1
+        END AS "_starts"
+      FROM (
+        SELECT
+          "runs"."user_id",
+          "runs"."first_name",
+          "runs"."last_name",
+          "runs"."gender",
+          "runs"."level",
+          "runs"."updated_at",
+          "runs"."valid_from"
+        FROM "users__runs" AS "runs"
+        JOIN "users__touched" AS "touched"
+          ON "runs"."user_id" = "touched"."user_id"
+      ) AS "mine"
+    ) AS "_starts_of"
     WHERE
-      "e"."page" = 'NextSong' AND NOT "e"."userid" IS NULL
-  ) AS "source"
-) AS "ranked"
+      "_starts" = 1
+  ) AS "starts"
+) AS "spans"
+JOIN (
+  SELECT
+    *
+  FROM (
+    SELECT
+      "user_id",
+      "first_name",
+      "last_name",
+      "gender",
+      "updated_at",
+      ROW_NUMBER() OVER (
+        PARTITION BY "user_id"
+        ORDER BY "updated_at" DESC NULLS LAST, "valid_from" DESC NULLS LAST
+      ) AS "_newest"
+    FROM (
+      SELECT
+        "runs"."user_id",
+        "runs"."first_name",
+        "runs"."last_name",
+        "runs"."gender",
+        "runs"."level",
+        "runs"."updated_at",
+        "runs"."valid_from"
+      FROM "users__runs" AS "runs"
+      JOIN "users__touched" AS "touched"
+        ON "runs"."user_id" = "touched"."user_id"
+    ) AS "mine"
+  ) AS "_newest_of"
+  WHERE
+    "_newest" = 1
+) AS "newest"
+  ON "spans"."user_id" = "newest"."user_id";
+DELETE FROM "users" USING   "users__touched"
 WHERE
-  "ranked"."_row" = 1;
-ANALYZE "users__batch";
--- commit; then in one transaction, a lock held for the 6 statement(s) after it, until the step commits:
-LOCK TABLE "users" IN SHARE ROW EXCLUSIVE MODE;
-DELETE FROM "users__batch" USING   "users"
+  "users"."user_id" = "users__touched"."user_id";
+INSERT INTO "users" (
+  "user_id",
+  "first_name",
+  "last_name",
+  "gender",
+  "level",
+  "updated_at",
+  "user_key",
+  "valid_from",
+  "valid_to",
+  "is_current",
+  "is_inferred"
+)
+SELECT
+  "user_id",
+  "first_name",
+  "last_name",
+  "gender",
+  "level",
+  "updated_at",
+  "user_key",
+  "valid_from",
+  "valid_to",
+  "is_current",
+  "is_inferred"
+FROM "users__versions";
+INSERT INTO "users" (
+  "user_key",
+  "valid_from",
+  "is_current",
+  "is_inferred"
+)
+SELECT
+  0 AS "user_key",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "valid_from",
+  TRUE AS "is_current",
+  FALSE AS "is_inferred"
+FROM (
+  SELECT
+    COUNT(*) AS "n"
+  FROM "users"
+  WHERE
+    "user_key" = 0
+) AS "known"
 WHERE
-  "users"."user_id" = "users__batch"."user_id"
-  AND "users"."updated_at" > "users__batch"."updated_at";
-SELECT
-  COUNT(*) - COUNT("loaded"."user_id") AS "inserted",
-  COUNT("loaded"."user_id") AS "updated"
-FROM "users__batch" AS "batch"
-LEFT JOIN "users" AS "loaded"
-  ON "batch"."user_id" = "loaded"."user_id";
-MERGE INTO "users"
-USING "users__batch" AS "batch"
-ON "users"."user_id" = "batch"."user_id"
-WHEN MATCHED THEN UPDATE SET
-  "first_name" = "batch"."first_name",
-  "last_name" = "batch"."last_name",
-  "gender" = "batch"."gender",
-  "level" = "batch"."level",
-  "updated_at" = "batch"."updated_at"
-WHEN NOT MATCHED THEN INSERT ("user_id", "first_name", "last_name", "gender", "level", "updated_at") VALUES (
-  "batch"."user_id",
-  "batch"."first_name",
-  "batch"."last_name",
-  "batch"."gender",
-  "batch"."level",
-  "batch"."updated_at"
-);
-SELECT
-  COUNT(*) AS "merged"
-FROM "users__batch" AS "batch"
-JOIN "users" AS "loaded"
-  ON "loaded"."user_id" = "batch"."user_id"
+  "known"."n" = 0;
+UPDATE "songplays" SET "user_key" = "ranges"."user_key"
+FROM (
+  SELECT
+    "user_id",
+    "user_key",
+    CASE
+      WHEN "valid_from" = MIN("valid_from") OVER (PARTITION BY "user_id")
+      THEN NULL
+      ELSE "valid_from"
+    END AS "since",
+    "valid_to"
+  FROM "users__versions"
+  WHERE
+    NOT "user_id" IS NULL
+) AS "ranges"
+WHERE
+  "ranges"."user_id" = "songplays"."user_id"
   AND (
-    "loaded"."first_name" = "batch"."first_name"
-    OR (
-      "loaded"."first_name" IS NULL AND "batch"."first_name" IS NULL
+    (
+      "ranges"."since" IS NULL OR "songplays"."start_time" >= "ranges"."since"
+    )
+    AND (
+      "ranges"."valid_to" IS NULL OR "songplays"."start_time" < "ranges"."valid_to"
     )
   )
-  AND (
-    "loaded"."last_name" = "batch"."last_name"
-    OR (
-      "loaded"."last_name" IS NULL AND "batch"."last_name" IS NULL
-    )
-  )
-  AND (
-    "loaded"."gender" = "batch"."gender"
-    OR (
-      "loaded"."gender" IS NULL AND "batch"."gender" IS NULL
-    )
-  )
-  AND (
-    "loaded"."level" = "batch"."level"
-    OR (
-      "loaded"."level" IS NULL AND "batch"."level" IS NULL
-    )
-  )
-  AND (
-    "loaded"."updated_at" = "batch"."updated_at"
-    OR (
-      "loaded"."updated_at" IS NULL AND "batch"."updated_at" IS NULL
-    )
-  );
-DROP TABLE IF EXISTS "users__batch";
+  AND "songplays"."user_key" <> "ranges"."user_key";
+DROP TABLE IF EXISTS "users__batch_runs";
+DROP TABLE IF EXISTS "users__touched";
+DROP TABLE IF EXISTS "users__versions";
 -- with the step values bound by the runner:
 INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES (%(spec)s, %(interval_start)s, %(interval_end)s, %(step)s, %(table_name)s, %(status)s, %(staged)s, %(inserted)s, %(updated)s, %(deleted)s, %(rejected)s, %(checks_passed)s, %(checks_failed)s, %(message)s, %(started_at)s, %(finished_at)s, %(run_id)s, %(definition)s, NULL);
 
@@ -1408,6 +1614,7 @@ INSERT INTO "songplays__rows" (
   "songplay_id",
   "start_time",
   "user_id",
+  "user_key",
   "level",
   "song_id",
   "artist_id",
@@ -1419,6 +1626,7 @@ SELECT
   "songplay_id",
   "start_time",
   "user_id",
+  "user_key",
   "level",
   "song_id",
   "artist_id",
@@ -1427,34 +1635,90 @@ SELECT
   "user_agent"
 FROM (
   SELECT
-    MD5(
-      CAST("e"."sessionid" AS VARCHAR) || '-' || CAST("e"."iteminsession" AS VARCHAR) || '-' || CAST("e"."userid" AS VARCHAR)
-    ) AS "songplay_id",
-    "e"."ts" AS "start_time",
-    "e"."userid" AS "user_id",
-    "e"."level",
-    "catalogue"."song_id",
-    "catalogue"."artist_id",
-    "e"."sessionid" AS "session_id",
-    "e"."location",
-    "e"."useragent" AS "user_agent"
-  FROM "staging"."events_20181101" AS "e"
-  LEFT JOIN (
+    "songplay_id",
+    "start_time",
+    "user_id",
+    "user_key",
+    "level",
+    "song_id",
+    "artist_id",
+    "session_id",
+    "location",
+    "user_agent"
+  FROM (
     SELECT
-      "s"."song_id",
-      "s"."artist_id",
-      "s"."title",
-      "s"."duration",
-      "a"."name"
-    FROM "songs" AS "s"
-    JOIN "artists" AS "a"
-      ON "a"."artist_id" = "s"."artist_id"
-  ) AS "catalogue"
-    ON "catalogue"."title" = "e"."song"
-    AND "catalogue"."name" = "e"."artist"
-    AND "catalogue"."duration" = "e"."length"
-  WHERE
-    "e"."page" = 'NextSong'
+      "source"."songplay_id",
+      "source"."start_time",
+      "source"."user_id",
+      "source"."level",
+      "source"."song_id",
+      "source"."artist_id",
+      "source"."session_id",
+      "source"."location",
+      "source"."user_agent",
+      CASE
+        WHEN "source"."user_id" IS NULL
+        THEN 0
+        ELSE COALESCE(
+          "lookup0"."user_key",
+          CAST(CAST('x0' || SUBSTRING(MD5(CAST("source"."user_id" AS VARCHAR)) FROM 1 FOR 15) AS BIT(64)) AS BIGINT)
+        )
+      END AS "user_key"
+    FROM (
+      SELECT
+        MD5(
+          CAST("e"."sessionid" AS VARCHAR) || '-' || CAST("e"."iteminsession" AS VARCHAR) || '-' || CAST("e"."userid" AS VARCHAR)
+        ) AS "songplay_id",
+        "e"."ts" AS "start_time",
+        "e"."userid" AS "user_id",
+        "e"."level",
+        "catalogue"."song_id",
+        "catalogue"."artist_id",
+        "e"."sessionid" AS "session_id",
+        "e"."location",
+        "e"."useragent" AS "user_agent"
+      FROM "staging"."events_20181101" AS "e"
+      LEFT JOIN (
+        SELECT
+          "s"."song_id",
+          "s"."artist_id",
+          "s"."title",
+          "s"."duration",
+          "a"."name"
+        FROM "songs" AS "s"
+        JOIN "artists" AS "a"
+          ON "a"."artist_id" = "s"."artist_id"
+      ) AS "catalogue"
+        ON "catalogue"."title" = "e"."song"
+        AND "catalogue"."name" = "e"."artist"
+        AND "catalogue"."duration" = "e"."length"
+      WHERE
+        "e"."page" = 'NextSong'
+    ) AS "source"
+    LEFT JOIN (
+      SELECT
+        "user_id",
+        "user_key",
+        CASE
+          WHEN "valid_from" = MIN("valid_from") OVER (PARTITION BY "user_id")
+          THEN NULL
+          ELSE "valid_from"
+        END AS "since",
+        "valid_to"
+      FROM "users"
+      WHERE
+        NOT "user_id" IS NULL
+    ) AS "lookup0"
+      ON "lookup0"."user_id" = "source"."user_id"
+      AND (
+        (
+          "lookup0"."since" IS NULL OR "source"."start_time" >= "lookup0"."since"
+        )
+        AND (
+          "lookup0"."valid_to" IS NULL OR "source"."start_time" < "lookup0"."valid_to"
+        )
+      )
+  ) AS "looked_up"
 ) AS "source";
 ANALYZE "songplays__rows";
 SELECT
@@ -1474,6 +1738,7 @@ INSERT INTO "songplays__batch" (
   "songplay_id",
   "start_time",
   "user_id",
+  "user_key",
   "level",
   "song_id",
   "artist_id",
@@ -1485,6 +1750,7 @@ SELECT
   "rows"."songplay_id",
   "rows"."start_time",
   "rows"."user_id",
+  "rows"."user_key",
   "rows"."level",
   "rows"."song_id",
   "rows"."artist_id",
@@ -1516,6 +1782,7 @@ SELECT
   "ranked"."songplay_id",
   "ranked"."start_time",
   "ranked"."user_id",
+  "ranked"."user_key",
   "ranked"."level",
   "ranked"."song_id",
   "ranked"."artist_id",
@@ -1527,6 +1794,7 @@ FROM (
     "songplay_id",
     "start_time",
     "user_id",
+    "user_key",
     "level",
     "song_id",
     "artist_id",
@@ -1535,13 +1803,14 @@ FROM (
     "user_agent",
     ROW_NUMBER() OVER (
       PARTITION BY "songplay_id"
-      ORDER BY "songplay_id" COLLATE "C" ASC, "start_time" ASC, "user_id" ASC, "level" COLLATE "C" ASC, "song_id" COLLATE "C" ASC, "artist_id" COLLATE "C" ASC, "session_id" ASC, "location" COLLATE "C" ASC, "user_agent" COLLATE "C" ASC
+      ORDER BY "songplay_id" COLLATE "C" ASC, "start_time" ASC, "user_id" ASC, "user_key" ASC, "level" COLLATE "C" ASC, "song_id" COLLATE "C" ASC, "artist_id" COLLATE "C" ASC, "session_id" ASC, "location" COLLATE "C" ASC, "user_agent" COLLATE "C" ASC
     ) AS "_row"
   FROM (
     SELECT
       "rows"."songplay_id",
       "rows"."start_time",
       "rows"."user_id",
+      "rows"."user_key",
       "rows"."level",
       "rows"."song_id",
       "rows"."artist_id",
@@ -1571,8 +1840,26 @@ WHERE
   "ranked"."_row" = 1;
 ANALYZE "songplays__batch";
 DROP TABLE IF EXISTS "songplays__rows";
--- commit; then in one transaction, a lock held for the 4 statement(s) after it, until the step commits:
-LOCK TABLE "songplays" IN SHARE ROW EXCLUSIVE MODE;
+-- commit; then in one transaction, a lock held for the 5 statement(s) after it, until the step commits:
+LOCK TABLE "songplays", "users" IN SHARE ROW EXCLUSIVE MODE;
+INSERT INTO "users" (
+  "user_id",
+  "user_key",
+  "valid_from",
+  "is_current",
+  "is_inferred"
+)
+SELECT DISTINCT
+  "batch"."user_id" AS "user_id",
+  "batch"."user_key" AS "user_key",
+  CAST('1900-01-01 00:00:00' AS TIMESTAMP) AS "valid_from",
+  TRUE AS "is_current",
+  TRUE AS "is_inferred"
+FROM "songplays__batch" AS "batch"
+LEFT JOIN "users" AS "known"
+  ON "known"."user_id" = "batch"."user_id"
+WHERE
+  "known"."user_id" IS NULL AND "batch"."user_key" <> 0;
 DELETE FROM "songplays"
 WHERE
   "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
@@ -1581,6 +1868,7 @@ INSERT INTO "songplays" (
   "songplay_id",
   "start_time",
   "user_id",
+  "user_key",
   "level",
   "song_id",
   "artist_id",
@@ -1592,6 +1880,7 @@ SELECT
   "songplay_id",
   "start_time",
   "user_id",
+  "user_key",
   "level",
   "song_id",
   "artist_id",
@@ -1605,8 +1894,9 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 
 -- step check_users (checks) after load_users
 -- check 1: not_null(user_id, level)
--- check 2: unique(user_id)
+-- check 2: unique(user_id, valid_from)
 -- check 3: accepted_values(level in 2 value(s))
+-- check 4: history(valid_from, valid_to, is_current)
 SELECT
   0 AS "check",
   COUNT(*) AS "failures"
@@ -1616,7 +1906,12 @@ FROM (
     "level"
   FROM "users"
   WHERE
-    "user_id" IS NULL OR "level" IS NULL
+    (
+      NOT "user_id" IS NULL AND NOT "is_inferred"
+    )
+    AND (
+      "user_id" IS NULL OR "level" IS NULL
+    )
 ) AS "failing"
 UNION ALL
 SELECT
@@ -1625,10 +1920,14 @@ SELECT
 FROM (
   SELECT
     "user_id",
+    "valid_from",
     COUNT(*) AS "rows"
   FROM "users"
+  WHERE
+    NOT "user_id" IS NULL AND NOT "is_inferred"
   GROUP BY
-    "user_id"
+    "user_id",
+    "valid_from"
   HAVING
     COUNT(*) > 1
 ) AS "failing"
@@ -1642,7 +1941,54 @@ FROM (
     "level"
   FROM "users"
   WHERE
-    NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+    (
+      NOT "user_id" IS NULL AND NOT "is_inferred"
+    )
+    AND (
+      NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+    )
+) AS "failing"
+UNION ALL
+SELECT
+  3 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "user_id",
+    "user_key",
+    "valid_from",
+    "valid_to",
+    "is_current",
+    "next_valid_from",
+    "current_versions"
+  FROM (
+    SELECT
+      "user_id",
+      "user_key",
+      "valid_from",
+      "valid_to",
+      "is_current",
+      LEAD("valid_from") OVER (PARTITION BY "user_id" ORDER BY "valid_from") AS "next_valid_from",
+      SUM(CASE WHEN "is_current" THEN 1 ELSE 0 END) OVER (PARTITION BY "user_id") AS "current_versions"
+    FROM "users"
+    WHERE
+      NOT "user_id" IS NULL
+  ) AS "versions"
+  WHERE
+    NOT (
+      "valid_to" = "next_valid_from"
+      OR (
+        "valid_to" IS NULL AND "next_valid_from" IS NULL
+      )
+    )
+    OR "valid_to" <= "valid_from"
+    OR (
+      "is_current" AND NOT "valid_to" IS NULL
+    )
+    OR (
+      NOT "is_current" AND "valid_to" IS NULL
+    )
+    OR "current_versions" <> 1
 ) AS "failing";
 -- only when failed 0:
 SELECT
@@ -1653,7 +1999,12 @@ FROM (
     "level"
   FROM "users"
   WHERE
-    "user_id" IS NULL OR "level" IS NULL
+    (
+      NOT "user_id" IS NULL AND NOT "is_inferred"
+    )
+    AND (
+      "user_id" IS NULL OR "level" IS NULL
+    )
 ) AS "failing"
 ORDER BY
   1,
@@ -1665,16 +2016,21 @@ SELECT
 FROM (
   SELECT
     "user_id",
+    "valid_from",
     COUNT(*) AS "rows"
   FROM "users"
+  WHERE
+    NOT "user_id" IS NULL AND NOT "is_inferred"
   GROUP BY
-    "user_id"
+    "user_id",
+    "valid_from"
   HAVING
     COUNT(*) > 1
 ) AS "failing"
 ORDER BY
   1,
-  2
+  2,
+  3
 LIMIT 5;
 -- only when failed 2:
 SELECT
@@ -1685,11 +2041,66 @@ FROM (
     "level"
   FROM "users"
   WHERE
-    NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+    (
+      NOT "user_id" IS NULL AND NOT "is_inferred"
+    )
+    AND (
+      NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+    )
 ) AS "failing"
 ORDER BY
   1,
   2
+LIMIT 5;
+-- only when failed 3:
+SELECT
+  *
+FROM (
+  SELECT
+    "user_id",
+    "user_key",
+    "valid_from",
+    "valid_to",
+    "is_current",
+    "next_valid_from",
+    "current_versions"
+  FROM (
+    SELECT
+      "user_id",
+      "user_key",
+      "valid_from",
+      "valid_to",
+      "is_current",
+      LEAD("valid_from") OVER (PARTITION BY "user_id" ORDER BY "valid_from") AS "next_valid_from",
+      SUM(CASE WHEN "is_current" THEN 1 ELSE 0 END) OVER (PARTITION BY "user_id") AS "current_versions"
+    FROM "users"
+    WHERE
+      NOT "user_id" IS NULL
+  ) AS "versions"
+  WHERE
+    NOT (
+      "valid_to" = "next_valid_from"
+      OR (
+        "valid_to" IS NULL AND "next_valid_from" IS NULL
+      )
+    )
+    OR "valid_to" <= "valid_from"
+    OR (
+      "is_current" AND NOT "valid_to" IS NULL
+    )
+    OR (
+      NOT "is_current" AND "valid_to" IS NULL
+    )
+    OR "current_versions" <> 1
+) AS "failing"
+ORDER BY
+  1,
+  2,
+  3,
+  4,
+  5,
+  6,
+  7
 LIMIT 5;
 -- commit; then the step's changes and its ledger row, in one transaction:
 -- with the checks values bound by the runner:
@@ -1936,11 +2347,12 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- check 3: not_null(songplay_id, start_time, user_id, level, session_id)
 -- check 4: unique(songplay_id)
 -- check 5: references(user_id → users)
--- check 6: references(song_id → songs)
--- check 7: references(artist_id → artists)
--- check 8: accepted_values(level in 2 value(s))
--- check 9: freshness(start_time within 1d)
--- check 10: sql(plays_match_song_and_artist)
+-- check 6: references(user_key → users)
+-- check 7: references(song_id → songs)
+-- check 8: references(artist_id → artists)
+-- check 9: accepted_values(level in 2 value(s))
+-- check 10: freshness(start_time within 1d)
+-- check 11: sql(plays_match_song_and_artist)
 SELECT
   table_name
 FROM information_schema.tables
@@ -2037,6 +2449,31 @@ SELECT
 FROM (
   SELECT
     "checked"."songplay_id",
+    "checked"."user_key"
+  FROM "songplays" AS "checked"
+  WHERE
+    (
+      (
+        "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+        AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+      )
+      AND NOT "checked"."user_key" IS NULL
+    )
+    AND NOT EXISTS(
+      SELECT
+        1
+      FROM "users" AS "referenced"
+      WHERE
+        "referenced"."user_key" = "checked"."user_key"
+    )
+) AS "failing"
+UNION ALL
+SELECT
+  6 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "checked"."songplay_id",
     "checked"."song_id"
   FROM "songplays" AS "checked"
   WHERE
@@ -2057,7 +2494,7 @@ FROM (
 ) AS "failing"
 UNION ALL
 SELECT
-  6 AS "check",
+  7 AS "check",
   COUNT(*) AS "failures"
 FROM (
   SELECT
@@ -2082,7 +2519,7 @@ FROM (
 ) AS "failing"
 UNION ALL
 SELECT
-  7 AS "check",
+  8 AS "check",
   COUNT(*) AS "failures"
 FROM (
   SELECT
@@ -2100,7 +2537,7 @@ FROM (
 ) AS "failing"
 UNION ALL
 SELECT
-  8 AS "check",
+  9 AS "check",
   COUNT(*) AS "failures"
 FROM (
   SELECT
@@ -2120,7 +2557,7 @@ FROM (
 ) AS "failing"
 UNION ALL
 SELECT
-  9 AS "check",
+  10 AS "check",
   COUNT(*) AS "failures"
 FROM (
   SELECT
@@ -2301,6 +2738,34 @@ SELECT
 FROM (
   SELECT
     "checked"."songplay_id",
+    "checked"."user_key"
+  FROM "songplays" AS "checked"
+  WHERE
+    (
+      (
+        "checked"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+        AND "checked"."start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+      )
+      AND NOT "checked"."user_key" IS NULL
+    )
+    AND NOT EXISTS(
+      SELECT
+        1
+      FROM "users" AS "referenced"
+      WHERE
+        "referenced"."user_key" = "checked"."user_key"
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 6:
+SELECT
+  *
+FROM (
+  SELECT
+    "checked"."songplay_id",
     "checked"."song_id"
   FROM "songplays" AS "checked"
   WHERE
@@ -2323,7 +2788,7 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- only when failed 6:
+-- only when failed 7:
 SELECT
   *
 FROM (
@@ -2351,7 +2816,7 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- only when failed 7:
+-- only when failed 8:
 SELECT
   *
 FROM (
@@ -2372,7 +2837,7 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- only when failed 8:
+-- only when failed 9:
 SELECT
   *
 FROM (
@@ -2395,7 +2860,7 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- only when failed 9:
+-- only when failed 10:
 SELECT
   *
 FROM (

@@ -15,8 +15,15 @@ from sqlglot import exp
 from warehouse.interval import Interval
 from warehouse.results import Reject
 from warehouse.sources.objects import SourceObject
-from warehouse.sources.values import Rule
 from warehouse.spec import FileSource
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A value refused: the condition (true for a refused row) and the reason, naming the column."""
+
+    refused: exp.Expression
+    reason: str
 
 
 @dataclass(frozen=True)

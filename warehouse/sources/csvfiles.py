@@ -21,8 +21,9 @@ from typing import IO
 from sqlglot import exp
 
 from warehouse.results import Reject
+from warehouse.sources.batch import Rule
 from warehouse.sources.jsonlines import raw_text, refused_values
-from warehouse.sources.values import Rule, value
+from warehouse.sources.values import value
 from warehouse.spec import CsvSource
 from warehouse.sql.names import column, ident
 

@@ -13,7 +13,7 @@ from sqlglot import exp
 
 from warehouse.results import Reject
 from warehouse.sources import csvfiles, jsonlines, parquetfiles
-from warehouse.sources.values import Rule
+from warehouse.sources.batch import Rule
 from warehouse.spec import FileSource
 
 Files = list[tuple[str, Path]]  # (url, local copy)

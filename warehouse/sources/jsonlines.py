@@ -21,8 +21,8 @@ import duckdb
 from sqlglot import exp
 
 from warehouse.results import Reject
-from warehouse.sources.batch import Keyed
-from warehouse.sources.values import Rule, rules, value
+from warehouse.sources.batch import Keyed, Rule
+from warehouse.sources.values import rules, value
 from warehouse.spec import FileSource, JsonSource
 from warehouse.sql.names import column, ident
 

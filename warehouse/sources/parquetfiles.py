@@ -17,8 +17,9 @@ import duckdb
 from sqlglot import exp
 
 from warehouse.results import Reject
+from warehouse.sources.batch import Rule
 from warehouse.sources.jsonlines import refused_values
-from warehouse.sources.values import Rule, value
+from warehouse.sources.values import value
 from warehouse.spec import ParquetSource
 from warehouse.sql.names import column, ident
 

@@ -25,10 +25,10 @@ fails") lists them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sqlglot import exp
 
+from warehouse.sources.batch import Rule
 from warehouse.spec import Column
 from warehouse.sql.types import TEXT, TIMES, T, max_bytes
 from warehouse.targets.duckdb import DuckDB
@@ -42,14 +42,6 @@ DECIMAL = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)"
 FLOAT = DECIMAL + r"([eE][+-]?[0-9]+)?"
 FORMS = {T.SMALLINT: INTEGER, T.INT: INTEGER, T.BIGINT: INTEGER, T.DECIMAL: DECIMAL, T.FLOAT: FLOAT, T.DOUBLE: FLOAT}
 READER = DuckDB()
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A value refused: the condition (true for a refused row) and the reason, naming the column."""
-
-    refused: exp.Expression
-    reason: str
 
 
 def rules(name: str, col: Column, raw: exp.Expression, timeformat: str) -> list[Rule]:

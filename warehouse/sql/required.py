@@ -7,8 +7,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from warehouse.compile import Project
-from warehouse.sources.batch import Keyed, Needs
-from warehouse.sources.values import Rule
+from warehouse.sources.batch import Keyed, Needs, Rule
 from warehouse.spec import STAGING
 
 
