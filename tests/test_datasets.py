@@ -10,6 +10,7 @@ from helpers import SPEC
 
 from warehouse import datasets
 from warehouse.compile import load_project
+from warehouse.results import CheckResult
 
 REDSHIFT = "redshift://loader:secret@analytics.abc123.us-west-2.redshift.amazonaws.com:5439/dev?iam_role=default"
 APP_DB = "postgresql://reader:secret@app-db.example.com/app"
@@ -49,3 +50,18 @@ def test_a_load_reads_its_sources_and_tables_column_by_column() -> None:
     assert load.columns["song_id"] == [(songs, "song_id")]
     assert load.columns["start_time"] == [(events, "ts")]
     assert set(load.inputs) == {d for fields in load.columns.values() for d, _ in fields} == {songs, events}
+
+
+def test_checks_are_assertions_that_fail_with_their_rows_and_name_their_column() -> None:
+    project = load_project(SPEC)
+    results = [
+        CheckResult("songplays", "references(song_id → songs)", "error", failures=0),
+        CheckResult("songplays", "unique(songplay_id)", "error", failures=2),
+        CheckResult("songplays", "row_count(min=1)", "warn", failures=1),
+        CheckResult("songplays", "freshness(start_time within 1d)", "warn", failures=0, skipped="no staged rows"),
+    ]
+    assert datasets.assertions(project, "songplays", results) == [
+        datasets.Assertion("references(song_id → songs)", True, "error", "song_id"),
+        datasets.Assertion("unique(songplay_id)", False, "error", "songplay_id"),
+        datasets.Assertion("row_count(min=1)", False, "warn", None),
+    ]
