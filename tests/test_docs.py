@@ -184,6 +184,7 @@ def test_text_from_the_spec_is_escaped(tmp_path: Path) -> None:
     assert "&lt;script&gt;" in (docs / "index.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow  # a few seconds of loads: `make test`, not `make test-fast`
 def test_with_a_target_each_table_shows_its_rows_loads_and_checks(sample, tmp_path: Path) -> None:
     data_root, _ = sample
     url = f"duckdb:///{tmp_path}/warehouse.duckdb"

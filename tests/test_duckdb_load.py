@@ -34,6 +34,7 @@ def test_a_month_loads_exactly_what_the_generator_wrote(sample, target) -> None:
     assert facts["missing_days"][0] in missing.warnings[0]
 
 
+@pytest.mark.slow  # a few seconds of loads: `make test`, not `make test-fast`
 def test_users_keep_the_level_of_their_latest_play(sample, target) -> None:
     data, facts = sample
     load(SPEC, target, "2018-11-01", "2018-11-05", data)
@@ -42,6 +43,7 @@ def test_users_keep_the_level_of_their_latest_play(sample, target) -> None:
     assert facts["users_with_level_change"] > 0
 
 
+@pytest.mark.slow  # a few seconds of loads: `make test`, not `make test-fast`
 def test_rerunning_an_interval_leaves_every_table_identical(sample, target) -> None:
     data, _ = sample
     spec = load_spec(SPEC)
@@ -53,6 +55,7 @@ def test_rerunning_an_interval_leaves_every_table_identical(sample, target) -> N
     assert snapshot(target, spec) == before
 
 
+@pytest.mark.slow  # a few seconds of loads: `make test`, not `make test-fast`
 def test_loading_out_of_order_gives_the_same_contents(sample, tmp_path: Path) -> None:
     data, _ = sample
     spec = load_spec(SPEC)
@@ -65,6 +68,7 @@ def test_loading_out_of_order_gives_the_same_contents(sample, tmp_path: Path) ->
         assert snapshot(reversed_, spec) == expected
 
 
+@pytest.mark.slow  # a few seconds of loads: `make test`, not `make test-fast`
 def test_the_ledger_records_every_step_and_the_loaded_song_files(sample, target) -> None:
     data, facts = sample
     load(SPEC, target, "2018-11-01", "2018-11-03", data)
@@ -78,6 +82,7 @@ def test_the_ledger_records_every_step_and_the_loaded_song_files(sample, target)
     )
 
 
+@pytest.mark.slow  # a few seconds of loads: `make test`, not `make test-fast`
 def test_song_files_are_loaded_once_unless_full_refresh(sample, target) -> None:
     data, facts = sample
     first = load(SPEC, target, "2018-11-01", "2018-11-02", data)

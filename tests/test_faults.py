@@ -45,6 +45,7 @@ def each_table_before_or_after(target, spec, before, after) -> dict[str, str]:
     return {t: "after" if now[t] == after[t] and now[t] != before[t] else "before" for t in now}
 
 
+@pytest.mark.slow  # a few seconds of loads: `make test`, not `make test-fast`
 def test_an_exception_between_steps(sample, url: str, states) -> None:
     data, _ = sample
     spec, before, after = states
@@ -70,6 +71,7 @@ def test_an_exception_between_steps(sample, url: str, states) -> None:
         assert snapshot(target, spec) == after
 
 
+@pytest.mark.slow  # a few seconds of loads: `make test`, not `make test-fast`
 def test_a_statement_failing_inside_a_load(sample, url: str, states, monkeypatch: pytest.MonkeyPatch) -> None:
     data, _ = sample
     spec, before, after = states

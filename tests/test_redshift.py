@@ -75,6 +75,7 @@ def run_interval(raw, auth: CopyAuth) -> FakeRedshift:
     return connection
 
 
+@pytest.mark.slow  # a few seconds of loads: `make test`, not `make test-fast`
 def test_the_copy_loads_exactly_the_manifest_of_the_interval(raw) -> None:
     sent = run_interval(raw, CopyAuth("arn:aws:iam::123456789012:role/loader")).statements
     (copy,) = [s for s in sent if s.startswith('COPY "staging"."events_20181101"')]
@@ -87,6 +88,7 @@ def test_the_copy_loads_exactly_the_manifest_of_the_interval(raw) -> None:
     assert 'SELECT PG_LAST_COPY_COUNT() AS "staged"' in sent
 
 
+@pytest.mark.slow  # a few seconds of loads: `make test`, not `make test-fast`
 def test_each_step_publishes_in_one_locked_transaction_and_nothing_truncates(raw) -> None:
     connection = run_interval(raw, CopyAuth())
     sent = connection.statements
@@ -107,6 +109,7 @@ def test_each_step_publishes_in_one_locked_transaction_and_nothing_truncates(raw
     assert not any('"staging".' in s for s in users)
 
 
+@pytest.mark.slow  # a few seconds of loads: `make test`, not `make test-fast`
 def test_keys_reach_the_server_but_never_the_logs(raw, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="warehouse.sql")
     auth = CopyAuth(None, "AKIAEXAMPLEKEY", "secret/Key+123", "session-token-xyz")

@@ -197,6 +197,7 @@ def test_a_dimension_of_key_columns_only_merges_with_both_clauses(raw, tmp_path)
     assert 'WHEN MATCHED THEN UPDATE SET "start_time" = "batch"."start_time" WHEN NOT MATCHED THEN INSERT' in merge
 
 
+@pytest.mark.slow  # a few seconds of loads: `make test`, not `make test-fast`
 def test_an_hourly_interval_stages_into_a_lowercase_table_its_checks_find(raw, tmp_path) -> None:
     """Interval keys of sub-day intervals have a `T` (20181101T0300); Redshift folds names to lowercase, so the
     staging table must be named so for the staged row count check to find it."""

@@ -284,6 +284,7 @@ def _runner(raw, connection: FakeRedshift) -> StepRunner:
     return StepRunner(load_project(SPEC), DAY, target, Options(variables=VARS, s3_client=lambda: raw, tables=TABLES))
 
 
+@pytest.mark.slow  # a few seconds of loads: `make test`, not `make test-fast`
 def test_every_transaction_of_an_interval_keeps_the_rules_but_the_known_defects(raw) -> None:
     connection = FakeRedshift()  # it also checks each statement against the rules
     runner = _runner(raw, connection)
@@ -326,6 +327,7 @@ def test_a_refused_copy_reports_the_rows_redshift_recorded(raw) -> None:
     assert f"{url}, line 3: userid: Invalid digit" in failed.value.result.message
 
 
+@pytest.mark.slow  # a few seconds of loads: `make test`, not `make test-fast`
 def test_every_transaction_of_a_merged_fact_keeps_the_rules_but_the_known_defects(s3) -> None:
     orders = ROOT / "tests" / "fixtures" / "orders" / "orders.yaml"
     upload(s3, "shop-raw", orders.parent / "data")

@@ -23,6 +23,7 @@ def url(request, tmp_path: Path) -> str:
     return f"duckdb:///{tmp_path / 'w.duckdb'}" if request.param == "duckdb" else request.getfixturevalue("pg_database")
 
 
+@pytest.mark.slow  # a few seconds of loads: `make test`, not `make test-fast`
 def test_status_lists_the_staging_tables_left_behind_and_clean_drops_them(
     sample, url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
