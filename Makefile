@@ -44,14 +44,19 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 demo: install
 	rm -f $(DEMO_DB)
 	@echo "== 1/4 A month of Sparkify-shaped sample data in $(DEMO_DATA)"
-	$(BIN)/warehouse sample --out $(DEMO_DATA) --days 30 --events-per-day 2000 --seed 7
+	$(BIN)/warehouse sample --out $(DEMO_DATA) --days 30 --events-per-day 2000 --seed 7 --late
 	@echo "== 2/4 Loading it into $(DEMO_DB), a line per day. Expected warnings, planted by the generator:"
 	@echo "   2018-11-16 has no log (the app was down: the day loads empty, so songplays' row count and freshness"
-	@echo "   checks warn), one song file repeats another (its rows merge by key), and on some days no account"
-	@echo "   changed in the app's database."
+	@echo "   checks warn), 2018-11-11's log is late (it loads empty too, then arrives and loads: its users'"
+	@echo "   versions slot into their history), one song file repeats another (its rows merge by key), and on"
+	@echo "   some days no account changed in the app's database."
 	AIRFLOW_CONN_APP_DB=duckdb:///$(DEMO_DATA)/app.duckdb $(BIN)/warehouse run --spec config/sparkify.yaml \
 		--start 2018-11-01 --end 2018-12-01 --target duckdb:///$(DEMO_DB) \
 		--var data_root=$(DEMO_DATA) --var staging_root=data/staging
+	@echo "   ... the late log arrives: 2018-11-11 loads again"
+	cp -r $(DEMO_DATA)/late/log_data/. $(DEMO_DATA)/log_data/
+	AIRFLOW_CONN_APP_DB=duckdb:///$(DEMO_DATA)/app.duckdb $(BIN)/warehouse run --spec config/sparkify.yaml \
+		--start 2018-11-11 --target duckdb:///$(DEMO_DB) --var data_root=$(DEMO_DATA) --var staging_root=data/staging
 	@echo "== 3/4 The data dictionary"
 	$(BIN)/warehouse docs --spec config/sparkify.yaml --out data/docs --target duckdb:///$(DEMO_DB)
 	@echo "== 4/4 The answers (a user who changed level during the month counts under both levels)"

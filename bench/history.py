@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCD1 = [  # the Sparkify spec's history, undone: (pattern, replacement)
     (r"    (history|tracked|surrogate_key): .*\n", ""),
     (r"      user_key: \{type: bigint.*\n", ""),
+    (r"      - references: \{columns: \[user_key\].*\n", ""),
     (r"    lookups:\n(      - dimension: users\n)(        .*\n)+", ""),
     (r"unique: \{columns: \[user_id, valid_from\]\}", "unique: {columns: [user_id]}"),
 ]

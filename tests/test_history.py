@@ -139,3 +139,25 @@ def test_rebuild_recomputes_the_history_from_a_date_and_repoints_the_facts(sampl
         )
         rebuild(compile_spec(spec), "users", datetime(2018, 11, 2), datetime(2018, 11, 5), target, options)
         assert {n: s for n, s in snapshot(target, spec).items() if n in HISTORY} == before
+
+
+def test_a_late_file_slots_its_versions_into_the_history(tmp_path_factory: pytest.TempPathFactory, warehouse):
+    """The generator's late file (`warehouse sample --late`) arrives after later days loaded: its day, loaded
+    again, inserts its versions in place (closing and reopening neighbours), as if it had come on time."""
+    from warehouse.sample import write_app_db, write_sample
+
+    data_root = tmp_path_factory.mktemp("late")
+    facts = write_sample(data_root, days=4, events_per_day=300, songs=40, seed=5, late=True)
+    write_app_db(data_root / "app.duckdb", facts, seed=5)
+    (late,) = facts["late_days"]
+    url = warehouse()
+    load_days(url, DAYS, data_root)  # the late day loads empty
+    for path in (data_root / "late").rglob("*.json"):
+        moved = data_root / path.relative_to(data_root / "late")
+        path.rename(moved)
+    arrived = load_days(url, [late], data_root)
+    with open_target(url) as target:
+        versions = count(target, "SELECT COUNT(*) FROM users WHERE user_id IS NOT NULL AND NOT is_inferred")
+        assert versions == facts["users"] + facts["level_changes"]
+    if url.startswith("duckdb"):
+        assert arrived == load_days(warehouse(), DAYS, data_root)

@@ -137,6 +137,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--songs", type=int, default=1000)
     sub.add_argument("--seed", type=int, default=0)
     sub.add_argument("--start", type=lambda s: parse_moment(s).date(), default=datetime(2018, 11, 1).date())
+    sub.add_argument(
+        "--late",
+        action="store_true",
+        help="write the log of the day a third into the range under late/ (it arrives late)",
+    )
 
     sub = command("docs", _docs, "Write the data dictionary: static HTML pages that open from the file system.")
     sub.add_argument("--out", required=True, type=Path, help="folder to write index.html and the pages into")
@@ -432,11 +437,13 @@ def _sample(args: argparse.Namespace) -> int:
         start=args.start,
         songs=args.songs,
         progress=lambda line: print(f"  {line}", flush=True),
+        late=args.late,
     )
     accounts = write_app_db(args.out / "app.duckdb", facts, seed=args.seed)
     print(
         f"wrote {facts['events']:,} events over {len(facts['written_days'])} day(s) "
-        f"(missing: {', '.join(facts['missing_days']) or 'none'}), {facts['song_files']:,} song files and "
+        f"(missing: {', '.join(facts['missing_days']) or 'none'}; late, under late/: "
+        f"{', '.join(facts['late_days']) or 'none'}), {facts['song_files']:,} song files and "
         f"{accounts['accounts']:,} accounts (app.duckdb, a stand-in for the app's database) to {args.out}"
     )
     return 0

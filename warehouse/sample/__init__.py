@@ -42,6 +42,7 @@ def write_sample(
     start: date = date(2018, 11, 1),
     songs: int = 1000,
     progress: Callable[[str], None] | None = None,
+    late: bool = False,
 ) -> dict:
     """Write Sparkify-shaped raw data under `out` and return the facts it knows (also written to out/expected.json)."""
     if days < 1:
@@ -57,7 +58,15 @@ def write_sample(
     users, user_cum = make_users(rng, events_per_day, start_ms)
     stream = EventStream(rng, users, user_cum, catalogue)
     log_days = write_log_files(
-        out, rng, stream, start=start, start_ms=start_ms, days=days, events_per_day=events_per_day, progress=progress
+        out,
+        rng,
+        stream,
+        start=start,
+        start_ms=start_ms,
+        days=days,
+        events_per_day=events_per_day,
+        progress=progress,
+        late=late,
     )
     levels_seen = stream.levels_seen
     facts = {
@@ -66,6 +75,7 @@ def write_sample(
         "days": days,
         "written_days": log_days.written,
         "missing_days": log_days.missing,
+        "late_days": log_days.late,
         "events": sum(log_days.events.values()),
         "events_by_day": log_days.events,
         "next_song_events": sum(log_days.next_song_events.values()),

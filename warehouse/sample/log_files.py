@@ -56,6 +56,7 @@ class LogDays:
 
     written: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    late: list[str] = field(default_factory=list)  # written under late/ (they arrive after later days loaded)
     events: dict[str, int] = field(default_factory=dict)
     next_song_events: dict[str, int] = field(default_factory=dict)
     logged_out_events: int = 0
@@ -80,12 +81,16 @@ def write_log_files(
     days: int,
     events_per_day: int,
     progress: Callable[[str], None] | None,
+    late: bool = False,
 ) -> LogDays:
-    """Write `events_per_day` events for each of `days` days from `start` (at `start_ms`), but the missing day."""
+    """Write `events_per_day` events for each of `days` days from `start` (at `start_ms`), but the missing day.
+    With `late`, the file of the day a third into the range goes under `late/` (it arrives after later days
+    loaded: move it into place and load its day again)."""
     n = events_per_day
     concurrent = max(1, min(len(stream.users) // 3, round(n * MEAN_PLAY_GAP_MS / DAY_MS)))
     hour_starts, hour_shares = _hour_table()
     missing_index = days // 2 if days >= 3 else -1
+    late_index = days // 3 if late and days >= 4 else -1
     log_days = LogDays()
     active = stream.active
     rand = rng.random
@@ -107,7 +112,11 @@ def write_log_files(
         next_pair = pair_at.pop(0)
         stream.day_plays = stream.day_logged_out = 0
         half = n // 2
-        folder = out / "log_data" / f"{day.year:04d}" / f"{day.month:02d}"
+        folder = (
+            (out / "late" if day_index == late_index else out) / "log_data" / f"{day.year:04d}" / f"{day.month:02d}"
+        )
+        if day_index == late_index:
+            log_days.late.append(iso)
         folder.mkdir(parents=True, exist_ok=True)
         with open(folder / f"{iso}-events.json", "w", encoding="utf-8", newline="\n") as f:
             buf: list[str] = []

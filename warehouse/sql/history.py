@@ -70,24 +70,28 @@ def _desc(name: str) -> exp.Ordered:
     return exp.Ordered(this=column(name), desc=True, nulls_first=False)
 
 
-def _starts(dimension: Dimension, order: list[exp.Expression]) -> exp.Case:
-    """1 where a row's tracked values differ from the previous row's of its key (or it is the first), else 0."""
-    key = dimension.key
-    first = _window(exp.RowNumber(), key, order).eq(1)
+def _starts(dimension: Dimension, order: list[exp.Expression], neighbour: str = "LAG") -> exp.Case:
+    """1 where a row's tracked values differ from its key's previous row's (`LEAD`: next row's), or it has none;
+    else 0. Every window is the same (the key's rows in `order`): one sort."""
+    key, by = dimension.key, dimension.latest_by or ""
+
+    def beside(name: str) -> exp.Window:
+        return _window(exp.Anonymous(this=neighbour, expressions=[column(name)]), key, order)
+
     same = exp.and_(
         *(
             exp.or_(
-                column(n).eq(_window(exp.Anonymous(this="LAG", expressions=[column(n)]), key, order)),
-                exp.and_(
-                    column(n).is_(exp.null()),
-                    _window(exp.Anonymous(this="LAG", expressions=[column(n)]), key, order).is_(exp.null()),
-                ),
+                column(n).eq(beside(n)),
+                exp.and_(column(n).is_(exp.null()), beside(n).is_(exp.null())),
             )
             for n in dimension.tracked
         )
     )
     return exp.Case(
-        ifs=[exp.If(this=first, true=exp.Literal.number(1)), exp.If(this=same, true=exp.Literal.number(0))],
+        ifs=[
+            exp.If(this=beside(by).is_(exp.null()), true=exp.Literal.number(1)),
+            exp.If(this=same, true=exp.Literal.number(0)),
+        ],
         default=exp.Literal.number(1),
     )
 
@@ -105,28 +109,25 @@ def batch_runs(load: Load) -> exp.Select:
     order = [_asc(by)]
     rows = latest_per_key(load.select, dimension, load.engine, key=[*key, by], names=names)
     timed = exp.select(*columns(names)).from_(_sub(rows, "rows")).where(column(by).is_(exp.null()).not_())
-    flagged = exp.select(*columns(names), _starts(dimension, order).as_("_starts", quoted=True)).from_(
-        _sub(timed, "timed")
-    )
-    running = exp.Window(
-        this=exp.Sum(this=column("_starts")),
+    flagged = exp.select(
+        *columns(names),
+        _starts(dimension, order).as_("_starts", quoted=True),
+        _starts(dimension, order, "LEAD").as_("_ends", quoted=True),
+    ).from_(_sub(timed, "timed"))
+    start = exp.Case(ifs=[exp.If(this=column("_starts").eq(1), true=column(by))])
+    since = exp.Window(  # the time of the run's first row, carried to its last
+        this=exp.Max(this=start),
         partition_by=columns(key),
         order=exp.Order(expressions=order),
         spec=exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING"),
     )
-    numbered = exp.select(*columns(names), running.as_("_run", quoted=True)).from_(_sub(flagged, "flagged"))
-    run = [*key, "_run"]
-    ends = exp.select(
-        *columns(names),
-        _window(exp.Min(this=column(by)), run, []).as_("valid_from", quoted=True),
-        _window(exp.RowNumber(), run, [_desc(by)]).as_("_last", quoted=True),
-    ).from_(_sub(numbered, "numbered"))
+    ends = exp.select(*columns(names), column("_ends"), since.as_("valid_from", quoted=True))
     return (
         exp.select(
             *columns(names), column("valid_from"), timestamp(load.interval.start).as_("interval_start", quoted=True)
         )
-        .from_(_sub(ends, "ends"))
-        .where(column("_last").eq(1))
+        .from_(_sub(ends.from_(_sub(flagged, "flagged")), "ends"))
+        .where(column("_ends").eq(1))
     )
 
 
