@@ -263,6 +263,7 @@ def _recount(s: Sample) -> dict:
         "days": ARGS["days"],
         "written_days": sorted(events_by_day),
         "missing_days": [d for d in all_days if d not in events_by_day],
+        "late_days": [],  # written under late/ only with --late
         "events": len(s.events),
         "events_by_day": events_by_day,
         "next_song_events": len(s.plays),

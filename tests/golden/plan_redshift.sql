@@ -481,8 +481,12 @@ FROM (
     "gender",
     "level",
     "updated_at",
-    MIN("updated_at") OVER (PARTITION BY "user_id", "_run") AS "valid_from",
-    ROW_NUMBER() OVER (PARTITION BY "user_id", "_run" ORDER BY "updated_at" DESC NULLS LAST) AS "_last"
+    "_ends",
+    MAX(CASE WHEN "_starts" = 1 THEN "updated_at" END) OVER (
+      PARTITION BY "user_id"
+      ORDER BY "updated_at" ASC
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS "valid_from"
   FROM (
     SELECT
       "user_id",
@@ -491,11 +495,28 @@ FROM (
       "gender",
       "level",
       "updated_at",
-      SUM("_starts") OVER (
-        PARTITION BY "user_id"
-        ORDER BY "updated_at" ASC
-        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-      ) AS "_run"
+      CASE
+        WHEN LAG("updated_at") OVER (PARTITION BY "user_id" ORDER BY "updated_at" ASC) IS NULL
+        THEN 1
+        WHEN "level" = LAG("level") OVER (PARTITION BY "user_id" ORDER BY "updated_at" ASC)
+        OR (
+          "level" IS NULL
+          AND LAG("level") OVER (PARTITION BY "user_id" ORDER BY "updated_at" ASC) IS NULL
+        )
+        THEN 0
+        ELSE 1
+      END AS "_starts",
+      CASE
+        WHEN LEAD("updated_at") OVER (PARTITION BY "user_id" ORDER BY "updated_at" ASC) IS NULL
+        THEN 1
+        WHEN "level" = LEAD("level") OVER (PARTITION BY "user_id" ORDER BY "updated_at" ASC)
+        OR (
+          "level" IS NULL
+          AND LEAD("level") OVER (PARTITION BY "user_id" ORDER BY "updated_at" ASC) IS NULL
+        )
+        THEN 0
+        ELSE 1
+      END AS "_ends"
     FROM (
       SELECT
         "user_id",
@@ -503,70 +524,50 @@ FROM (
         "last_name",
         "gender",
         "level",
-        "updated_at",
-        CASE
-          WHEN ROW_NUMBER() OVER (PARTITION BY "user_id" ORDER BY "updated_at" ASC) = 1
-          THEN 1
-          WHEN "level" = LAG("level") OVER (PARTITION BY "user_id" ORDER BY "updated_at" ASC)
-          OR (
-            "level" IS NULL
-            AND LAG("level") OVER (PARTITION BY "user_id" ORDER BY "updated_at" ASC) IS NULL
-          )
-          THEN 0
-          ELSE 1
-        END AS "_starts"
+        "updated_at"
       FROM (
         SELECT
-          "user_id",
-          "first_name",
-          "last_name",
-          "gender",
-          "level",
-          "updated_at"
+          "ranked"."user_id",
+          "ranked"."first_name",
+          "ranked"."last_name",
+          "ranked"."gender",
+          "ranked"."level",
+          "ranked"."updated_at"
         FROM (
           SELECT
-            "ranked"."user_id",
-            "ranked"."first_name",
-            "ranked"."last_name",
-            "ranked"."gender",
-            "ranked"."level",
-            "ranked"."updated_at"
+            "user_id",
+            "first_name",
+            "last_name",
+            "gender",
+            "level",
+            "updated_at",
+            ROW_NUMBER() OVER (
+              PARTITION BY "user_id", "updated_at"
+              ORDER BY "updated_at" DESC NULLS LAST, "user_id" ASC, "first_name" ASC, "last_name" ASC, "gender" ASC, "level" ASC, "updated_at" ASC
+            ) AS "_row"
           FROM (
             SELECT
-              "user_id",
-              "first_name",
-              "last_name",
-              "gender",
-              "level",
-              "updated_at",
-              ROW_NUMBER() OVER (
-                PARTITION BY "user_id", "updated_at"
-                ORDER BY "updated_at" DESC NULLS LAST, "user_id" ASC, "first_name" ASC, "last_name" ASC, "gender" ASC, "level" ASC, "updated_at" ASC
-              ) AS "_row"
-            FROM (
-              SELECT
-                "e"."userid" AS "user_id",
-                "e"."firstname" AS "first_name",
-                "e"."lastname" AS "last_name",
-                "e"."gender",
-                "e"."level",
-                "e"."ts" AS "updated_at"
-              FROM "staging"."events_20181101" AS "e"
-              WHERE
-                "e"."page" = 'NextSong' AND NOT "e"."userid" IS NULL
-            ) AS "source"
-          ) AS "ranked"
-          WHERE
-            "ranked"."_row" = 1
-        ) AS "rows"
+              "e"."userid" AS "user_id",
+              "e"."firstname" AS "first_name",
+              "e"."lastname" AS "last_name",
+              "e"."gender",
+              "e"."level",
+              "e"."ts" AS "updated_at"
+            FROM "staging"."events_20181101" AS "e"
+            WHERE
+              "e"."page" = 'NextSong' AND NOT "e"."userid" IS NULL
+          ) AS "source"
+        ) AS "ranked"
         WHERE
-          NOT "updated_at" IS NULL
-      ) AS "timed"
-    ) AS "flagged"
-  ) AS "numbered"
+          "ranked"."_row" = 1
+      ) AS "rows"
+      WHERE
+        NOT "updated_at" IS NULL
+    ) AS "timed"
+  ) AS "flagged"
 ) AS "ends"
 WHERE
-  "_last" = 1;
+  "_ends" = 1;
 -- commit; then in one transaction, a lock held for the 12 statement(s) after it, until the step commits:
 LOCK "ledger"."steps", "songplays", "users", "users__runs";
 CREATE TEMPORARY TABLE "users__touched" AS
@@ -645,7 +646,7 @@ FROM (
         "level",
         "valid_from",
         CASE
-          WHEN ROW_NUMBER() OVER (PARTITION BY "user_id" ORDER BY "valid_from" ASC, "updated_at" ASC, "level" ASC) = 1
+          WHEN LAG("updated_at") OVER (PARTITION BY "user_id" ORDER BY "valid_from" ASC, "updated_at" ASC, "level" ASC) IS NULL
           THEN 1
           WHEN "level" = LAG("level") OVER (PARTITION BY "user_id" ORDER BY "valid_from" ASC, "updated_at" ASC, "level" ASC)
           OR (
