@@ -20,6 +20,7 @@ from warehouse.targets import open_source, open_target
 
 DAYS = ["2018-11-01", "2018-11-02", "2018-11-03", "2018-11-04"]  # the third has no log
 HISTORY = ("users", "songplays")
+pytestmark = pytest.mark.slow  # every test loads several days: `make test`, not `make test-fast`
 
 
 @pytest.fixture(params=["duckdb", "postgres"])

@@ -115,8 +115,9 @@ def write_log_files(
         folder = (
             (out / "late" if day_index == late_index else out) / "log_data" / f"{day.year:04d}" / f"{day.month:02d}"
         )
-        if day_index == late_index:
+        if day_index == late_index:  # not on time: a file left there by an earlier sample goes
             log_days.late.append(iso)
+            (out / "log_data" / f"{day.year:04d}" / f"{day.month:02d}" / f"{iso}-events.json").unlink(missing_ok=True)
         folder.mkdir(parents=True, exist_ok=True)
         with open(folder / f"{iso}-events.json", "w", encoding="utf-8", newline="\n") as f:
             buf: list[str] = []
