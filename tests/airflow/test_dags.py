@@ -160,7 +160,8 @@ def test_the_dag_documents_every_table_and_column_of_the_spec(dags: dict) -> Non
         assert name in page.sources and source.description in page.sources[name]
     assert all(task.doc_md.startswith(f"- **{task.steps[0]}**") for task in dag.tasks)
     steps = {task.task_id: task.doc_md for task in build_dag(load_project(SPARKIFY), "step").tasks}
-    assert 'MERGE INTO "users"' in steps["load_users"] and 'DELETE FROM "songplays"' in steps["load_songplays"]
+    assert 'MERGE INTO "songs"' in steps["load_songs"] and 'INSERT INTO "users"' in steps["load_users"]
+    assert 'DELETE FROM "songplays"' in steps["load_songplays"]
     assert dag.owner == "airflow"  # the spec names none
 
 
