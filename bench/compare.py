@@ -220,6 +220,20 @@ def history_row(name: str, data: Data, target_of: Callable[[str], Target], repea
         row(name, alternate(again(late, last), again(early, data.start + day), repeat), slower)
 
 
+def history_rows(args: argparse.Namespace, data: Data, work: Path) -> None:
+    history_row(f"DuckDB, day {args.days} onto the days before vs day 2 onto day 1, {data.events:,} events",
+                data, lambda name: DuckDBTarget(str(work / f"history-{name}.duckdb")), args.repeat)  # fmt: skip
+    if args.postgres:
+        with scratch_database(args.server) as early, scratch_database(args.server) as late:
+            urls = {"early": early, "late": late}
+            history_row(f"PostgreSQL, the same at {data.events:,} events", data,
+                        lambda name: PostgresTarget.from_url(urls[name]), args.repeat)  # fmt: skip
+    if args.large_events:
+        large = Data(work / "large", args.large_events, args.days)
+        history_row(f"DuckDB, the same at {large.events:,} events", large,
+                    lambda name: DuckDBTarget(str(work / f"large-{name}.duckdb")), args.repeat)  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
@@ -229,26 +243,20 @@ def main() -> None:
     parser.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432")
     parser.add_argument("--no-dlt", dest="dlt", action="store_false")
     parser.add_argument("--no-postgres", dest="postgres", action="store_false")
+    parser.add_argument("--rows", default="duckdb,postgres,history", help="which rows (comma-separated)")
     args = parser.parse_args()
+    rows = set(args.rows.split(","))
     with tempfile.TemporaryDirectory(prefix="warehouse-bench-") as scratch:
         work = Path(scratch)
         data = Data(work / "data", args.events, args.days)
         print(f"{data.events:,} events in {len(data.logs)} files, {args.repeat} run(s) of each side, alternating\n")
         print("| | median ratio | each run | project, s | anchor, s |\n|---|---:|---|---:|---:|")
-        duckdb_rows(data, work, args.repeat, args.dlt)
-        if args.postgres:
+        if "duckdb" in rows:
+            duckdb_rows(data, work, args.repeat, args.dlt)
+        if args.postgres and "postgres" in rows:
             postgres_rows(data, work, args.server, args.repeat)
-        history_row(f"DuckDB, day {args.days} onto the days before vs day 2 onto day 1, {data.events:,} events",
-                    data, lambda name: DuckDBTarget(str(work / f"history-{name}.duckdb")), args.repeat)  # fmt: skip
-        if args.postgres:
-            with scratch_database(args.server) as early, scratch_database(args.server) as late:
-                urls = {"early": early, "late": late}
-                history_row(f"PostgreSQL, the same at {data.events:,} events", data,
-                            lambda name: PostgresTarget.from_url(urls[name]), args.repeat)  # fmt: skip
-        if args.large_events:
-            large = Data(work / "large", args.large_events, args.days)
-            history_row(f"DuckDB, the same at {large.events:,} events", large,
-                        lambda name: DuckDBTarget(str(work / f"large-{name}.duckdb")), args.repeat)  # fmt: skip
+        if "history" in rows:
+            history_rows(args, data, work)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak resident memory of this process: {peak:,.0f} MiB", flush=True)
 
