@@ -286,17 +286,21 @@ def test_a_description_change_is_applied_by_migrate_and_by_every_run(
 
 
 def _described(catalog: dict) -> dict:
-    return {name: (shape.description, shape.descriptions) for name, shape in catalog.items()}
+    return {name: (shape.description, shape.descriptions) for name, shape in _spec_tables(catalog).items()}
 
 
 def _comparable(catalog: dict) -> dict:
-    """Spec tables only (a fresh setup has no shadow tables; an scd2 dimension's runs are not in the spec), as plain
-    data."""
+    """Spec tables only, as plain data."""
+    described = _described(catalog)
     return {
-        name: ({c: (s.type, s.nullable) for c, s in shape.columns.items()}, shape.key, *_described(catalog)[name])
-        for name, shape in catalog.items()
-        if not name.endswith(("__rebuild", "__migrate", "__runs"))
+        name: ({c: (s.type, s.nullable) for c, s in shape.columns.items()}, shape.key, *described[name])
+        for name, shape in _spec_tables(catalog).items()
     }
+
+
+def _spec_tables(catalog: dict) -> dict:
+    """A fresh setup has no shadow tables, and an scd2 dimension's runs are not in the spec."""
+    return {name: shape for name, shape in catalog.items() if not name.endswith(("__rebuild", "__migrate", "__runs"))}
 
 
 def _query(sql: str):
