@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -18,6 +19,14 @@ from warehouse.targets.base import Target
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "config" / "sparkify.yaml"
+
+
+def assert_golden(text: str, golden: Path, what: str = "plan") -> None:
+    """`text` equals the golden file; with UPDATE_GOLDEN=1 the text is written there instead (review the diff)."""
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text)
+    assert text == golden.read_text(), f"{what} changed: review, then rerun with UPDATE_GOLDEN=1 to accept ({golden})"
 
 
 def project_copy(tmp: Path) -> Path:

@@ -3,14 +3,13 @@ and what RedshiftTarget sends over a recording connection (manifest, COPY, trans
 
 import json
 import logging
-import os
 from datetime import datetime
 from pathlib import Path
 
 import boto3
 import pytest
 import sqlglot
-from helpers import ROOT, SPEC, upload
+from helpers import ROOT, SPEC, assert_golden, upload
 from plan_statements import in_order, planned
 from redshift_fake import FakeRedshift
 from test_file_formats import FORMATS, project
@@ -48,9 +47,7 @@ def raw(s3):
 def test_plan_matches_golden_file(raw) -> None:
     options = Options(variables=VARS, s3_client=lambda: raw, tables=["users", "songs", "artists", "time", "songplays"])
     text = plan_text(load_project(SPEC), DAY, Redshift(CopyAuth()), options)
-    if os.environ.get("UPDATE_GOLDEN"):
-        GOLDEN.write_text(text)
-    assert text == GOLDEN.read_text(), f"plan changed: review, then rerun with UPDATE_GOLDEN=1 to accept ({GOLDEN})"
+    assert_golden(text, GOLDEN)
 
 
 def test_every_golden_statement_round_trips_through_sqlglot_redshift() -> None:
@@ -233,9 +230,7 @@ def shop(s3):
 
 def test_merged_fact_plan_matches_golden_file(shop) -> None:
     text = plan_text(load_project(ORDERS), NOV_3, Redshift(), Options(variables=ORDERS_VARS, s3_client=lambda: shop))
-    if os.environ.get("UPDATE_GOLDEN"):
-        ORDERS_GOLDEN.write_text(text)
-    assert text == ORDERS_GOLDEN.read_text(), f"plan changed: review, then rerun with UPDATE_GOLDEN=1 ({ORDERS_GOLDEN})"
+    assert_golden(text, ORDERS_GOLDEN)
 
 
 def test_a_merged_fact_merges_from_a_staging_table_its_checks_read(shop) -> None:
@@ -275,9 +270,7 @@ def shop_files(request: pytest.FixtureRequest, s3, tmp_path: Path):
 def test_csv_and_parquet_plans_match_golden_files(shop_files) -> None:
     kind, project, s3 = shop_files
     text = plan_text(project, NOV_3, Redshift(), Options(variables=ORDERS_VARS, s3_client=lambda: s3))
-    if os.environ.get("UPDATE_GOLDEN"):
-        FILE_GOLDEN[kind].write_text(text)
-    assert text == FILE_GOLDEN[kind].read_text(), f"plan changed: review, then UPDATE_GOLDEN=1 ({FILE_GOLDEN[kind]})"
+    assert_golden(text, FILE_GOLDEN[kind])
 
 
 def test_a_parquet_copy_fills_the_staging_table_by_position_signed_with_credentials(shop_files, caplog) -> None:

@@ -6,13 +6,12 @@ each kind, as golden files, checked against the Redshift rules."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, count, edit, load, project_copy, snapshot
+from helpers import ROOT, assert_golden, count, edit, load, project_copy, snapshot
 from redshift_rules import forbidden_in_transaction, violations
 
 from warehouse.catalog import expected, read
@@ -335,8 +334,5 @@ def test_redshift_migration_statements_match_golden_files(kind: str, tmp_path: P
             lines.append(f"{sql};")
     text = "\n".join(lines) + "\n"
     golden = GOLDEN / f"{kind}.sql"
-    if os.environ.get("UPDATE_GOLDEN"):
-        golden.parent.mkdir(exist_ok=True)
-        golden.write_text(text)
-    assert text == golden.read_text(), f"migration changed: review, then rerun with UPDATE_GOLDEN=1 ({golden})"
+    assert_golden(text, golden, "migration")
     assert GOLDEN_KINDS[kind].expect in {c.kind for c in found}

@@ -1,12 +1,11 @@
 """SQL built per dialect: golden files, sqlglot round trips, and create_tables.sql kept in sync."""
 
-import os
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 import sqlglot
-from helpers import ROOT, SPEC
+from helpers import ROOT, SPEC, assert_golden
 from sqlglot import exp
 
 from warehouse.compile import load_project
@@ -32,9 +31,7 @@ def _at_root(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_plan_matches_golden_file(dialect: str) -> None:
     text = plan_text(load_project(SPEC), DAY, engine_named(dialect), Options(variables={"data_root": DATA}))
     golden = GOLDEN / f"plan_{dialect}.sql"
-    if os.environ.get("UPDATE_GOLDEN"):
-        golden.write_text(text)
-    assert text == golden.read_text(), f"plan changed: review, then rerun with UPDATE_GOLDEN=1 to accept ({golden})"
+    assert_golden(text, golden)
 
 
 @pytest.mark.parametrize("dialect", ["redshift", "postgres", "duckdb"])
@@ -64,9 +61,7 @@ def test_ddl_matches_golden_file(dialect: str) -> None:
     """Redshift's DDL is create_tables.sql; the other engines' are golden files."""
     text = ddl_text(load_project(Path("config/sparkify.yaml")), engine_named(dialect))
     golden = GOLDEN / f"ddl_{dialect}.sql"
-    if os.environ.get("UPDATE_GOLDEN"):
-        golden.write_text(text)
-    assert text == golden.read_text(), f"DDL changed: review, then rerun with UPDATE_GOLDEN=1 to accept ({golden})"
+    assert_golden(text, golden, "DDL")
 
 
 @pytest.mark.parametrize("dialect", ["redshift", "postgres", "duckdb"])
