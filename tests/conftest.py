@@ -1,7 +1,12 @@
 import os
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from warehouse.targets import open_target
+from warehouse.targets.base import Target
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,6 +43,14 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     facts = write_sample(out, days=4, events_per_day=400, songs=60, seed=11)
     facts |= write_app_db(out / "app.duckdb", facts, seed=11)
     return out, facts
+
+
+@pytest.fixture
+def data(sample: tuple[Path, dict], tmp_path: Path) -> Path:
+    """A copy of the sample, for a test to break."""
+    copy = tmp_path / "data"
+    shutil.copytree(sample[0], copy)
+    return copy
 
 
 PG_SERVER = os.environ.get("WAREHOUSE_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
@@ -86,3 +99,11 @@ def s3(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
         yield boto3.client("s3", region_name="us-west-2")
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
+    """An open target, once a new DuckDB file and once a new PostgreSQL database."""
+    duck = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    with open_target(duck if request.param == "duckdb" else request.getfixturevalue("pg_database")) as target:
+        yield target

@@ -15,25 +15,9 @@ from warehouse.plan import plan
 from warehouse.results import StepFailed
 from warehouse.runner import StepRunner
 from warehouse.steps import Options
-from warehouse.targets import open_target
 
 DAY = "2018-11-01"
 LOG = Path("log_data/2018/11/2018-11-01-events.json")
-
-
-@pytest.fixture(params=["duckdb", "postgres"])
-def target(request, tmp_path: Path):
-    duck = f"duckdb:///{tmp_path / 'w.duckdb'}"
-    with open_target(duck if request.param == "duckdb" else request.getfixturevalue("pg_database")) as target:
-        yield target
-
-
-@pytest.fixture
-def data(sample, tmp_path: Path) -> Path:
-    """A copy of the sample to break."""
-    copy = tmp_path / "data"
-    shutil.copytree(sample[0], copy)
-    return copy
 
 
 def lines(data: Path) -> list[str]:

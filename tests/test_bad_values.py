@@ -4,7 +4,6 @@ reason and raw text, and the records loaded plus those set aside are the records
 
 import gzip
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,17 +11,9 @@ from helpers import count, edit, load, project_copy
 from sqlglot import exp
 
 from warehouse.results import BadInput, StepFailed
-from warehouse.targets import open_target
 
 DAY = "2018-11-01"
 LOG = Path("log_data/2018/11/2018-11-01-events.json")
-
-
-@pytest.fixture(params=["duckdb", "postgres"])
-def target(request, tmp_path: Path):
-    duck = f"duckdb:///{tmp_path / 'w.duckdb'}"
-    with open_target(duck if request.param == "duckdb" else request.getfixturevalue("pg_database")) as target:
-        yield target
 
 
 @pytest.fixture(params=["fail", "reject"])
@@ -36,13 +27,6 @@ def spec(request, tmp_path: Path) -> Path:
         f'    location: "{{data_root}}/song_data/"\n    on_bad_rows: {request.param}',
     )
     return spec
-
-
-@pytest.fixture
-def data(sample, tmp_path: Path) -> Path:
-    copy = tmp_path / "data"
-    shutil.copytree(sample[0], copy)
-    return copy
 
 
 def log_lines(data: Path) -> list[bytes]:
