@@ -221,9 +221,9 @@ CREATE TABLE IF NOT EXISTS "users__runs" (
   "interval_start" TIMESTAMP NOT NULL
 );
 -- with the definitions values bound by the runner:
-INSERT INTO "ledger"."definitions" ("spec", "table_name", "fingerprint", "definition", "recorded_at") VALUES ($spec, $table_name, $fingerprint, $definition, $recorded_at);
+INSERT INTO "ledger"."definitions" ("spec", "table_name", "fingerprint", "definition", "recorded_at") SELECT "j" ->> '$.spec', "j" ->> '$.table_name', "j" ->> '$.fingerprint', "j" ->> '$.definition', "j" ->> '$.recorded_at' FROM UNNEST(CAST(? AS JSON[])) AS "r"("j");
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") SELECT "j" ->> '$.spec', "j" ->> '$.interval_start', "j" ->> '$.interval_end', "j" ->> '$.step', "j" ->> '$.table_name', "j" ->> '$.status', "j" ->> '$.staged', "j" ->> '$.inserted', "j" ->> '$.updated', "j" ->> '$.deleted', "j" ->> '$.rejected', "j" ->> '$.checks_passed', "j" ->> '$.checks_failed', "j" ->> '$.message', "j" ->> '$.started_at', "j" ->> '$.finished_at', "j" ->> '$.run_id', "j" ->> '$.definition', NULL FROM UNNEST(CAST(? AS JSON[])) AS "r"("j");
 
 -- step stage_events (stage) after setup
 -- 1 object(s)
@@ -456,9 +456,9 @@ WHERE
   AND "source" = 'events'
   AND "interval_start" = CAST('2018-11-01 00:00:00' AS TIMESTAMP);
 -- with the rejects values bound by the runner:
-INSERT INTO "ledger"."rejects" ("spec", "interval_start", "interval_end", "source", "url", "line", "reason", "raw", "recorded_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $source, $url, $line, $reason, $raw, $recorded_at, $run_id);
+INSERT INTO "ledger"."rejects" ("spec", "interval_start", "interval_end", "source", "url", "line", "reason", "raw", "recorded_at", "run_id") SELECT "j" ->> '$.spec', "j" ->> '$.interval_start', "j" ->> '$.interval_end', "j" ->> '$.source', "j" ->> '$.url', "j" ->> '$.line', "j" ->> '$.reason', "j" ->> '$.raw', "j" ->> '$.recorded_at', "j" ->> '$.run_id' FROM UNNEST(CAST(? AS JSON[])) AS "r"("j");
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") SELECT "j" ->> '$.spec', "j" ->> '$.interval_start', "j" ->> '$.interval_end', "j" ->> '$.step', "j" ->> '$.table_name', "j" ->> '$.status', "j" ->> '$.staged', "j" ->> '$.inserted', "j" ->> '$.updated', "j" ->> '$.deleted', "j" ->> '$.rejected', "j" ->> '$.checks_passed', "j" ->> '$.checks_failed', "j" ->> '$.message', "j" ->> '$.started_at', "j" ->> '$.finished_at', "j" ->> '$.run_id', "j" ->> '$.definition', NULL FROM UNNEST(CAST(? AS JSON[])) AS "r"("j");
 
 -- step stage_songs (stage) after setup
 SELECT
@@ -613,7 +613,7 @@ WHERE
   AND "source" = 'songs'
   AND "interval_start" = CAST('2018-11-01 00:00:00' AS TIMESTAMP);
 -- with the rejects values bound by the runner:
-INSERT INTO "ledger"."rejects" ("spec", "interval_start", "interval_end", "source", "url", "line", "reason", "raw", "recorded_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $source, $url, $line, $reason, $raw, $recorded_at, $run_id);
+INSERT INTO "ledger"."rejects" ("spec", "interval_start", "interval_end", "source", "url", "line", "reason", "raw", "recorded_at", "run_id") SELECT "j" ->> '$.spec', "j" ->> '$.interval_start', "j" ->> '$.interval_end', "j" ->> '$.source', "j" ->> '$.url', "j" ->> '$.line', "j" ->> '$.reason', "j" ->> '$.raw', "j" ->> '$.recorded_at', "j" ->> '$.run_id' FROM UNNEST(CAST(? AS JSON[])) AS "r"("j");
 DELETE FROM "ledger"."objects"
 WHERE
   "spec" = 'sparkify'
@@ -621,9 +621,9 @@ WHERE
   AND "interval_key" = '20181101'
   AND "status" = 'staged';
 -- with the objects values bound by the runner:
-INSERT INTO "ledger"."objects" ("spec", "source", "table_name", "url", "version", "interval_key", "status", "recorded_at") VALUES ($spec, $source, $table_name, $url, $version, $interval_key, $status, $recorded_at);
+INSERT INTO "ledger"."objects" ("spec", "source", "table_name", "url", "version", "interval_key", "status", "recorded_at") SELECT "j" ->> '$.spec', "j" ->> '$.source', "j" ->> '$.table_name', "j" ->> '$.url', "j" ->> '$.version', "j" ->> '$.interval_key', "j" ->> '$.status', "j" ->> '$.recorded_at' FROM UNNEST(CAST(? AS JSON[])) AS "r"("j");
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") SELECT "j" ->> '$.spec', "j" ->> '$.interval_start', "j" ->> '$.interval_end', "j" ->> '$.step', "j" ->> '$.table_name', "j" ->> '$.status', "j" ->> '$.staged', "j" ->> '$.inserted', "j" ->> '$.updated', "j" ->> '$.deleted', "j" ->> '$.rejected', "j" ->> '$.checks_passed', "j" ->> '$.checks_failed', "j" ->> '$.message', "j" ->> '$.started_at', "j" ->> '$.finished_at', "j" ->> '$.run_id', "j" ->> '$.definition', NULL FROM UNNEST(CAST(? AS JSON[])) AS "r"("j");
 
 -- step stage_accounts (stage) after setup
 SELECT
@@ -737,9 +737,9 @@ WHERE
   AND "source" = 'accounts'
   AND "interval_start" = CAST('2018-11-01 00:00:00' AS TIMESTAMP);
 -- with the rejects values bound by the runner:
-INSERT INTO "ledger"."rejects" ("spec", "interval_start", "interval_end", "source", "url", "line", "reason", "raw", "recorded_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $source, $url, $line, $reason, $raw, $recorded_at, $run_id);
+INSERT INTO "ledger"."rejects" ("spec", "interval_start", "interval_end", "source", "url", "line", "reason", "raw", "recorded_at", "run_id") SELECT "j" ->> '$.spec', "j" ->> '$.interval_start', "j" ->> '$.interval_end', "j" ->> '$.source', "j" ->> '$.url', "j" ->> '$.line', "j" ->> '$.reason', "j" ->> '$.raw', "j" ->> '$.recorded_at', "j" ->> '$.run_id' FROM UNNEST(CAST(? AS JSON[])) AS "r"("j");
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, 'full');
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") SELECT "j" ->> '$.spec', "j" ->> '$.interval_start', "j" ->> '$.interval_end', "j" ->> '$.step', "j" ->> '$.table_name', "j" ->> '$.status', "j" ->> '$.staged', "j" ->> '$.inserted', "j" ->> '$.updated', "j" ->> '$.deleted', "j" ->> '$.rejected', "j" ->> '$.checks_passed', "j" ->> '$.checks_failed', "j" ->> '$.message', "j" ->> '$.started_at', "j" ->> '$.finished_at', "j" ->> '$.run_id', "j" ->> '$.definition', 'full' FROM UNNEST(CAST(? AS JSON[])) AS "r"("j");
 
 -- step load_users (dimensions) after stage_events
 -- the step's changes and its ledger row, in one transaction:
@@ -1060,7 +1060,7 @@ DROP TABLE IF EXISTS "users__batch_runs";
 DROP TABLE IF EXISTS "users__touched";
 DROP TABLE IF EXISTS "users__versions";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") SELECT "j" ->> '$.spec', "j" ->> '$.interval_start', "j" ->> '$.interval_end', "j" ->> '$.step', "j" ->> '$.table_name', "j" ->> '$.status', "j" ->> '$.staged', "j" ->> '$.inserted', "j" ->> '$.updated', "j" ->> '$.deleted', "j" ->> '$.rejected', "j" ->> '$.checks_passed', "j" ->> '$.checks_failed', "j" ->> '$.message', "j" ->> '$.started_at', "j" ->> '$.finished_at', "j" ->> '$.run_id', "j" ->> '$.definition', NULL FROM UNNEST(CAST(? AS JSON[])) AS "r"("j");
 
 -- step load_songs (dimensions) after stage_songs
 -- the step's changes and its ledger row, in one transaction:
@@ -1159,7 +1159,7 @@ JOIN "songs" AS "loaded"
   );
 DROP TABLE IF EXISTS "songs__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") SELECT "j" ->> '$.spec', "j" ->> '$.interval_start', "j" ->> '$.interval_end', "j" ->> '$.step', "j" ->> '$.table_name', "j" ->> '$.status', "j" ->> '$.staged', "j" ->> '$.inserted', "j" ->> '$.updated', "j" ->> '$.deleted', "j" ->> '$.rejected', "j" ->> '$.checks_passed', "j" ->> '$.checks_failed', "j" ->> '$.message', "j" ->> '$.started_at', "j" ->> '$.finished_at', "j" ->> '$.run_id', "j" ->> '$.definition', NULL FROM UNNEST(CAST(? AS JSON[])) AS "r"("j");
 
 -- step load_artists (dimensions) after stage_songs
 -- the step's changes and its ledger row, in one transaction:
@@ -1258,7 +1258,7 @@ JOIN "artists" AS "loaded"
   );
 DROP TABLE IF EXISTS "artists__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") SELECT "j" ->> '$.spec', "j" ->> '$.interval_start', "j" ->> '$.interval_end', "j" ->> '$.step', "j" ->> '$.table_name', "j" ->> '$.status', "j" ->> '$.staged', "j" ->> '$.inserted', "j" ->> '$.updated', "j" ->> '$.deleted', "j" ->> '$.rejected', "j" ->> '$.checks_passed', "j" ->> '$.checks_failed', "j" ->> '$.message', "j" ->> '$.started_at', "j" ->> '$.finished_at', "j" ->> '$.run_id', "j" ->> '$.definition', NULL FROM UNNEST(CAST(? AS JSON[])) AS "r"("j");
 
 -- step load_time (dimensions) after stage_events
 -- the step's changes and its ledger row, in one transaction:
@@ -1381,7 +1381,7 @@ JOIN "time" AS "loaded"
   );
 DROP TABLE IF EXISTS "time__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") SELECT "j" ->> '$.spec', "j" ->> '$.interval_start', "j" ->> '$.interval_end', "j" ->> '$.step', "j" ->> '$.table_name', "j" ->> '$.status', "j" ->> '$.staged', "j" ->> '$.inserted', "j" ->> '$.updated', "j" ->> '$.deleted', "j" ->> '$.rejected', "j" ->> '$.checks_passed', "j" ->> '$.checks_failed', "j" ->> '$.message', "j" ->> '$.started_at', "j" ->> '$.finished_at', "j" ->> '$.run_id', "j" ->> '$.definition', NULL FROM UNNEST(CAST(? AS JSON[])) AS "r"("j");
 
 -- step load_accounts (dimensions) after stage_accounts
 -- the step's changes and its ledger row, in one transaction:
@@ -1494,7 +1494,7 @@ JOIN "accounts" AS "loaded"
   );
 DROP TABLE IF EXISTS "accounts__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") SELECT "j" ->> '$.spec', "j" ->> '$.interval_start', "j" ->> '$.interval_end', "j" ->> '$.step', "j" ->> '$.table_name', "j" ->> '$.status', "j" ->> '$.staged', "j" ->> '$.inserted', "j" ->> '$.updated', "j" ->> '$.deleted', "j" ->> '$.rejected', "j" ->> '$.checks_passed', "j" ->> '$.checks_failed', "j" ->> '$.message', "j" ->> '$.started_at', "j" ->> '$.finished_at', "j" ->> '$.run_id', "j" ->> '$.definition', NULL FROM UNNEST(CAST(? AS JSON[])) AS "r"("j");
 
 -- step load_songplays (facts) after stage_events, load_songs, load_artists
 -- the step's changes and its ledger row, in one transaction:
@@ -1781,7 +1781,7 @@ SELECT
 FROM "songplays__batch";
 DROP TABLE IF EXISTS "songplays__batch";
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") SELECT "j" ->> '$.spec', "j" ->> '$.interval_start', "j" ->> '$.interval_end', "j" ->> '$.step', "j" ->> '$.table_name', "j" ->> '$.status', "j" ->> '$.staged', "j" ->> '$.inserted', "j" ->> '$.updated', "j" ->> '$.deleted', "j" ->> '$.rejected', "j" ->> '$.checks_passed', "j" ->> '$.checks_failed', "j" ->> '$.message', "j" ->> '$.started_at', "j" ->> '$.finished_at', "j" ->> '$.run_id', "j" ->> '$.definition', NULL FROM UNNEST(CAST(? AS JSON[])) AS "r"("j");
 
 -- step check_users (checks) after load_users
 -- check 1: not_null(user_id, level)
@@ -1995,9 +1995,9 @@ ORDER BY
   7
 LIMIT 5;
 -- with the checks values bound by the runner:
-INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
+INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") SELECT "j" ->> '$.spec', "j" ->> '$.interval_start', "j" ->> '$.interval_end', "j" ->> '$.table_name', "j" ->> '$.check_name', "j" ->> '$.severity', "j" ->> '$.status', "j" ->> '$.failures', "j" ->> '$.sample', "j" ->> '$.checked_at', "j" ->> '$.run_id' FROM UNNEST(CAST(? AS JSON[])) AS "r"("j");
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") SELECT "j" ->> '$.spec', "j" ->> '$.interval_start', "j" ->> '$.interval_end', "j" ->> '$.step', "j" ->> '$.table_name', "j" ->> '$.status', "j" ->> '$.staged', "j" ->> '$.inserted', "j" ->> '$.updated', "j" ->> '$.deleted', "j" ->> '$.rejected', "j" ->> '$.checks_passed', "j" ->> '$.checks_failed', "j" ->> '$.message', "j" ->> '$.started_at', "j" ->> '$.finished_at', "j" ->> '$.run_id', "j" ->> '$.definition', NULL FROM UNNEST(CAST(? AS JSON[])) AS "r"("j");
 
 -- step check_songs (checks) after load_songs
 -- check 1: not_null(song_id)
@@ -2058,9 +2058,9 @@ ORDER BY
   2
 LIMIT 5;
 -- with the checks values bound by the runner:
-INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
+INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") SELECT "j" ->> '$.spec', "j" ->> '$.interval_start', "j" ->> '$.interval_end', "j" ->> '$.table_name', "j" ->> '$.check_name', "j" ->> '$.severity', "j" ->> '$.status', "j" ->> '$.failures', "j" ->> '$.sample', "j" ->> '$.checked_at', "j" ->> '$.run_id' FROM UNNEST(CAST(? AS JSON[])) AS "r"("j");
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") SELECT "j" ->> '$.spec', "j" ->> '$.interval_start', "j" ->> '$.interval_end', "j" ->> '$.step', "j" ->> '$.table_name', "j" ->> '$.status', "j" ->> '$.staged', "j" ->> '$.inserted', "j" ->> '$.updated', "j" ->> '$.deleted', "j" ->> '$.rejected', "j" ->> '$.checks_passed', "j" ->> '$.checks_failed', "j" ->> '$.message', "j" ->> '$.started_at', "j" ->> '$.finished_at', "j" ->> '$.run_id', "j" ->> '$.definition', NULL FROM UNNEST(CAST(? AS JSON[])) AS "r"("j");
 
 -- step check_artists (checks) after load_artists
 -- check 1: unique(artist_id)
@@ -2096,9 +2096,9 @@ ORDER BY
   2
 LIMIT 5;
 -- with the checks values bound by the runner:
-INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
+INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") SELECT "j" ->> '$.spec', "j" ->> '$.interval_start', "j" ->> '$.interval_end', "j" ->> '$.table_name', "j" ->> '$.check_name', "j" ->> '$.severity', "j" ->> '$.status', "j" ->> '$.failures', "j" ->> '$.sample', "j" ->> '$.checked_at', "j" ->> '$.run_id' FROM UNNEST(CAST(? AS JSON[])) AS "r"("j");
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") SELECT "j" ->> '$.spec', "j" ->> '$.interval_start', "j" ->> '$.interval_end', "j" ->> '$.step', "j" ->> '$.table_name', "j" ->> '$.status', "j" ->> '$.staged', "j" ->> '$.inserted', "j" ->> '$.updated', "j" ->> '$.deleted', "j" ->> '$.rejected', "j" ->> '$.checks_passed', "j" ->> '$.checks_failed', "j" ->> '$.message', "j" ->> '$.started_at', "j" ->> '$.finished_at', "j" ->> '$.run_id', "j" ->> '$.definition', NULL FROM UNNEST(CAST(? AS JSON[])) AS "r"("j");
 
 -- step check_time (checks) after load_time
 -- check 1: unique(start_time)
@@ -2134,9 +2134,9 @@ ORDER BY
   2
 LIMIT 5;
 -- with the checks values bound by the runner:
-INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
+INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") SELECT "j" ->> '$.spec', "j" ->> '$.interval_start', "j" ->> '$.interval_end', "j" ->> '$.table_name', "j" ->> '$.check_name', "j" ->> '$.severity', "j" ->> '$.status', "j" ->> '$.failures', "j" ->> '$.sample', "j" ->> '$.checked_at', "j" ->> '$.run_id' FROM UNNEST(CAST(? AS JSON[])) AS "r"("j");
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") SELECT "j" ->> '$.spec', "j" ->> '$.interval_start', "j" ->> '$.interval_end', "j" ->> '$.step', "j" ->> '$.table_name', "j" ->> '$.status', "j" ->> '$.staged', "j" ->> '$.inserted', "j" ->> '$.updated', "j" ->> '$.deleted', "j" ->> '$.rejected', "j" ->> '$.checks_passed', "j" ->> '$.checks_failed', "j" ->> '$.message', "j" ->> '$.started_at', "j" ->> '$.finished_at', "j" ->> '$.run_id', "j" ->> '$.definition', NULL FROM UNNEST(CAST(? AS JSON[])) AS "r"("j");
 
 -- step check_accounts (checks) after load_accounts
 -- check 1: not_null(account_id, plan)
@@ -2228,9 +2228,9 @@ ORDER BY
   2
 LIMIT 5;
 -- with the checks values bound by the runner:
-INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
+INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") SELECT "j" ->> '$.spec', "j" ->> '$.interval_start', "j" ->> '$.interval_end', "j" ->> '$.table_name', "j" ->> '$.check_name', "j" ->> '$.severity', "j" ->> '$.status', "j" ->> '$.failures', "j" ->> '$.sample', "j" ->> '$.checked_at', "j" ->> '$.run_id' FROM UNNEST(CAST(? AS JSON[])) AS "r"("j");
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") SELECT "j" ->> '$.spec', "j" ->> '$.interval_start', "j" ->> '$.interval_end', "j" ->> '$.step', "j" ->> '$.table_name', "j" ->> '$.status', "j" ->> '$.staged', "j" ->> '$.inserted', "j" ->> '$.updated', "j" ->> '$.deleted', "j" ->> '$.rejected', "j" ->> '$.checks_passed', "j" ->> '$.checks_failed', "j" ->> '$.message', "j" ->> '$.started_at', "j" ->> '$.finished_at', "j" ->> '$.run_id', "j" ->> '$.definition', NULL FROM UNNEST(CAST(? AS JSON[])) AS "r"("j");
 
 -- step check_songplays (checks) after load_songplays, load_users, load_songs, load_artists
 -- check 1: row_count(min=1)
@@ -2776,9 +2776,9 @@ ORDER BY
   3
 LIMIT 5;
 -- with the checks values bound by the runner:
-INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") VALUES ($spec, $interval_start, $interval_end, $table_name, $check_name, $severity, $status, $failures, $sample, $checked_at, $run_id);
+INSERT INTO "ledger"."checks" ("spec", "interval_start", "interval_end", "table_name", "check_name", "severity", "status", "failures", "sample", "checked_at", "run_id") SELECT "j" ->> '$.spec', "j" ->> '$.interval_start', "j" ->> '$.interval_end', "j" ->> '$.table_name', "j" ->> '$.check_name', "j" ->> '$.severity', "j" ->> '$.status', "j" ->> '$.failures', "j" ->> '$.sample', "j" ->> '$.checked_at', "j" ->> '$.run_id' FROM UNNEST(CAST(? AS JSON[])) AS "r"("j");
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") SELECT "j" ->> '$.spec', "j" ->> '$.interval_start', "j" ->> '$.interval_end', "j" ->> '$.step', "j" ->> '$.table_name', "j" ->> '$.status', "j" ->> '$.staged', "j" ->> '$.inserted', "j" ->> '$.updated', "j" ->> '$.deleted', "j" ->> '$.rejected', "j" ->> '$.checks_passed', "j" ->> '$.checks_failed', "j" ->> '$.message', "j" ->> '$.started_at', "j" ->> '$.finished_at', "j" ->> '$.run_id', "j" ->> '$.definition', NULL FROM UNNEST(CAST(? AS JSON[])) AS "r"("j");
 
 -- step finish (finish) after check_users, check_songs, check_artists, check_time, check_accounts, check_songplays
 -- the step's changes and its ledger row, in one transaction:
@@ -2789,4 +2789,4 @@ UPDATE "ledger"."objects" SET status = 'loaded'
 WHERE
   "spec" = 'sparkify' AND "interval_key" = '20181101' AND "status" = 'staged';
 -- with the step values bound by the runner:
-INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") VALUES ($spec, $interval_start, $interval_end, $step, $table_name, $status, $staged, $inserted, $updated, $deleted, $rejected, $checks_passed, $checks_failed, $message, $started_at, $finished_at, $run_id, $definition, NULL);
+INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", "table_name", "status", "staged", "inserted", "updated", "deleted", "rejected", "checks_passed", "checks_failed", "message", "started_at", "finished_at", "run_id", "definition", "extract_kind") SELECT "j" ->> '$.spec', "j" ->> '$.interval_start', "j" ->> '$.interval_end', "j" ->> '$.step', "j" ->> '$.table_name', "j" ->> '$.status', "j" ->> '$.staged', "j" ->> '$.inserted', "j" ->> '$.updated', "j" ->> '$.deleted', "j" ->> '$.rejected', "j" ->> '$.checks_passed', "j" ->> '$.checks_failed', "j" ->> '$.message', "j" ->> '$.started_at', "j" ->> '$.finished_at', "j" ->> '$.run_id', "j" ->> '$.definition', NULL FROM UNNEST(CAST(? AS JSON[])) AS "r"("j");

@@ -4,7 +4,7 @@ is its `Engine` (warehouse/targets/engine.py); an engine module overrides here o
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -111,9 +111,11 @@ class Target:
             text = text.replace(secret, MASK)
         return mask(self.engine.redact(text))
 
-    def execute(self, statement: exp.Expression | Statement, params: dict[str, Any] | None = None) -> int:
-        """Run one statement (with named parameters); return the rows it changed (-1 when the driver cannot
-        tell). A statement fed by the client (COPY FROM STDIN) streams its feed."""
+    def execute(
+        self, statement: exp.Expression | Statement, params: Mapping[str, Any] | Sequence[Any] | None = None
+    ) -> int:
+        """Run one statement (with named or positional parameters); return the rows it changed (-1 when the driver
+        cannot tell). A statement fed by the client (COPY FROM STDIN) streams its feed."""
         if isinstance(statement, Statement) and statement.feed is not None:
             return self._copy_in(statement)
         text = self._logged(statement)
@@ -181,10 +183,9 @@ class Target:
 
     def _logged(self, statement: exp.Expression | Statement) -> str:
         """The statement's text; logged (pretty, secrets masked) when INFO is on for warehouse.sql."""
-        sql = statement.sql if isinstance(statement, Statement) else statement
         if self.log.isEnabledFor(logging.INFO):
-            self.log.info("%s;", self.redact(sql.sql(dialect=self.engine.name, pretty=True)))
-        return sql.sql(dialect=self.engine.name)
+            self.log.info("%s;", self.redact(self.engine.render(statement, pretty=True)))
+        return self.engine.render(statement)
 
     def _rowcount(self, cursor: Any) -> int:
         return cursor.rowcount

@@ -138,7 +138,15 @@ class Engine:
         return exp.func("TO_CHAR", value, exp.Literal.string("YYYY-MM-DD HH24:MI:SS.US"))
 
     def render(self, sql: Statement | exp.Expression, pretty: bool = False) -> str:
-        return (sql.sql if isinstance(sql, Statement) else sql).sql(dialect=self.name, pretty=pretty)
+        """A statement's text as this engine runs it (a statement whose values the runner binds: `bound_rows`)."""
+        if isinstance(sql, Statement):
+            sql = self.bound_rows(sql.sql) if sql.binds else sql.sql
+        return sql.sql(dialect=self.name, pretty=pretty)
+
+    def bound_rows(self, insert: exp.Expression) -> exp.Expression:
+        """An INSERT of one row of named parameters as the engine runs it for many rows: as it is, run once per
+        row (the driver's executemany)."""
+        return insert
 
     def __repr__(self) -> str:
         return self.name
