@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from helpers import ROOT, SPEC, edit, project_copy
 
-from warehouse.compile import load_project
+from warehouse.compile import compile_spec, load_project
 from warehouse.spec import Spec
 from warehouse.yamlfile import SpecError
 
@@ -30,6 +30,16 @@ def test_the_sparkify_spec_is_valid() -> None:
     project = load_project(SPEC)
     assert list(project.spec.dimensions) == ["users", "songs", "artists", "time", "accounts"]
     assert project.depends_on("songplays") == ["staging.events", "songs", "artists"]
+
+
+def test_a_spec_changed_in_memory_compiles_to_its_own_project() -> None:
+    """The compiled project follows the spec as it is, not only its file: a copy with another schedule (as the
+    benchmarks make) plans monthly intervals, and the original still plans daily ones."""
+    spec = load_project(SPEC).spec
+    daily = compile_spec(spec)
+    monthly = compile_spec(spec.model_copy(update={"schedule": "@monthly"}))
+    assert (daily.spec.schedule, monthly.spec.schedule) == (spec.schedule, "@monthly")
+    assert daily is compile_spec(spec)
 
 
 def test_bad_yaml_syntax_names_file_and_line(tmp_path: Path) -> None:

@@ -134,9 +134,11 @@ def _deep_check(spec: Spec, problems: list[Problem]) -> dict[str, dict[str, list
 
 
 def fingerprint(spec: Spec) -> str:
-    """A digest of everything the deep checks read: the spec, its SQL files and this library's version."""
+    """A digest of everything the deep checks read: the spec (as read, and as it is now: a copy changed in memory
+    is another project), its SQL files and this library's version."""
     digest = hashlib.sha256(CACHE_VERSION.encode())
     digest.update(spec.file.read_bytes())
+    digest.update(spec.model_dump_json().encode())
     for path in sorted(spec.sql_files()):
         digest.update(path.encode() + b"\0" + spec.resolve(path).read_bytes())
     return digest.hexdigest()
