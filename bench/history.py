@@ -2,9 +2,11 @@
 time) against the same spec with users as scd1 (one row per user, no lookup), loading the same generated data
 into DuckDB.
 
-    python -m bench.history [--events 1000000] [--days 30] [--work DIR]
+    python -m bench.history [--events 1000000] [--days 30] [--repeat 3] [--work DIR]
 
-Prints one Markdown table row per variant and schedule: the whole run, and the users and songplays loads alone.
+For each schedule, runs the two variants one after the other, `--repeat` times, each into a new database file, and
+prints a Markdown table row per schedule: the median ratio of the whole runs (scd2 over scd1), every ratio, and the
+median seconds of each side, whole runs and the users and songplays loads alone.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import re
 import shutil
+import statistics
 import tempfile
 import time
 from datetime import datetime, timedelta
@@ -20,7 +23,7 @@ from pathlib import Path
 from warehouse.compile import compile_spec
 from warehouse.runner import run
 from warehouse.sample import write_app_db, write_sample
-from warehouse.spec import load_spec
+from warehouse.spec import Spec, load_spec
 from warehouse.steps import Options
 from warehouse.targets import open_source
 from warehouse.targets.duckdb import DuckDBTarget
@@ -53,6 +56,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--work", type=Path, help="where to write data (default: a temporary directory)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
@@ -68,16 +72,28 @@ def main() -> None:
         )
         variants = {"scd2": load_spec(ROOT / "config" / "sparkify.yaml"), "scd1": load_spec(scd1_spec(work))}
         print(f"{facts['events']:,} events, {facts['users']} users, {facts['level_changes']} level changes\n")
-        print("| users | schedule | whole run (s) | users + songplays loads (s) |\n|---|---|---:|---:|")
+        print("| schedule | scd2 / scd1, median | each run | scd2 (s) | scd1 (s) | users + songplays loads (s) |")
+        print("|---|---:|---|---:|---:|---:|")
+        runs = iter(range(1_000_000))
+
+        def timed(spec: Spec) -> tuple[float, float]:
+            """A whole run into a new database file, and its users and songplays loads alone."""
+            with DuckDBTarget(str(work / f"run-{next(runs)}.duckdb")) as target:
+                began = time.perf_counter()
+                results = run(compile_spec(spec), start, finish, target, options)
+                seconds = time.perf_counter() - began
+            return seconds, sum(r.seconds for r in results if r.step.name in ("load_users", "load_songplays"))
+
         for schedule in ("@monthly", "@daily"):
-            for name, spec in variants.items():
-                variant = spec.model_copy(update={"schedule": schedule})
-                with DuckDBTarget(str(work / f"{name}{schedule[1:]}.duckdb")) as target:
-                    began = time.perf_counter()
-                    results = run(compile_spec(variant), start, finish, target, options)
-                    seconds = time.perf_counter() - began
-                loads = sum(r.seconds for r in results if r.step.name in ("load_users", "load_songplays"))
-                print(f"| {name} | {schedule} | {seconds:.2f} | {loads:.2f} |", flush=True)
+            scd2, scd1 = (variants[name].model_copy(update={"schedule": schedule}) for name in ("scd2", "scd1"))
+            pairs = [(timed(scd2), timed(scd1)) for _ in range(args.repeat)]
+            ratios = [new[0] / old[0] for new, old in pairs]
+            median = [statistics.median(side) for side in zip(*(new + old for new, old in pairs), strict=True)]
+            print(
+                f"| {schedule} | {statistics.median(ratios):.2f} | {', '.join(f'{r:.2f}' for r in ratios)} | "
+                f"{median[0]:.2f} | {median[2]:.2f} | {median[1]:.2f} / {median[3]:.2f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -69,7 +69,17 @@ class Project:
 
     def definition(self, table: str) -> dict[str, Any]:
         """What defines a table, as plain data the ledger records: what shapes its rows (`data`: columns, key,
-        how it loads, its SELECT) and what does not (layout, descriptions, checks)."""
+        how it loads, its SELECT) and what does not (layout, descriptions, checks). Built once per project (every
+        load step records its fingerprint); not to be changed."""
+        if table not in self._definitions:
+            self._definitions[table] = self._define(table)
+        return self._definitions[table]
+
+    @cached_property
+    def _definitions(self) -> dict[str, dict[str, Any]]:
+        return {}
+
+    def _define(self, table: str) -> dict[str, Any]:
         spec_table = self.spec.tables[table]
         data = {
             "columns": {n: {"type": c.type, "nullable": c.nullable} for n, c in spec_table.columns.items()},

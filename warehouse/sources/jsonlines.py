@@ -22,6 +22,7 @@ from sqlglot import exp
 
 from warehouse.results import Reject
 from warehouse.sources.batch import Keyed, Rule
+from warehouse.sources.reader import file_reader
 from warehouse.sources.values import rules, value
 from warehouse.spec import FileSource, JsonSource
 from warehouse.sql.names import column, ident
@@ -55,7 +56,7 @@ def census(files: list[str], ignorecase: bool) -> tuple[list[str], bool]:
     counted = exp.select(keys.as_("key", quoted=True)).from_(objects).subquery("k")
     query = exp.select(column("key")).from_(counted).group_by(column("key"))
     query = query.order_by(exp.Ordered(this=exp.Count(this=exp.Star()), desc=True), column("key"))
-    with duckdb.connect() as connection:
+    with file_reader() as connection:
         found = [row[0] for row in connection.execute(query.sql("duckdb")).fetchall()]
         if not ignorecase:
             return found, False
@@ -98,7 +99,7 @@ def conflicts(files: list[tuple[str, Path]], keys: dict[str, str], keyed: Sequen
     the first such key and two objects that hold it."""
     urls = {str(path): url for url, path in files}
     warnings = []
-    with duckdb.connect() as connection:
+    with file_reader() as connection:
         for table in keyed:
             names = [*table.key, *table.values]
             read = reader(list(urls), {keys[n]: "VARCHAR" for n in names}, filename=True)

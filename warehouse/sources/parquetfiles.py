@@ -13,12 +13,12 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-import duckdb
 from sqlglot import exp
 
 from warehouse.results import Reject
 from warehouse.sources.batch import Rule
 from warehouse.sources.jsonlines import refused_values
+from warehouse.sources.reader import file_reader
 from warehouse.sources.values import value
 from warehouse.spec import ParquetSource
 from warehouse.sql.names import column, ident
@@ -90,7 +90,7 @@ class ParquetFiles:
                 files=[exp.Literal.string(str(values))],
                 params=[exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("json"))],
             )
-            with duckdb.connect() as connection:
+            with file_reader() as connection:
                 connection.execute(written.sql("duckdb"))
             return refused_values(source, files, values, required)
 
@@ -101,7 +101,7 @@ class ParquetFiles:
 def _names(path: str) -> list[str]:
     """A file's column names, in order."""
     query = exp.Describe(this=exp.select("*").from_(_reader([path])))
-    with duckdb.connect() as connection:
+    with file_reader() as connection:
         return [row[0] for row in connection.execute(query.sql("duckdb")).fetchall()]
 
 

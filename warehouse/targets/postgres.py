@@ -21,6 +21,7 @@ from sqlglot import exp
 
 from warehouse.results import DataError
 from warehouse.secrets import mask
+from warehouse.sources.reader import file_reader
 from warehouse.sql.names import ident
 from warehouse.sql.statement import Action, Statement
 from warehouse.targets.base import Target
@@ -223,7 +224,7 @@ class PostgresTarget(Target):
 def _export(feed: exp.Query, pipe: Path, held: int, failed: list[BaseException]) -> None:
     """Write the feed's rows as CSV into the pipe (run in a thread); then close this process's write end."""
     try:
-        with duckdb.connect() as reader:
+        with file_reader() as reader:
             reader.execute(csv_export(feed, str(pipe)).sql("duckdb"))
     except BaseException as error:  # handed to the thread that reads the pipe
         failed.append(error)
