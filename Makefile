@@ -108,6 +108,7 @@ endif
 	@$(AIRFLOW_ENV) $(BIN)/airflow standalone
 
 bench: install
+	$(BIN)/python -m bench.history
 	$(BIN)/python -m bench.compare
 	$(BIN)/python -m bench.duckdb_load
 	$(BIN)/python -m bench.postgres

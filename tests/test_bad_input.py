@@ -14,6 +14,7 @@ from warehouse.interval import Interval
 from warehouse.plan import plan
 from warehouse.results import StepFailed
 from warehouse.runner import StepRunner
+from warehouse.sources import jsonlines
 from warehouse.steps import Options
 
 DAY = "2018-11-01"
@@ -133,3 +134,16 @@ def _sql(text: str):
     import sqlglot
 
     return sqlglot.parse_one(text)
+
+
+def test_the_key_census_counts_every_key_and_finds_keys_that_differ_only_in_case(tmp_path: Path) -> None:
+    """The census behind `match: ignorecase` and the unused-key warnings: every key of every object, the most
+    used first (ties by name), lines that are not JSON left to the staging read, and a clash only when one object
+    holds two spellings of a key."""
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    first.write_text('{"userId": 1, "ts": 2}\n{"userId": 3, "ts": 4}\nnot json\n{"ts": 5, "userId": 6}\n')
+    second.write_text('{"userid": 7, "ts": 8, "extra": 1}\n')
+    assert jsonlines.census([str(first), str(second)], ignorecase=True) == (["ts", "userId", "extra", "userid"], False)
+    second.write_text('{"userid": 7, "userId": 8}\n')
+    assert jsonlines.census([str(first), str(second)], ignorecase=True)[1]
+    assert not jsonlines.census([str(first), str(second)], ignorecase=False)[1]

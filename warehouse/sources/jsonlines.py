@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import json
 import tempfile
+from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -49,22 +50,19 @@ def json_keys(source: JsonSource, found: Collection[str]) -> tuple[dict[str, str
 
 def census(files: list[str], ignorecase: bool) -> tuple[list[str], bool]:
     """Every top-level key that occurs in the files, the most used first (lines that are not JSON are left to the
-    staging read), and whether an object holds two keys that differ only in case (with `ignorecase`)."""
+    staging read), and whether an object holds two keys that differ only in case (with `ignorecase`). One read:
+    the objects grouped by their list of keys (a few shapes, however many rows), counted here."""
     ignore_errors = exp.Kwarg(this=exp.var("ignore_errors"), expression=exp.true())
     objects = exp.func("read_ndjson_objects", exp.array(*map(exp.Literal.string, files)), ignore_errors)
-    keys = exp.Unnest(expressions=[exp.func("json_keys", exp.column("json"))])
-    counted = exp.select(keys.as_("key", quoted=True)).from_(objects).subquery("k")
-    query = exp.select(column("key")).from_(counted).group_by(column("key"))
-    query = query.order_by(exp.Ordered(this=exp.Count(this=exp.Star()), desc=True), column("key"))
+    shape = exp.func("json_keys", exp.column("json"))
+    query = exp.select(shape.as_("keys", quoted=True), exp.Count(this=exp.Star())).from_(objects).group_by(shape)
     with file_reader() as connection:
-        found = [row[0] for row in connection.execute(query.sql("duckdb")).fetchall()]
-        if not ignorecase:
-            return found, False
-        every = exp.func("json_keys", exp.column("json"))
-        lowered = exp.Lambda(this=exp.Lower(this=exp.column("k")), expressions=[exp.to_identifier("k")])
-        distinct = exp.func("len", exp.func("list_distinct", exp.func("list_transform", every.copy(), lowered)))
-        clash = exp.select("1").from_(objects).where(distinct < exp.func("len", every)).limit(1)
-        return found, bool(connection.execute(clash.sql("duckdb")).fetchall())
+        shapes = connection.execute(query.sql("duckdb")).fetchall()
+    used: Counter[str] = Counter()
+    for keys, rows in shapes:
+        used.update(dict.fromkeys(keys or [], rows))
+    clash = ignorecase and any(len({k.lower() for k in keys}) < len(keys) for keys, _ in shapes if keys)
+    return sorted(used, key=lambda key: (-used[key], key)), clash
 
 
 def keys_of(source: JsonSource, files: list[tuple[str, Path]]) -> tuple[dict[str, str], list[str], bool]:
