@@ -1229,6 +1229,17 @@ SELECT
     END
   ) AS "in_interval"
 FROM "songplays__rows";
+CREATE TEMPORARY TABLE "songplays__repeated" AS
+SELECT
+  "songplay_id"
+FROM "songplays__rows"
+WHERE
+  "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+  AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+GROUP BY
+  "songplay_id"
+HAVING
+  COUNT(*) > 1;
 CREATE TEMPORARY TABLE "songplays__batch" (
   LIKE "songplays"
 );
@@ -1256,18 +1267,7 @@ SELECT
   "rows"."location",
   "rows"."user_agent"
 FROM "songplays__rows" AS "rows"
-LEFT JOIN (
-  SELECT
-    "songplay_id"
-  FROM "songplays__rows"
-  WHERE
-    "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-    AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-  GROUP BY
-    "songplay_id"
-  HAVING
-    COUNT(*) > 1
-) AS "repeated"
+LEFT JOIN "songplays__repeated" AS "repeated"
   ON "rows"."songplay_id" = "repeated"."songplay_id"
 WHERE
   (
@@ -1316,18 +1316,7 @@ FROM (
       "rows"."location",
       "rows"."user_agent"
     FROM "songplays__rows" AS "rows"
-    INNER JOIN (
-      SELECT
-        "songplay_id"
-      FROM "songplays__rows"
-      WHERE
-        "start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-        AND "start_time" < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
-      GROUP BY
-        "songplay_id"
-      HAVING
-        COUNT(*) > 1
-    ) AS "repeated"
+    INNER JOIN "songplays__repeated" AS "repeated"
       ON "rows"."songplay_id" = "repeated"."songplay_id"
     WHERE
       "rows"."start_time" >= CAST('2018-11-01 00:00:00' AS TIMESTAMP)
@@ -1337,6 +1326,7 @@ FROM (
 WHERE
   "ranked"."_row" = 1;
 DROP TABLE IF EXISTS "songplays__rows";
+DROP TABLE IF EXISTS "songplays__repeated";
 -- commit; then in one transaction, a lock held for the 5 statement(s) after it, until the step commits:
 LOCK "ledger"."steps", "songplays", "users";
 INSERT INTO "users" (

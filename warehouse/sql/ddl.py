@@ -112,6 +112,15 @@ def create_indexes(name: str, table: Table, engine: Engine, schema: str | None =
     ]
 
 
+def create_temp_as(name: str, query: exp.Query) -> exp.Create:
+    """A session table holding a query's rows (CREATE TEMPORARY TABLE ... AS SELECT on every engine:
+    https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_TABLE_AS.html)."""
+    return exp.Create(
+        this=table_ref(name), kind="TABLE", expression=query,
+        properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+    )  # fmt: skip
+
+
 def create_temp_like(name: str, like: exp.Table, engine: Engine) -> exp.Create:
     """An empty session table shaped like `like` (on Redshift it inherits distribution and sort keys)."""
     if engine.create_like:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from warehouse.spec import HISTORY_COLUMNS, Column, Dimension, Fact, Lookup, Spec
-from warehouse.sql.ddl import create_table, drop_table
+from warehouse.sql.ddl import create_table, create_temp_as, drop_table
 from warehouse.sql.load import Load, LoadSQL, insert, latest_per_key, timestamp
 from warehouse.sql.names import Layout, column, columns, ident
 from warehouse.sql.names import table as table_ref
@@ -49,13 +49,6 @@ def runs_ddl(name: str, dimension: Dimension, engine: Engine, schema: str | None
 
 def _begin() -> exp.Cast:
     return exp.cast(exp.Literal.string(BEGINNING), exp.DataType.build("timestamp"))
-
-
-def _temp(name: str, query: exp.Query) -> exp.Create:
-    return exp.Create(
-        this=table_ref(name), kind="TABLE", expression=query,
-        properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
-    )  # fmt: skip
 
 
 def _window(func: exp.Expression, partition: list[str], order: list[exp.Expression]) -> exp.Window:
@@ -207,17 +200,17 @@ def dimension_scd2(load: Load) -> LoadSQL:
     touched, rebuilt = table_ref(f"{name}__touched"), table_ref(f"{name}__versions")
     key, names, run_names = dimension.key, dimension.column_names, [*dimension.selected, *RUN_COLUMNS]
     mine = column("interval_start").eq(timestamp(load.interval.start))
-    prepare = [Statement(drop_table(staged.name)), Statement(_temp(staged.name, batch_runs(load)))]
+    prepare = [Statement(drop_table(staged.name)), Statement(create_temp_as(staged.name, batch_runs(load)))]
     keys_of = [
         exp.select(*columns(key)).from_(runs.copy()).where(mine.copy()),
         exp.select(*columns(key)).from_(staged.copy()),
     ]
     on = exp.and_(*(column(k, target.name).eq(column(k, touched.name)) for k in key))
     publish = [
-        Statement(_temp(touched.name, exp.union(*keys_of, distinct=True))),
+        Statement(create_temp_as(touched.name, exp.union(*keys_of, distinct=True))),
         Statement(exp.delete(runs.copy(), where=mine.copy())),
         Statement(insert(runs, run_names, exp.select(*columns(run_names)).from_(staged.copy()))),
-        Statement(_temp(rebuilt.name, versions(dimension, runs, touched, load.engine))),
+        Statement(create_temp_as(rebuilt.name, versions(dimension, runs, touched, load.engine))),
         Statement(exp.Delete(this=target.copy(), using=[touched.copy()], where=exp.Where(this=on)), "deleted"),
         Statement(insert(target, names, exp.select(*columns(names)).from_(rebuilt.copy())), "inserted"),
         Statement(unknown_member(target, dimension)),

@@ -9,7 +9,7 @@ from sqlglot import exp
 
 from warehouse.interval import Interval
 from warehouse.spec import Dimension, Fact, Spec, Table
-from warehouse.sql.ddl import create_temp_like, drop_table, staging_ddl
+from warehouse.sql.ddl import create_temp_as, create_temp_like, drop_table, staging_ddl
 from warehouse.sql.names import Layout, column, columns, ident
 from warehouse.sql.names import table as table_ref
 from warehouse.sql.statement import ROW, Statement
@@ -71,22 +71,29 @@ def latest_per_key(
     )
 
 
-def one_per_key(rows: exp.Table, table: Table, where: exp.Expression, engine: Engine) -> exp.Union:
-    """`latest_per_key` of the rows matching `where`, ranking only the keys that occur more than once
-    (sorting every row by every column costs more than the rare duplicates are worth)."""
-    key, names = table.key, table.column_names
-    repeated = (
+def repeated_keys(rows: exp.Table, key: list[str], where: exp.Expression) -> exp.Select:
+    """The keys that occur more than once among the rows matching `where` (usually none)."""
+    return (
         exp.select(*columns(key))
         .from_(rows.copy())
         .where(where.copy())
         .group_by(*columns(key))
         .having(exp.Count(this=exp.Star()) > 1)
-        .subquery(ident("repeated"))
     )
+
+
+def one_per_key(rows: exp.Table, repeated: exp.Table, table: Table, where: exp.Expression, engine: Engine) -> exp.Union:
+    """`latest_per_key` of the rows matching `where`, ranking only the keys that occur more than once, held in the
+    session table `repeated` (sorting every row by every column costs more than the rare duplicates are worth;
+    and with the repeated keys in a table of their own, whose statistics the planner knows, PostgreSQL hashes
+    them rather than sorting every row to merge-join them)."""
+    key, names = table.key, table.column_names
 
     def scope(join_type: str) -> exp.Select:
         query = exp.select(*columns(names, "rows")).from_(rows.copy().as_("rows", quoted=True))
-        query = query.join(repeated.copy(), on=_matches(key, "rows", "repeated"), join_type=join_type)
+        query = query.join(
+            repeated.copy().as_("repeated", quoted=True), on=_matches(key, "rows", "repeated"), join_type=join_type
+        )
         return query.where(_qualified(where, "rows"))
 
     single = scope("left").where(column(key[0], "repeated").is_(exp.null()), copy=False)
@@ -204,7 +211,13 @@ def dimension_replace(load: Load) -> LoadSQL:
 def fact_replace(load: Load) -> LoadSQL:
     """Replace exactly the interval's rows, deduplicated by key; rows the SELECT yields outside the interval are
     counted, not loaded."""
-    fact, target, rows, batch = load.table, load.target, _batch(load, "rows"), _batch(load)
+    fact, target, rows, batch, repeated = (
+        load.table,
+        load.target,
+        _batch(load, "rows"),
+        _batch(load),
+        _batch(load, "repeated"),
+    )
     assert isinstance(fact, Fact)
     names = fact.column_names
     window = in_interval(column(fact.time_column), load.interval)
@@ -220,10 +233,13 @@ def fact_replace(load: Load) -> LoadSQL:
         Statement(insert(rows, names, raw)),
         *load.engine.statistics(rows),
         Statement(counts, ROW),
+        Statement(create_temp_as(repeated.name, repeated_keys(rows, fact.key, window))),
+        *load.engine.statistics(repeated),
         Statement(create_temp_like(batch.name, target, load.engine)),
-        Statement(insert(batch, names, one_per_key(rows, fact, window, load.engine))),
+        Statement(insert(batch, names, one_per_key(rows, repeated, fact, window, load.engine))),
         *load.engine.statistics(batch),
         Statement(drop_table(rows.name)),
+        Statement(drop_table(repeated.name)),
     ]
     publish = [
         Statement(exp.delete(target.copy(), where=window.copy()), "deleted"),
