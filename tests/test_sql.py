@@ -49,6 +49,21 @@ def test_every_statement_round_trips_through_sqlglot(dialect: str) -> None:
         assert sqlglot.parse_one(text, read=dialect).sql(dialect=dialect) == text
 
 
+@pytest.mark.parametrize("dialect", ["redshift", "postgres", "duckdb"])
+def test_rendering_leaves_every_statement_as_it_was(dialect: str) -> None:
+    """Engines render statements without copying them first (`Engine.render`): sqlglot's generator must not
+    change any of them, or a statement rendered twice (logged, then run) would differ."""
+    engine = engine_named(dialect)
+    plan = IntervalPlan(load_project(SPEC), DAY, engine)
+    actions = [a for step in plan.steps if step.layer != Layer.STAGE for a in plan.build(step).actions]
+    statements = [a for a in actions if isinstance(a, Statement)]
+    assert len(statements) > 50
+    for statement in statements:
+        pristine = statement.sql.copy()
+        first = engine.render(statement)
+        assert statement.sql == pristine and engine.render(statement, pretty=True) and engine.render(statement) == first
+
+
 def test_create_tables_sql_is_the_generated_redshift_ddl() -> None:
     expected = ddl_text(load_project(Path("config/sparkify.yaml")), engine_named("redshift"))
     assert (ROOT / "create_tables.sql").read_text() == expected, (
