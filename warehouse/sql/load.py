@@ -211,13 +211,8 @@ def dimension_replace(load: Load) -> LoadSQL:
 def fact_replace(load: Load) -> LoadSQL:
     """Replace exactly the interval's rows, deduplicated by key; rows the SELECT yields outside the interval are
     counted, not loaded."""
-    fact, target, rows, batch, repeated = (
-        load.table,
-        load.target,
-        _batch(load, "rows"),
-        _batch(load),
-        _batch(load, "repeated"),
-    )
+    fact, target, rows, batch = load.table, load.target, _batch(load, "rows"), _batch(load)
+    repeated = _batch(load, "repeated")
     assert isinstance(fact, Fact)
     names = fact.column_names
     window = in_interval(column(fact.time_column), load.interval)
