@@ -129,8 +129,9 @@ def _render(engine: Engine, action: Action) -> str:
         lines = action.content.decode().splitlines()
         return f"-- write {action.url}:\n" + "".join(f"--   {line}\n" for line in lines)
     text = ""
-    if action.when:
-        text += f"-- only when {action.when}:\n"
+    conditions = [*action.when, *([f"not {action.unless}"] if action.unless else [])]
+    if conditions:
+        text += f"-- only when {' and '.join(conditions)}:\n"
     if action.binds:  # the ledger's writes, on one line each
         text += f"-- with the {action.binds} values bound by the runner:\n"
         return text + f"{engine.render(action)};\n"

@@ -255,7 +255,7 @@ class StepRunner:
         if isinstance(action, Upload):
             store_for(action.url, self.options.s3_client).write(action.url, action.content)
             return
-        if action.when is not None and action.when not in done.flags:
+        if not done.flags.issuperset(action.when) or action.unless in done.flags:
             return
         if action.binds:
             rows = self._bound(action, result, batch)

@@ -195,34 +195,46 @@ class CheckBase(SpecModel):
     severity: Literal["error", "warn"] = Field("error", description="`error` fails the run; `warn` reports.")
 
 
+AGGREGATES = ("row_count", "freshness")  # checks of a table as a whole: on a dimension, of every row by default
+
+
+class ScopedCheck(CheckBase):
+    scope: Literal["keys", "table"] | None = Field(
+        None,
+        description="The rows checked. A dimension's: `keys`, those whose key the run's load touched (the default, "
+        "but for row_count and freshness), or `table`, every row. A fact's: its interval's rows (the default), or "
+        "`table`, every row.",
+    )
+
+
 class StagedCount(SpecModel):
     source: Name = Field(description="The source whose staged rows are counted.")
     where: str | None = Field(None, description="A condition on the source's columns (Redshift SQL).")
     tolerance: float = Field(0.0, ge=0, description="Allowed difference, as a fraction of the staged count.")
 
 
-class RowCountCheck(CheckBase):
+class RowCountCheck(ScopedCheck):
     min: int | None = Field(None, ge=0, description="Fewest rows allowed.")
     max: int | None = Field(None, ge=0, description="Most rows allowed.")
     staged: StagedCount | None = Field(None, description="Compare with this interval's staged rows.")
 
 
-class ColumnsCheck(CheckBase):
+class ColumnsCheck(ScopedCheck):
     columns: list[Name] = Field(min_length=1, description="The columns checked.")
 
 
-class ReferencesCheck(CheckBase):
+class ReferencesCheck(ScopedCheck):
     columns: list[Name] = Field(min_length=1, description="Columns that must match a row of `to` (NULLs pass).")
     to: Name = Field(description="The referenced table.")
     to_columns: list[Name] | None = Field(None, description="The referenced columns (default: the key of `to`).")
 
 
-class AcceptedValuesCheck(CheckBase):
+class AcceptedValuesCheck(ScopedCheck):
     column: Name = Field(description="The column checked.")
     values: list[str | int | float | bool] = Field(min_length=1, description="Every value allowed (NULL passes).")
 
 
-class FreshnessCheck(CheckBase):
+class FreshnessCheck(ScopedCheck):
     column: Name = Field(description="A time column.")
     max_age: str = Field(pattern=r"^\d+\s*[mhd]$", description="e.g. 90m, 36h, 2d: before the interval's end.")
 
@@ -255,7 +267,7 @@ class ForeignKey:
         return f"{self.table}__{'_'.join(self.columns)}__fk"
 
 
-class HistoryCheck(CheckBase):
+class HistoryCheck(ScopedCheck):
     """Added to every scd2 dimension: its versions tile time per key."""
 
 
@@ -289,6 +301,14 @@ class Check(SpecModel):
     @property
     def options(self) -> CheckBase:
         return getattr(self, self.kind)
+
+    def scope(self, table: Table) -> str:
+        """The rows the check reads: `keys` (a dimension's touched keys), `table` (every row) or `interval` (a
+        fact's rows of the interval, or those a merged fact's run merged); a custom SQL check reads what it says."""
+        given = getattr(self.options, "scope", None)
+        if isinstance(table, Fact):
+            return given or "interval"
+        return given or ("table" if self.kind in (*AGGREGATES, "sql") else "keys")
 
     @property
     def label(self) -> str:
@@ -683,6 +703,9 @@ def _cross_check(spec: Spec, doc: YamlDocument) -> list[Problem]:
                 problems += _lookup_problems(spec, doc, at, table)
             for i, check in enumerate(table.checks):
                 problems += _check_names(spec, doc, (*at, "checks", i, check.kind), check, columns)
+                if isinstance(table, Fact) and getattr(check.options, "scope", None) == "keys":
+                    why = "scope: keys is for dimensions: a fact's checks read its interval's rows (scope: table: all)"
+                    problems.append(doc.problem((*at, "checks", i, check.kind, "scope"), why))
             if not spec.resolve(table.select).is_file():
                 problems.append(doc.problem((*at, "select"), f"SQL file not found: {table.select}"))
     return problems

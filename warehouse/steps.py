@@ -30,7 +30,7 @@ from warehouse.sql.ddl import (
     staging_ddl,
 )
 from warehouse.sql.history import inferred_members, lookups_of, repoint, runs_ddl, with_lookups
-from warehouse.sql.load import Load, in_interval, insert, merged_rows, strategy
+from warehouse.sql.load import Load, in_interval, insert, merged_rows, strategy, touched_keys
 from warehouse.sql.names import Layout, column, columns, shadow
 from warehouse.sql.names import table as table_ref
 from warehouse.sql.required import interval_column, needs
@@ -56,11 +56,12 @@ class Options:
 @dataclass(frozen=True)
 class CheckStep:
     """A check as its step runs it: its place in the table's list, label and severity, and the staged rows it
-    compares with (those are gone once the interval finished)."""
+    reads (those are gone once the interval finished: it is skipped)."""
 
     index: int
     check: Check
     staging: exp.Table | None
+    keys: exp.Table | None = None  # the keys the load touched, which it reads (once they are gone: every row)
 
     @property
     def label(self) -> str:
@@ -314,7 +315,8 @@ class IntervalPlan:
         select = bind(self.project.select(name), self.layout)
         if isinstance(table, Fact):
             select = with_lookups(select, table, self.spec, self.layout, self.engine)
-        load = Load(name, table, select, self.layout, self.interval, self.engine, self.spec)
+        keeps = Scope(self.project, name, self.layout, self.interval).keeps_keys
+        load = Load(name, table, select, self.layout, self.interval, self.engine, self.spec, keeps)
         built = STRATEGIES[kind](load)
         publish = list(built.publish)
         if isinstance(table, Fact) and built.batch is not None:
@@ -324,42 +326,45 @@ class IntervalPlan:
 
     def _checks(self, step: Step, batch: Batch | None) -> StepSQL:
         """The count of failing rows of every check in one query (checks that read a table gone once the interval
-        finished, staged rows or a merged fact's rows, apart: one query per such table, run only while it is
-        there), then a sample of each failed one, then a ledger row per check."""
-        scope = Scope(self.project, step.subject, self.layout, self.interval)
-        checks, queries = [], {}
-        for index, check in enumerate(self.spec.tables[step.subject].checks):
+        finished apart: one query per such table, run only while it is there; a check of the keys the load touched
+        reads every row once they are gone), then a sample of each failed one, then a ledger row per check."""
+        table, scope = self.spec.tables[step.subject], Scope(self.project, step.subject, self.layout, self.interval)
+        counted: dict[tuple[tuple[str, ...], str | None], list[tuple[int, exp.Query]]] = {}
+        checks, samples = [], []
+        for index, check in enumerate(table.checks):
+            scoped = scope.of(check)
             staged = getattr(check.options, "staged", None)
-            checks.append(CheckStep(index, check, self.layout.staging(staged.source) if staged else scope.gate))
-            queries[index] = failures(check, index, scope)
-        actions: list[Action] = []
-        gated: dict[str, tuple[exp.Table, list[CheckStep]]] = {}
-        for c in checks:
-            if c.staging is not None:
-                gated.setdefault(c.staging.name, (c.staging, []))[1].append(c)
-        if gated:
-            actions.append(Statement(_present([table for table, _ in gated.values()]), rows="present"))
-        together = [(c.index, queries[c.index]) for c in checks if c.staging is None]
-        if together:
-            actions.append(Statement(failure_counts(together), rows="failures"))
-        actions += [
-            Statement(failure_counts([(c.index, queries[c.index]) for c in group]), rows="failures", when=present(name))
-            for name, (_, group) in gated.items()
-        ]
-        actions += [Statement(sample(queries[c.index]), rows=f"sample {c.index}", when=failed(c.index)) for c in checks]
+            c = CheckStep(index, check, self.layout.staging(staged.source) if staged else scoped.gate, scoped.keys)
+            variants = [(_gates(c.staging, c.keys), None, failures(check, index, scoped))]
+            if c.keys is not None:
+                variants.append((_gates(c.staging), present(c.keys.name), failures(check, index, scoped.everywhere())))
+            for when, unless, query in variants:
+                counted.setdefault((when, unless), []).append((index, query))
+                flags = (failed(index), *when)
+                samples.append(Statement(sample(query), rows=f"sample {index}", when=flags, unless=unless))
+            checks.append(c)
+        gone = {t.name: t for c in checks for t in (c.staging, c.keys) if t is not None}
+        actions: list[Action] = [Statement(_present(list(gone.values())), rows="present")] if gone else []
+        for (when, unless), group in sorted(counted.items(), key=lambda item: item[0] != ((), None)):
+            actions.append(Statement(failure_counts(group), rows="failures", when=when, unless=unless))
         notes = [f"check {c.index + 1}: {c.label}" for c in checks]
-        return StepSQL(step, [ledger.record_checks(self.layout)], notes, checks, prepare=actions)
+        return StepSQL(step, [ledger.record_checks(self.layout)], notes, checks, prepare=[*actions, *samples])
 
     def _finish(self, step: Step, batch: Batch | None) -> StepSQL:
-        """Drop the interval's staging tables (and the rows its merged facts merged), then mark the objects it
-        staged as loaded."""
+        """Drop the interval's staging tables (and the rows its merged facts merged, the keys its dimensions
+        touched), then mark the objects it staged as loaded."""
         staged = [self.layout.staging(s.subject) for s in self.steps if s.layer == Layer.STAGE]
         merged = [
             merged_rows(self.layout, s.subject)
             for s in self.steps
             if s.layer == Layer.FACTS and strategy(self.spec.tables[s.subject]) == "fact_by_key"
         ]
-        drops: list[Action] = [Statement(drop_table(t.name, t.db)) for t in [*staged, *merged]]
+        kept = [
+            touched_keys(self.layout, s.subject)
+            for s in self.steps
+            if s.layer == Layer.DIMENSIONS and Scope(self.project, s.subject, self.layout, self.interval).keeps_keys
+        ]
+        drops: list[Action] = [Statement(drop_table(t.name, t.db)) for t in [*staged, *merged, *kept]]
         return StepSQL(step, [ledger.mark_loaded(self.layout, self.spec.name)], prepare=drops)
 
     def _from_prefixes_only(self, table: str) -> bool:
@@ -390,6 +395,11 @@ def present(table: str) -> str:
 def failed(index: int) -> str:
     """The flag raised for a check with failing rows."""
     return f"failed {index}"
+
+
+def _gates(*tables: exp.Table | None) -> tuple[str, ...]:
+    """The flags of the tables present, for a statement that reads them."""
+    return tuple(present(t.name) for t in tables if t is not None)
 
 
 def _present(tables: list[exp.Table]) -> exp.Select:

@@ -744,6 +744,7 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- step load_users (dimensions) after stage_events
 -- the step's changes and its ledger row, in one transaction:
 DROP TABLE IF EXISTS "users__batch_runs";
+DROP TABLE IF EXISTS "users__touched";
 CREATE TEMPORARY TABLE "users__batch_runs" AS
 SELECT
   "user_id",
@@ -859,6 +860,16 @@ UNION
 SELECT
   "user_id"
 FROM "users__batch_runs";
+DROP TABLE IF EXISTS "staging"."users__keys_20181101";
+CREATE TABLE "staging"."users__keys_20181101" (
+  "user_id" INT
+);
+INSERT INTO "staging"."users__keys_20181101" (
+  "user_id"
+)
+SELECT
+  "user_id"
+FROM "users__touched";
 DELETE FROM "users__runs"
 WHERE
   "interval_start" = CAST('2018-11-01 00:00:00' AS TIMESTAMP);
@@ -1107,6 +1118,16 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+DROP TABLE IF EXISTS "staging"."songs__keys_20181101";
+CREATE TABLE "staging"."songs__keys_20181101" (
+  "song_id" TEXT NOT NULL
+);
+INSERT INTO "staging"."songs__keys_20181101" (
+  "song_id"
+)
+SELECT
+  "song_id"
+FROM "songs__batch";
 SELECT
   COUNT(*) - COUNT("loaded"."song_id") AS "inserted",
   COUNT("loaded"."song_id") AS "updated"
@@ -1206,6 +1227,16 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+DROP TABLE IF EXISTS "staging"."artists__keys_20181101";
+CREATE TABLE "staging"."artists__keys_20181101" (
+  "artist_id" TEXT NOT NULL
+);
+INSERT INTO "staging"."artists__keys_20181101" (
+  "artist_id"
+)
+SELECT
+  "artist_id"
+FROM "artists__batch";
 SELECT
   COUNT(*) - COUNT("loaded"."artist_id") AS "inserted",
   COUNT("loaded"."artist_id") AS "updated"
@@ -1313,6 +1344,16 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+DROP TABLE IF EXISTS "staging"."time__keys_20181101";
+CREATE TABLE "staging"."time__keys_20181101" (
+  "start_time" TIMESTAMP NOT NULL
+);
+INSERT INTO "staging"."time__keys_20181101" (
+  "start_time"
+)
+SELECT
+  "start_time"
+FROM "time__batch";
 SELECT
   COUNT(*) - COUNT("loaded"."start_time") AS "inserted",
   COUNT("loaded"."start_time") AS "updated"
@@ -1430,6 +1471,16 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+DROP TABLE IF EXISTS "staging"."accounts__keys_20181101";
+CREATE TABLE "staging"."accounts__keys_20181101" (
+  "account_id" INT NOT NULL
+);
+INSERT INTO "staging"."accounts__keys_20181101" (
+  "account_id"
+)
+SELECT
+  "account_id"
+FROM "accounts__batch";
 DELETE FROM "accounts__batch" USING   "accounts"
 WHERE
   "accounts"."account_id" = "accounts__batch"."account_id"
@@ -1780,6 +1831,140 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- check 4: history(valid_from, valid_to, is_current)
 -- the step's changes and its ledger row, in one transaction:
 SELECT
+  table_name
+FROM information_schema.tables
+WHERE
+  table_schema = 'staging' AND table_name IN ('users__keys_20181101');
+-- only when present users__keys_20181101:
+SELECT
+  0 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "user_id",
+    "level"
+  FROM "users"
+  WHERE
+    (
+      (
+        NOT "user_id" IS NULL AND NOT "is_inferred"
+      )
+      AND EXISTS(
+        SELECT
+          1
+        FROM "staging"."users__keys_20181101" AS "touched_keys"
+        WHERE
+          "touched_keys"."user_id" = "users"."user_id"
+      )
+    )
+    AND (
+      "user_id" IS NULL OR "level" IS NULL
+    )
+) AS "failing"
+UNION ALL
+SELECT
+  1 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "user_id",
+    "valid_from",
+    COUNT(*) AS "rows"
+  FROM "users"
+  WHERE
+    (
+      NOT "user_id" IS NULL AND NOT "is_inferred"
+    )
+    AND EXISTS(
+      SELECT
+        1
+      FROM "staging"."users__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."user_id" = "users"."user_id"
+    )
+  GROUP BY
+    "user_id",
+    "valid_from"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+UNION ALL
+SELECT
+  2 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "user_id",
+    "level"
+  FROM "users"
+  WHERE
+    (
+      (
+        NOT "user_id" IS NULL AND NOT "is_inferred"
+      )
+      AND EXISTS(
+        SELECT
+          1
+        FROM "staging"."users__keys_20181101" AS "touched_keys"
+        WHERE
+          "touched_keys"."user_id" = "users"."user_id"
+      )
+    )
+    AND (
+      NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+    )
+) AS "failing"
+UNION ALL
+SELECT
+  3 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "user_id",
+    "user_key",
+    "valid_from",
+    "valid_to",
+    "is_current",
+    "next_valid_from",
+    "current_versions"
+  FROM (
+    SELECT
+      "user_id",
+      "user_key",
+      "valid_from",
+      "valid_to",
+      "is_current",
+      LEAD("valid_from") OVER (PARTITION BY "user_id" ORDER BY "valid_from") AS "next_valid_from",
+      SUM(CASE WHEN "is_current" THEN 1 ELSE 0 END) OVER (PARTITION BY "user_id") AS "current_versions"
+    FROM "users"
+    WHERE
+      NOT "user_id" IS NULL
+      AND EXISTS(
+        SELECT
+          1
+        FROM "staging"."users__keys_20181101" AS "touched_keys"
+        WHERE
+          "touched_keys"."user_id" = "users"."user_id"
+      )
+  ) AS "versions"
+  WHERE
+    NOT (
+      "valid_to" = "next_valid_from"
+      OR (
+        "valid_to" IS NULL AND "next_valid_from" IS NULL
+      )
+    )
+    OR "valid_to" <= "valid_from"
+    OR (
+      "is_current" AND NOT "valid_to" IS NULL
+    )
+    OR (
+      NOT "is_current" AND "valid_to" IS NULL
+    )
+    OR "current_versions" <> 1
+) AS "failing";
+-- only when not present users__keys_20181101:
+SELECT
   0 AS "check",
   COUNT(*) AS "failures"
 FROM (
@@ -1872,7 +2057,36 @@ FROM (
     )
     OR "current_versions" <> 1
 ) AS "failing";
--- only when failed 0:
+-- only when failed 0 and present users__keys_20181101:
+SELECT
+  *
+FROM (
+  SELECT
+    "user_id",
+    "level"
+  FROM "users"
+  WHERE
+    (
+      (
+        NOT "user_id" IS NULL AND NOT "is_inferred"
+      )
+      AND EXISTS(
+        SELECT
+          1
+        FROM "staging"."users__keys_20181101" AS "touched_keys"
+        WHERE
+          "touched_keys"."user_id" = "users"."user_id"
+      )
+    )
+    AND (
+      "user_id" IS NULL OR "level" IS NULL
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 0 and not present users__keys_20181101:
 SELECT
   *
 FROM (
@@ -1892,7 +2106,38 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- only when failed 1:
+-- only when failed 1 and present users__keys_20181101:
+SELECT
+  *
+FROM (
+  SELECT
+    "user_id",
+    "valid_from",
+    COUNT(*) AS "rows"
+  FROM "users"
+  WHERE
+    (
+      NOT "user_id" IS NULL AND NOT "is_inferred"
+    )
+    AND EXISTS(
+      SELECT
+        1
+      FROM "staging"."users__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."user_id" = "users"."user_id"
+    )
+  GROUP BY
+    "user_id",
+    "valid_from"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+ORDER BY
+  1,
+  2,
+  3
+LIMIT 5;
+-- only when failed 1 and not present users__keys_20181101:
 SELECT
   *
 FROM (
@@ -1914,7 +2159,36 @@ ORDER BY
   2,
   3
 LIMIT 5;
--- only when failed 2:
+-- only when failed 2 and present users__keys_20181101:
+SELECT
+  *
+FROM (
+  SELECT
+    "user_id",
+    "level"
+  FROM "users"
+  WHERE
+    (
+      (
+        NOT "user_id" IS NULL AND NOT "is_inferred"
+      )
+      AND EXISTS(
+        SELECT
+          1
+        FROM "staging"."users__keys_20181101" AS "touched_keys"
+        WHERE
+          "touched_keys"."user_id" = "users"."user_id"
+      )
+    )
+    AND (
+      NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 2 and not present users__keys_20181101:
 SELECT
   *
 FROM (
@@ -1934,7 +2208,64 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- only when failed 3:
+-- only when failed 3 and present users__keys_20181101:
+SELECT
+  *
+FROM (
+  SELECT
+    "user_id",
+    "user_key",
+    "valid_from",
+    "valid_to",
+    "is_current",
+    "next_valid_from",
+    "current_versions"
+  FROM (
+    SELECT
+      "user_id",
+      "user_key",
+      "valid_from",
+      "valid_to",
+      "is_current",
+      LEAD("valid_from") OVER (PARTITION BY "user_id" ORDER BY "valid_from") AS "next_valid_from",
+      SUM(CASE WHEN "is_current" THEN 1 ELSE 0 END) OVER (PARTITION BY "user_id") AS "current_versions"
+    FROM "users"
+    WHERE
+      NOT "user_id" IS NULL
+      AND EXISTS(
+        SELECT
+          1
+        FROM "staging"."users__keys_20181101" AS "touched_keys"
+        WHERE
+          "touched_keys"."user_id" = "users"."user_id"
+      )
+  ) AS "versions"
+  WHERE
+    NOT (
+      "valid_to" = "next_valid_from"
+      OR (
+        "valid_to" IS NULL AND "next_valid_from" IS NULL
+      )
+    )
+    OR "valid_to" <= "valid_from"
+    OR (
+      "is_current" AND NOT "valid_to" IS NULL
+    )
+    OR (
+      NOT "is_current" AND "valid_to" IS NULL
+    )
+    OR "current_versions" <> 1
+) AS "failing"
+ORDER BY
+  1,
+  2,
+  3,
+  4,
+  5,
+  6,
+  7
+LIMIT 5;
+-- only when failed 3 and not present users__keys_20181101:
 SELECT
   *
 FROM (
@@ -1994,6 +2325,52 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- check 2: unique(song_id)
 -- the step's changes and its ledger row, in one transaction:
 SELECT
+  table_name
+FROM information_schema.tables
+WHERE
+  table_schema = 'staging' AND table_name IN ('songs__keys_20181101');
+-- only when present songs__keys_20181101:
+SELECT
+  0 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "song_id"
+  FROM "songs"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."songs__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."song_id" = "songs"."song_id"
+    )
+    AND "song_id" IS NULL
+) AS "failing"
+UNION ALL
+SELECT
+  1 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "song_id",
+    COUNT(*) AS "rows"
+  FROM "songs"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."songs__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."song_id" = "songs"."song_id"
+    )
+  GROUP BY
+    "song_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing";
+-- only when not present songs__keys_20181101:
+SELECT
   0 AS "check",
   COUNT(*) AS "failures"
 FROM (
@@ -2017,7 +2394,27 @@ FROM (
   HAVING
     COUNT(*) > 1
 ) AS "failing";
--- only when failed 0:
+-- only when failed 0 and present songs__keys_20181101:
+SELECT
+  *
+FROM (
+  SELECT
+    "song_id"
+  FROM "songs"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."songs__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."song_id" = "songs"."song_id"
+    )
+    AND "song_id" IS NULL
+) AS "failing"
+ORDER BY
+  1
+LIMIT 5;
+-- only when failed 0 and not present songs__keys_20181101:
 SELECT
   *
 FROM (
@@ -2030,7 +2427,32 @@ FROM (
 ORDER BY
   1
 LIMIT 5;
--- only when failed 1:
+-- only when failed 1 and present songs__keys_20181101:
+SELECT
+  *
+FROM (
+  SELECT
+    "song_id",
+    COUNT(*) AS "rows"
+  FROM "songs"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."songs__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."song_id" = "songs"."song_id"
+    )
+  GROUP BY
+    "song_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 1 and not present songs__keys_20181101:
 SELECT
   *
 FROM (
@@ -2056,6 +2478,34 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- check 1: unique(artist_id)
 -- the step's changes and its ledger row, in one transaction:
 SELECT
+  table_name
+FROM information_schema.tables
+WHERE
+  table_schema = 'staging' AND table_name IN ('artists__keys_20181101');
+-- only when present artists__keys_20181101:
+SELECT
+  0 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "artist_id",
+    COUNT(*) AS "rows"
+  FROM "artists"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."artists__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."artist_id" = "artists"."artist_id"
+    )
+  GROUP BY
+    "artist_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing";
+-- only when not present artists__keys_20181101:
+SELECT
   0 AS "check",
   COUNT(*) AS "failures"
 FROM (
@@ -2068,7 +2518,32 @@ FROM (
   HAVING
     COUNT(*) > 1
 ) AS "failing";
--- only when failed 0:
+-- only when failed 0 and present artists__keys_20181101:
+SELECT
+  *
+FROM (
+  SELECT
+    "artist_id",
+    COUNT(*) AS "rows"
+  FROM "artists"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."artists__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."artist_id" = "artists"."artist_id"
+    )
+  GROUP BY
+    "artist_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 0 and not present artists__keys_20181101:
 SELECT
   *
 FROM (
@@ -2094,6 +2569,34 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- check 1: unique(start_time)
 -- the step's changes and its ledger row, in one transaction:
 SELECT
+  table_name
+FROM information_schema.tables
+WHERE
+  table_schema = 'staging' AND table_name IN ('time__keys_20181101');
+-- only when present time__keys_20181101:
+SELECT
+  0 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "start_time",
+    COUNT(*) AS "rows"
+  FROM "time"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."time__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."start_time" = "time"."start_time"
+    )
+  GROUP BY
+    "start_time"
+  HAVING
+    COUNT(*) > 1
+) AS "failing";
+-- only when not present time__keys_20181101:
+SELECT
   0 AS "check",
   COUNT(*) AS "failures"
 FROM (
@@ -2106,7 +2609,32 @@ FROM (
   HAVING
     COUNT(*) > 1
 ) AS "failing";
--- only when failed 0:
+-- only when failed 0 and present time__keys_20181101:
+SELECT
+  *
+FROM (
+  SELECT
+    "start_time",
+    COUNT(*) AS "rows"
+  FROM "time"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."time__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."start_time" = "time"."start_time"
+    )
+  GROUP BY
+    "start_time"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 0 and not present time__keys_20181101:
 SELECT
   *
 FROM (
@@ -2133,6 +2661,76 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- check 2: unique(account_id)
 -- check 3: accepted_values(plan in 3 value(s))
 -- the step's changes and its ledger row, in one transaction:
+SELECT
+  table_name
+FROM information_schema.tables
+WHERE
+  table_schema = 'staging' AND table_name IN ('accounts__keys_20181101');
+-- only when present accounts__keys_20181101:
+SELECT
+  0 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "account_id",
+    "plan"
+  FROM "accounts"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."accounts__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."account_id" = "accounts"."account_id"
+    )
+    AND (
+      "account_id" IS NULL OR "plan" IS NULL
+    )
+) AS "failing"
+UNION ALL
+SELECT
+  1 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "account_id",
+    COUNT(*) AS "rows"
+  FROM "accounts"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."accounts__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."account_id" = "accounts"."account_id"
+    )
+  GROUP BY
+    "account_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+UNION ALL
+SELECT
+  2 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "account_id",
+    "plan"
+  FROM "accounts"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."accounts__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."account_id" = "accounts"."account_id"
+    )
+    AND (
+      NOT "plan" IS NULL AND NOT "plan" IN ('basic', 'premium', 'family')
+    )
+) AS "failing";
+-- only when not present accounts__keys_20181101:
 SELECT
   0 AS "check",
   COUNT(*) AS "failures"
@@ -2170,7 +2768,31 @@ FROM (
   WHERE
     NOT "plan" IS NULL AND NOT "plan" IN ('basic', 'premium', 'family')
 ) AS "failing";
--- only when failed 0:
+-- only when failed 0 and present accounts__keys_20181101:
+SELECT
+  *
+FROM (
+  SELECT
+    "account_id",
+    "plan"
+  FROM "accounts"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."accounts__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."account_id" = "accounts"."account_id"
+    )
+    AND (
+      "account_id" IS NULL OR "plan" IS NULL
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 0 and not present accounts__keys_20181101:
 SELECT
   *
 FROM (
@@ -2185,7 +2807,32 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- only when failed 1:
+-- only when failed 1 and present accounts__keys_20181101:
+SELECT
+  *
+FROM (
+  SELECT
+    "account_id",
+    COUNT(*) AS "rows"
+  FROM "accounts"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."accounts__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."account_id" = "accounts"."account_id"
+    )
+  GROUP BY
+    "account_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 1 and not present accounts__keys_20181101:
 SELECT
   *
 FROM (
@@ -2202,7 +2849,31 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- only when failed 2:
+-- only when failed 2 and present accounts__keys_20181101:
+SELECT
+  *
+FROM (
+  SELECT
+    "account_id",
+    "plan"
+  FROM "accounts"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."accounts__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."account_id" = "accounts"."account_id"
+    )
+    AND (
+      NOT "plan" IS NULL AND NOT "plan" IN ('basic', 'premium', 'family')
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 2 and not present accounts__keys_20181101:
 SELECT
   *
 FROM (
@@ -2504,7 +3175,7 @@ FROM (
 ORDER BY
   1
 LIMIT 5;
--- only when failed 1:
+-- only when failed 1 and present events_20181101:
 SELECT
   *
 FROM (
@@ -2775,6 +3446,11 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 DROP TABLE IF EXISTS "staging"."events_20181101";
 DROP TABLE IF EXISTS "staging"."songs_20181101";
 DROP TABLE IF EXISTS "staging"."accounts_20181101";
+DROP TABLE IF EXISTS "staging"."users__keys_20181101";
+DROP TABLE IF EXISTS "staging"."songs__keys_20181101";
+DROP TABLE IF EXISTS "staging"."artists__keys_20181101";
+DROP TABLE IF EXISTS "staging"."time__keys_20181101";
+DROP TABLE IF EXISTS "staging"."accounts__keys_20181101";
 UPDATE "ledger"."objects" SET status = 'loaded'
 WHERE
   "spec" = 'sparkify' AND "interval_key" = '20181101' AND "status" = 'staged';

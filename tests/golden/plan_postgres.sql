@@ -852,6 +852,7 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 
 -- step load_users (dimensions) after stage_events
 DROP TABLE IF EXISTS "users__batch_runs";
+DROP TABLE IF EXISTS "users__touched";
 CREATE TEMPORARY TABLE "users__batch_runs" AS
 SELECT
   "user_id",
@@ -957,8 +958,6 @@ FROM (
 ) AS "ends"
 WHERE
   "_ends" = 1;
--- commit; then in one transaction, a lock held for the 12 statement(s) after it, until the step commits:
-LOCK TABLE "songplays", "users", "users__runs" IN SHARE ROW EXCLUSIVE MODE;
 CREATE TEMPORARY TABLE "users__touched" AS
 SELECT
   "user_id"
@@ -969,6 +968,19 @@ UNION
 SELECT
   "user_id"
 FROM "users__batch_runs";
+DROP TABLE IF EXISTS "staging"."users__keys_20181101";
+CREATE UNLOGGED TABLE "staging"."users__keys_20181101" (
+  "user_id" INT
+);
+INSERT INTO "staging"."users__keys_20181101" (
+  "user_id"
+)
+SELECT
+  "user_id"
+FROM "users__touched";
+ANALYZE "staging"."users__keys_20181101";
+-- commit; then in one transaction, a lock held for the 11 statement(s) after it, until the step commits:
+LOCK TABLE "songplays", "users", "users__runs" IN SHARE ROW EXCLUSIVE MODE;
 DELETE FROM "users__runs"
 WHERE
   "interval_start" = CAST('2018-11-01 00:00:00' AS TIMESTAMP);
@@ -1216,6 +1228,17 @@ FROM (
 WHERE
   "ranked"."_row" = 1;
 ANALYZE "songs__batch";
+DROP TABLE IF EXISTS "staging"."songs__keys_20181101";
+CREATE UNLOGGED TABLE "staging"."songs__keys_20181101" (
+  "song_id" VARCHAR(32) NOT NULL
+);
+INSERT INTO "staging"."songs__keys_20181101" (
+  "song_id"
+)
+SELECT
+  "song_id"
+FROM "songs__batch";
+ANALYZE "staging"."songs__keys_20181101";
 -- commit; then in one transaction, a lock held for the 5 statement(s) after it, until the step commits:
 LOCK TABLE "songs" IN SHARE ROW EXCLUSIVE MODE;
 SELECT
@@ -1315,6 +1338,17 @@ FROM (
 WHERE
   "ranked"."_row" = 1;
 ANALYZE "artists__batch";
+DROP TABLE IF EXISTS "staging"."artists__keys_20181101";
+CREATE UNLOGGED TABLE "staging"."artists__keys_20181101" (
+  "artist_id" VARCHAR(32) NOT NULL
+);
+INSERT INTO "staging"."artists__keys_20181101" (
+  "artist_id"
+)
+SELECT
+  "artist_id"
+FROM "artists__batch";
+ANALYZE "staging"."artists__keys_20181101";
 -- commit; then in one transaction, a lock held for the 5 statement(s) after it, until the step commits:
 LOCK TABLE "artists" IN SHARE ROW EXCLUSIVE MODE;
 SELECT
@@ -1422,6 +1456,17 @@ FROM (
 WHERE
   "ranked"."_row" = 1;
 ANALYZE "time__batch";
+DROP TABLE IF EXISTS "staging"."time__keys_20181101";
+CREATE UNLOGGED TABLE "staging"."time__keys_20181101" (
+  "start_time" TIMESTAMP NOT NULL
+);
+INSERT INTO "staging"."time__keys_20181101" (
+  "start_time"
+)
+SELECT
+  "start_time"
+FROM "time__batch";
+ANALYZE "staging"."time__keys_20181101";
 -- commit; then in one transaction, a lock held for the 5 statement(s) after it, until the step commits:
 LOCK TABLE "time" IN SHARE ROW EXCLUSIVE MODE;
 SELECT
@@ -1539,6 +1584,17 @@ FROM (
 WHERE
   "ranked"."_row" = 1;
 ANALYZE "accounts__batch";
+DROP TABLE IF EXISTS "staging"."accounts__keys_20181101";
+CREATE UNLOGGED TABLE "staging"."accounts__keys_20181101" (
+  "account_id" INT NOT NULL
+);
+INSERT INTO "staging"."accounts__keys_20181101" (
+  "account_id"
+)
+SELECT
+  "account_id"
+FROM "accounts__batch";
+ANALYZE "staging"."accounts__keys_20181101";
 -- commit; then in one transaction, a lock held for the 6 statement(s) after it, until the step commits:
 LOCK TABLE "accounts" IN SHARE ROW EXCLUSIVE MODE;
 DELETE FROM "accounts__batch" USING   "accounts"
@@ -1890,6 +1946,140 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- check 3: accepted_values(level in 2 value(s))
 -- check 4: history(valid_from, valid_to, is_current)
 SELECT
+  table_name
+FROM information_schema.tables
+WHERE
+  table_schema = 'staging' AND table_name IN ('users__keys_20181101');
+-- only when present users__keys_20181101:
+SELECT
+  0 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "user_id",
+    "level"
+  FROM "users"
+  WHERE
+    (
+      (
+        NOT "user_id" IS NULL AND NOT "is_inferred"
+      )
+      AND EXISTS(
+        SELECT
+          1
+        FROM "staging"."users__keys_20181101" AS "touched_keys"
+        WHERE
+          "touched_keys"."user_id" = "users"."user_id"
+      )
+    )
+    AND (
+      "user_id" IS NULL OR "level" IS NULL
+    )
+) AS "failing"
+UNION ALL
+SELECT
+  1 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "user_id",
+    "valid_from",
+    COUNT(*) AS "rows"
+  FROM "users"
+  WHERE
+    (
+      NOT "user_id" IS NULL AND NOT "is_inferred"
+    )
+    AND EXISTS(
+      SELECT
+        1
+      FROM "staging"."users__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."user_id" = "users"."user_id"
+    )
+  GROUP BY
+    "user_id",
+    "valid_from"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+UNION ALL
+SELECT
+  2 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "user_id",
+    "level"
+  FROM "users"
+  WHERE
+    (
+      (
+        NOT "user_id" IS NULL AND NOT "is_inferred"
+      )
+      AND EXISTS(
+        SELECT
+          1
+        FROM "staging"."users__keys_20181101" AS "touched_keys"
+        WHERE
+          "touched_keys"."user_id" = "users"."user_id"
+      )
+    )
+    AND (
+      NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+    )
+) AS "failing"
+UNION ALL
+SELECT
+  3 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "user_id",
+    "user_key",
+    "valid_from",
+    "valid_to",
+    "is_current",
+    "next_valid_from",
+    "current_versions"
+  FROM (
+    SELECT
+      "user_id",
+      "user_key",
+      "valid_from",
+      "valid_to",
+      "is_current",
+      LEAD("valid_from") OVER (PARTITION BY "user_id" ORDER BY "valid_from") AS "next_valid_from",
+      SUM(CASE WHEN "is_current" THEN 1 ELSE 0 END) OVER (PARTITION BY "user_id") AS "current_versions"
+    FROM "users"
+    WHERE
+      NOT "user_id" IS NULL
+      AND EXISTS(
+        SELECT
+          1
+        FROM "staging"."users__keys_20181101" AS "touched_keys"
+        WHERE
+          "touched_keys"."user_id" = "users"."user_id"
+      )
+  ) AS "versions"
+  WHERE
+    NOT (
+      "valid_to" = "next_valid_from"
+      OR (
+        "valid_to" IS NULL AND "next_valid_from" IS NULL
+      )
+    )
+    OR "valid_to" <= "valid_from"
+    OR (
+      "is_current" AND NOT "valid_to" IS NULL
+    )
+    OR (
+      NOT "is_current" AND "valid_to" IS NULL
+    )
+    OR "current_versions" <> 1
+) AS "failing";
+-- only when not present users__keys_20181101:
+SELECT
   0 AS "check",
   COUNT(*) AS "failures"
 FROM (
@@ -1982,7 +2172,36 @@ FROM (
     )
     OR "current_versions" <> 1
 ) AS "failing";
--- only when failed 0:
+-- only when failed 0 and present users__keys_20181101:
+SELECT
+  *
+FROM (
+  SELECT
+    "user_id",
+    "level"
+  FROM "users"
+  WHERE
+    (
+      (
+        NOT "user_id" IS NULL AND NOT "is_inferred"
+      )
+      AND EXISTS(
+        SELECT
+          1
+        FROM "staging"."users__keys_20181101" AS "touched_keys"
+        WHERE
+          "touched_keys"."user_id" = "users"."user_id"
+      )
+    )
+    AND (
+      "user_id" IS NULL OR "level" IS NULL
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 0 and not present users__keys_20181101:
 SELECT
   *
 FROM (
@@ -2002,7 +2221,38 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- only when failed 1:
+-- only when failed 1 and present users__keys_20181101:
+SELECT
+  *
+FROM (
+  SELECT
+    "user_id",
+    "valid_from",
+    COUNT(*) AS "rows"
+  FROM "users"
+  WHERE
+    (
+      NOT "user_id" IS NULL AND NOT "is_inferred"
+    )
+    AND EXISTS(
+      SELECT
+        1
+      FROM "staging"."users__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."user_id" = "users"."user_id"
+    )
+  GROUP BY
+    "user_id",
+    "valid_from"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+ORDER BY
+  1,
+  2,
+  3
+LIMIT 5;
+-- only when failed 1 and not present users__keys_20181101:
 SELECT
   *
 FROM (
@@ -2024,7 +2274,36 @@ ORDER BY
   2,
   3
 LIMIT 5;
--- only when failed 2:
+-- only when failed 2 and present users__keys_20181101:
+SELECT
+  *
+FROM (
+  SELECT
+    "user_id",
+    "level"
+  FROM "users"
+  WHERE
+    (
+      (
+        NOT "user_id" IS NULL AND NOT "is_inferred"
+      )
+      AND EXISTS(
+        SELECT
+          1
+        FROM "staging"."users__keys_20181101" AS "touched_keys"
+        WHERE
+          "touched_keys"."user_id" = "users"."user_id"
+      )
+    )
+    AND (
+      NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 2 and not present users__keys_20181101:
 SELECT
   *
 FROM (
@@ -2044,7 +2323,64 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- only when failed 3:
+-- only when failed 3 and present users__keys_20181101:
+SELECT
+  *
+FROM (
+  SELECT
+    "user_id",
+    "user_key",
+    "valid_from",
+    "valid_to",
+    "is_current",
+    "next_valid_from",
+    "current_versions"
+  FROM (
+    SELECT
+      "user_id",
+      "user_key",
+      "valid_from",
+      "valid_to",
+      "is_current",
+      LEAD("valid_from") OVER (PARTITION BY "user_id" ORDER BY "valid_from") AS "next_valid_from",
+      SUM(CASE WHEN "is_current" THEN 1 ELSE 0 END) OVER (PARTITION BY "user_id") AS "current_versions"
+    FROM "users"
+    WHERE
+      NOT "user_id" IS NULL
+      AND EXISTS(
+        SELECT
+          1
+        FROM "staging"."users__keys_20181101" AS "touched_keys"
+        WHERE
+          "touched_keys"."user_id" = "users"."user_id"
+      )
+  ) AS "versions"
+  WHERE
+    NOT (
+      "valid_to" = "next_valid_from"
+      OR (
+        "valid_to" IS NULL AND "next_valid_from" IS NULL
+      )
+    )
+    OR "valid_to" <= "valid_from"
+    OR (
+      "is_current" AND NOT "valid_to" IS NULL
+    )
+    OR (
+      NOT "is_current" AND "valid_to" IS NULL
+    )
+    OR "current_versions" <> 1
+) AS "failing"
+ORDER BY
+  1,
+  2,
+  3,
+  4,
+  5,
+  6,
+  7
+LIMIT 5;
+-- only when failed 3 and not present users__keys_20181101:
 SELECT
   *
 FROM (
@@ -2104,6 +2440,52 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- check 1: not_null(song_id)
 -- check 2: unique(song_id)
 SELECT
+  table_name
+FROM information_schema.tables
+WHERE
+  table_schema = 'staging' AND table_name IN ('songs__keys_20181101');
+-- only when present songs__keys_20181101:
+SELECT
+  0 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "song_id"
+  FROM "songs"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."songs__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."song_id" = "songs"."song_id"
+    )
+    AND "song_id" IS NULL
+) AS "failing"
+UNION ALL
+SELECT
+  1 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "song_id",
+    COUNT(*) AS "rows"
+  FROM "songs"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."songs__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."song_id" = "songs"."song_id"
+    )
+  GROUP BY
+    "song_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing";
+-- only when not present songs__keys_20181101:
+SELECT
   0 AS "check",
   COUNT(*) AS "failures"
 FROM (
@@ -2127,7 +2509,27 @@ FROM (
   HAVING
     COUNT(*) > 1
 ) AS "failing";
--- only when failed 0:
+-- only when failed 0 and present songs__keys_20181101:
+SELECT
+  *
+FROM (
+  SELECT
+    "song_id"
+  FROM "songs"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."songs__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."song_id" = "songs"."song_id"
+    )
+    AND "song_id" IS NULL
+) AS "failing"
+ORDER BY
+  1
+LIMIT 5;
+-- only when failed 0 and not present songs__keys_20181101:
 SELECT
   *
 FROM (
@@ -2140,7 +2542,32 @@ FROM (
 ORDER BY
   1
 LIMIT 5;
--- only when failed 1:
+-- only when failed 1 and present songs__keys_20181101:
+SELECT
+  *
+FROM (
+  SELECT
+    "song_id",
+    COUNT(*) AS "rows"
+  FROM "songs"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."songs__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."song_id" = "songs"."song_id"
+    )
+  GROUP BY
+    "song_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 1 and not present songs__keys_20181101:
 SELECT
   *
 FROM (
@@ -2166,6 +2593,34 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- step check_artists (checks) after load_artists
 -- check 1: unique(artist_id)
 SELECT
+  table_name
+FROM information_schema.tables
+WHERE
+  table_schema = 'staging' AND table_name IN ('artists__keys_20181101');
+-- only when present artists__keys_20181101:
+SELECT
+  0 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "artist_id",
+    COUNT(*) AS "rows"
+  FROM "artists"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."artists__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."artist_id" = "artists"."artist_id"
+    )
+  GROUP BY
+    "artist_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing";
+-- only when not present artists__keys_20181101:
+SELECT
   0 AS "check",
   COUNT(*) AS "failures"
 FROM (
@@ -2178,7 +2633,32 @@ FROM (
   HAVING
     COUNT(*) > 1
 ) AS "failing";
--- only when failed 0:
+-- only when failed 0 and present artists__keys_20181101:
+SELECT
+  *
+FROM (
+  SELECT
+    "artist_id",
+    COUNT(*) AS "rows"
+  FROM "artists"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."artists__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."artist_id" = "artists"."artist_id"
+    )
+  GROUP BY
+    "artist_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 0 and not present artists__keys_20181101:
 SELECT
   *
 FROM (
@@ -2204,6 +2684,34 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- step check_time (checks) after load_time
 -- check 1: unique(start_time)
 SELECT
+  table_name
+FROM information_schema.tables
+WHERE
+  table_schema = 'staging' AND table_name IN ('time__keys_20181101');
+-- only when present time__keys_20181101:
+SELECT
+  0 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "start_time",
+    COUNT(*) AS "rows"
+  FROM "time"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."time__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."start_time" = "time"."start_time"
+    )
+  GROUP BY
+    "start_time"
+  HAVING
+    COUNT(*) > 1
+) AS "failing";
+-- only when not present time__keys_20181101:
+SELECT
   0 AS "check",
   COUNT(*) AS "failures"
 FROM (
@@ -2216,7 +2724,32 @@ FROM (
   HAVING
     COUNT(*) > 1
 ) AS "failing";
--- only when failed 0:
+-- only when failed 0 and present time__keys_20181101:
+SELECT
+  *
+FROM (
+  SELECT
+    "start_time",
+    COUNT(*) AS "rows"
+  FROM "time"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."time__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."start_time" = "time"."start_time"
+    )
+  GROUP BY
+    "start_time"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 0 and not present time__keys_20181101:
 SELECT
   *
 FROM (
@@ -2243,6 +2776,76 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- check 1: not_null(account_id, plan)
 -- check 2: unique(account_id)
 -- check 3: accepted_values(plan in 3 value(s))
+SELECT
+  table_name
+FROM information_schema.tables
+WHERE
+  table_schema = 'staging' AND table_name IN ('accounts__keys_20181101');
+-- only when present accounts__keys_20181101:
+SELECT
+  0 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "account_id",
+    "plan"
+  FROM "accounts"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."accounts__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."account_id" = "accounts"."account_id"
+    )
+    AND (
+      "account_id" IS NULL OR "plan" IS NULL
+    )
+) AS "failing"
+UNION ALL
+SELECT
+  1 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "account_id",
+    COUNT(*) AS "rows"
+  FROM "accounts"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."accounts__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."account_id" = "accounts"."account_id"
+    )
+  GROUP BY
+    "account_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+UNION ALL
+SELECT
+  2 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "account_id",
+    "plan"
+  FROM "accounts"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."accounts__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."account_id" = "accounts"."account_id"
+    )
+    AND (
+      NOT "plan" IS NULL AND NOT "plan" IN ('basic', 'premium', 'family')
+    )
+) AS "failing";
+-- only when not present accounts__keys_20181101:
 SELECT
   0 AS "check",
   COUNT(*) AS "failures"
@@ -2280,7 +2883,31 @@ FROM (
   WHERE
     NOT "plan" IS NULL AND NOT "plan" IN ('basic', 'premium', 'family')
 ) AS "failing";
--- only when failed 0:
+-- only when failed 0 and present accounts__keys_20181101:
+SELECT
+  *
+FROM (
+  SELECT
+    "account_id",
+    "plan"
+  FROM "accounts"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."accounts__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."account_id" = "accounts"."account_id"
+    )
+    AND (
+      "account_id" IS NULL OR "plan" IS NULL
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 0 and not present accounts__keys_20181101:
 SELECT
   *
 FROM (
@@ -2295,7 +2922,32 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- only when failed 1:
+-- only when failed 1 and present accounts__keys_20181101:
+SELECT
+  *
+FROM (
+  SELECT
+    "account_id",
+    COUNT(*) AS "rows"
+  FROM "accounts"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."accounts__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."account_id" = "accounts"."account_id"
+    )
+  GROUP BY
+    "account_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 1 and not present accounts__keys_20181101:
 SELECT
   *
 FROM (
@@ -2312,7 +2964,31 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- only when failed 2:
+-- only when failed 2 and present accounts__keys_20181101:
+SELECT
+  *
+FROM (
+  SELECT
+    "account_id",
+    "plan"
+  FROM "accounts"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."accounts__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."account_id" = "accounts"."account_id"
+    )
+    AND (
+      NOT "plan" IS NULL AND NOT "plan" IN ('basic', 'premium', 'family')
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 2 and not present accounts__keys_20181101:
 SELECT
   *
 FROM (
@@ -2614,7 +3290,7 @@ FROM (
 ORDER BY
   1
 LIMIT 5;
--- only when failed 1:
+-- only when failed 1 and present events_20181101:
 SELECT
   *
 FROM (
@@ -2885,6 +3561,11 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 DROP TABLE IF EXISTS "staging"."events_20181101";
 DROP TABLE IF EXISTS "staging"."songs_20181101";
 DROP TABLE IF EXISTS "staging"."accounts_20181101";
+DROP TABLE IF EXISTS "staging"."users__keys_20181101";
+DROP TABLE IF EXISTS "staging"."songs__keys_20181101";
+DROP TABLE IF EXISTS "staging"."artists__keys_20181101";
+DROP TABLE IF EXISTS "staging"."time__keys_20181101";
+DROP TABLE IF EXISTS "staging"."accounts__keys_20181101";
 -- commit; then the step's changes and its ledger row, in one transaction:
 UPDATE "ledger"."objects" SET status = 'loaded'
 WHERE

@@ -463,6 +463,7 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 
 -- step load_users (dimensions) after stage_events
 DROP TABLE IF EXISTS "users__batch_runs";
+DROP TABLE IF EXISTS "users__touched";
 CREATE TEMPORARY TABLE "users__batch_runs" AS
 SELECT
   "user_id",
@@ -568,8 +569,6 @@ FROM (
 ) AS "ends"
 WHERE
   "_ends" = 1;
--- commit; then in one transaction, a lock held for the 12 statement(s) after it, until the step commits:
-LOCK "ledger"."steps", "songplays", "users", "users__runs";
 CREATE TEMPORARY TABLE "users__touched" AS
 SELECT
   "user_id"
@@ -580,6 +579,19 @@ UNION
 SELECT
   "user_id"
 FROM "users__batch_runs";
+DROP TABLE IF EXISTS "staging"."users__keys_20181101";
+CREATE TABLE "staging"."users__keys_20181101" (
+  "user_id" INTEGER
+)
+BACKUP NO;
+INSERT INTO "staging"."users__keys_20181101" (
+  "user_id"
+)
+SELECT
+  "user_id"
+FROM "users__touched";
+-- commit; then in one transaction, a lock held for the 11 statement(s) after it, until the step commits:
+LOCK "ledger"."steps", "songplays", "users", "users__runs";
 DELETE FROM "users__runs"
 WHERE
   "interval_start" = CAST('2018-11-01 00:00:00' AS TIMESTAMP);
@@ -829,6 +841,17 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+DROP TABLE IF EXISTS "staging"."songs__keys_20181101";
+CREATE TABLE "staging"."songs__keys_20181101" (
+  "song_id" VARCHAR(32) NOT NULL
+)
+BACKUP NO;
+INSERT INTO "staging"."songs__keys_20181101" (
+  "song_id"
+)
+SELECT
+  "song_id"
+FROM "songs__batch";
 -- commit; then in one transaction, a lock held for the 5 statement(s) after it, until the step commits:
 LOCK "ledger"."steps", "songs";
 SELECT
@@ -927,6 +950,17 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+DROP TABLE IF EXISTS "staging"."artists__keys_20181101";
+CREATE TABLE "staging"."artists__keys_20181101" (
+  "artist_id" VARCHAR(32) NOT NULL
+)
+BACKUP NO;
+INSERT INTO "staging"."artists__keys_20181101" (
+  "artist_id"
+)
+SELECT
+  "artist_id"
+FROM "artists__batch";
 -- commit; then in one transaction, a lock held for the 5 statement(s) after it, until the step commits:
 LOCK "ledger"."steps", "artists";
 SELECT
@@ -1033,6 +1067,17 @@ FROM (
 ) AS "ranked"
 WHERE
   "ranked"."_row" = 1;
+DROP TABLE IF EXISTS "staging"."time__keys_20181101";
+CREATE TABLE "staging"."time__keys_20181101" (
+  "start_time" TIMESTAMP NOT NULL
+)
+BACKUP NO;
+INSERT INTO "staging"."time__keys_20181101" (
+  "start_time"
+)
+SELECT
+  "start_time"
+FROM "time__batch";
 -- commit; then in one transaction, a lock held for the 5 statement(s) after it, until the step commits:
 LOCK "ledger"."steps", "time";
 SELECT
@@ -1385,6 +1430,140 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- check 3: accepted_values(level in 2 value(s))
 -- check 4: history(valid_from, valid_to, is_current)
 SELECT
+  table_name
+FROM information_schema.tables
+WHERE
+  table_schema = 'staging' AND table_name IN ('users__keys_20181101');
+-- only when present users__keys_20181101:
+SELECT
+  0 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "user_id",
+    "level"
+  FROM "users"
+  WHERE
+    (
+      (
+        NOT "user_id" IS NULL AND NOT "is_inferred"
+      )
+      AND EXISTS(
+        SELECT
+          1
+        FROM "staging"."users__keys_20181101" AS "touched_keys"
+        WHERE
+          "touched_keys"."user_id" = "users"."user_id"
+      )
+    )
+    AND (
+      "user_id" IS NULL OR "level" IS NULL
+    )
+) AS "failing"
+UNION ALL
+SELECT
+  1 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "user_id",
+    "valid_from",
+    COUNT(*) AS "rows"
+  FROM "users"
+  WHERE
+    (
+      NOT "user_id" IS NULL AND NOT "is_inferred"
+    )
+    AND EXISTS(
+      SELECT
+        1
+      FROM "staging"."users__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."user_id" = "users"."user_id"
+    )
+  GROUP BY
+    "user_id",
+    "valid_from"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+UNION ALL
+SELECT
+  2 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "user_id",
+    "level"
+  FROM "users"
+  WHERE
+    (
+      (
+        NOT "user_id" IS NULL AND NOT "is_inferred"
+      )
+      AND EXISTS(
+        SELECT
+          1
+        FROM "staging"."users__keys_20181101" AS "touched_keys"
+        WHERE
+          "touched_keys"."user_id" = "users"."user_id"
+      )
+    )
+    AND (
+      NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+    )
+) AS "failing"
+UNION ALL
+SELECT
+  3 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "user_id",
+    "user_key",
+    "valid_from",
+    "valid_to",
+    "is_current",
+    "next_valid_from",
+    "current_versions"
+  FROM (
+    SELECT
+      "user_id",
+      "user_key",
+      "valid_from",
+      "valid_to",
+      "is_current",
+      LEAD("valid_from") OVER (PARTITION BY "user_id" ORDER BY "valid_from") AS "next_valid_from",
+      SUM(CASE WHEN "is_current" THEN 1 ELSE 0 END) OVER (PARTITION BY "user_id") AS "current_versions"
+    FROM "users"
+    WHERE
+      NOT "user_id" IS NULL
+      AND EXISTS(
+        SELECT
+          1
+        FROM "staging"."users__keys_20181101" AS "touched_keys"
+        WHERE
+          "touched_keys"."user_id" = "users"."user_id"
+      )
+  ) AS "versions"
+  WHERE
+    NOT (
+      "valid_to" = "next_valid_from"
+      OR (
+        "valid_to" IS NULL AND "next_valid_from" IS NULL
+      )
+    )
+    OR "valid_to" <= "valid_from"
+    OR (
+      "is_current" AND NOT "valid_to" IS NULL
+    )
+    OR (
+      NOT "is_current" AND "valid_to" IS NULL
+    )
+    OR "current_versions" <> 1
+) AS "failing";
+-- only when not present users__keys_20181101:
+SELECT
   0 AS "check",
   COUNT(*) AS "failures"
 FROM (
@@ -1477,7 +1656,36 @@ FROM (
     )
     OR "current_versions" <> 1
 ) AS "failing";
--- only when failed 0:
+-- only when failed 0 and present users__keys_20181101:
+SELECT
+  *
+FROM (
+  SELECT
+    "user_id",
+    "level"
+  FROM "users"
+  WHERE
+    (
+      (
+        NOT "user_id" IS NULL AND NOT "is_inferred"
+      )
+      AND EXISTS(
+        SELECT
+          1
+        FROM "staging"."users__keys_20181101" AS "touched_keys"
+        WHERE
+          "touched_keys"."user_id" = "users"."user_id"
+      )
+    )
+    AND (
+      "user_id" IS NULL OR "level" IS NULL
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 0 and not present users__keys_20181101:
 SELECT
   *
 FROM (
@@ -1497,7 +1705,38 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- only when failed 1:
+-- only when failed 1 and present users__keys_20181101:
+SELECT
+  *
+FROM (
+  SELECT
+    "user_id",
+    "valid_from",
+    COUNT(*) AS "rows"
+  FROM "users"
+  WHERE
+    (
+      NOT "user_id" IS NULL AND NOT "is_inferred"
+    )
+    AND EXISTS(
+      SELECT
+        1
+      FROM "staging"."users__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."user_id" = "users"."user_id"
+    )
+  GROUP BY
+    "user_id",
+    "valid_from"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+ORDER BY
+  1,
+  2,
+  3
+LIMIT 5;
+-- only when failed 1 and not present users__keys_20181101:
 SELECT
   *
 FROM (
@@ -1519,7 +1758,36 @@ ORDER BY
   2,
   3
 LIMIT 5;
--- only when failed 2:
+-- only when failed 2 and present users__keys_20181101:
+SELECT
+  *
+FROM (
+  SELECT
+    "user_id",
+    "level"
+  FROM "users"
+  WHERE
+    (
+      (
+        NOT "user_id" IS NULL AND NOT "is_inferred"
+      )
+      AND EXISTS(
+        SELECT
+          1
+        FROM "staging"."users__keys_20181101" AS "touched_keys"
+        WHERE
+          "touched_keys"."user_id" = "users"."user_id"
+      )
+    )
+    AND (
+      NOT "level" IS NULL AND NOT "level" IN ('free', 'paid')
+    )
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 2 and not present users__keys_20181101:
 SELECT
   *
 FROM (
@@ -1539,7 +1807,64 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- only when failed 3:
+-- only when failed 3 and present users__keys_20181101:
+SELECT
+  *
+FROM (
+  SELECT
+    "user_id",
+    "user_key",
+    "valid_from",
+    "valid_to",
+    "is_current",
+    "next_valid_from",
+    "current_versions"
+  FROM (
+    SELECT
+      "user_id",
+      "user_key",
+      "valid_from",
+      "valid_to",
+      "is_current",
+      LEAD("valid_from") OVER (PARTITION BY "user_id" ORDER BY "valid_from") AS "next_valid_from",
+      SUM(CASE WHEN "is_current" THEN 1 ELSE 0 END) OVER (PARTITION BY "user_id") AS "current_versions"
+    FROM "users"
+    WHERE
+      NOT "user_id" IS NULL
+      AND EXISTS(
+        SELECT
+          1
+        FROM "staging"."users__keys_20181101" AS "touched_keys"
+        WHERE
+          "touched_keys"."user_id" = "users"."user_id"
+      )
+  ) AS "versions"
+  WHERE
+    NOT (
+      "valid_to" = "next_valid_from"
+      OR (
+        "valid_to" IS NULL AND "next_valid_from" IS NULL
+      )
+    )
+    OR "valid_to" <= "valid_from"
+    OR (
+      "is_current" AND NOT "valid_to" IS NULL
+    )
+    OR (
+      NOT "is_current" AND "valid_to" IS NULL
+    )
+    OR "current_versions" <> 1
+) AS "failing"
+ORDER BY
+  1,
+  2,
+  3,
+  4,
+  5,
+  6,
+  7
+LIMIT 5;
+-- only when failed 3 and not present users__keys_20181101:
 SELECT
   *
 FROM (
@@ -1600,6 +1925,52 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- check 1: not_null(song_id)
 -- check 2: unique(song_id)
 SELECT
+  table_name
+FROM information_schema.tables
+WHERE
+  table_schema = 'staging' AND table_name IN ('songs__keys_20181101');
+-- only when present songs__keys_20181101:
+SELECT
+  0 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "song_id"
+  FROM "songs"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."songs__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."song_id" = "songs"."song_id"
+    )
+    AND "song_id" IS NULL
+) AS "failing"
+UNION ALL
+SELECT
+  1 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "song_id",
+    COUNT(*) AS "rows"
+  FROM "songs"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."songs__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."song_id" = "songs"."song_id"
+    )
+  GROUP BY
+    "song_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing";
+-- only when not present songs__keys_20181101:
+SELECT
   0 AS "check",
   COUNT(*) AS "failures"
 FROM (
@@ -1623,7 +1994,27 @@ FROM (
   HAVING
     COUNT(*) > 1
 ) AS "failing";
--- only when failed 0:
+-- only when failed 0 and present songs__keys_20181101:
+SELECT
+  *
+FROM (
+  SELECT
+    "song_id"
+  FROM "songs"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."songs__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."song_id" = "songs"."song_id"
+    )
+    AND "song_id" IS NULL
+) AS "failing"
+ORDER BY
+  1
+LIMIT 5;
+-- only when failed 0 and not present songs__keys_20181101:
 SELECT
   *
 FROM (
@@ -1636,7 +2027,32 @@ FROM (
 ORDER BY
   1
 LIMIT 5;
--- only when failed 1:
+-- only when failed 1 and present songs__keys_20181101:
+SELECT
+  *
+FROM (
+  SELECT
+    "song_id",
+    COUNT(*) AS "rows"
+  FROM "songs"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."songs__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."song_id" = "songs"."song_id"
+    )
+  GROUP BY
+    "song_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 1 and not present songs__keys_20181101:
 SELECT
   *
 FROM (
@@ -1663,6 +2079,34 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- step check_artists (checks) after load_artists
 -- check 1: unique(artist_id)
 SELECT
+  table_name
+FROM information_schema.tables
+WHERE
+  table_schema = 'staging' AND table_name IN ('artists__keys_20181101');
+-- only when present artists__keys_20181101:
+SELECT
+  0 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "artist_id",
+    COUNT(*) AS "rows"
+  FROM "artists"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."artists__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."artist_id" = "artists"."artist_id"
+    )
+  GROUP BY
+    "artist_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing";
+-- only when not present artists__keys_20181101:
+SELECT
   0 AS "check",
   COUNT(*) AS "failures"
 FROM (
@@ -1675,7 +2119,32 @@ FROM (
   HAVING
     COUNT(*) > 1
 ) AS "failing";
--- only when failed 0:
+-- only when failed 0 and present artists__keys_20181101:
+SELECT
+  *
+FROM (
+  SELECT
+    "artist_id",
+    COUNT(*) AS "rows"
+  FROM "artists"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."artists__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."artist_id" = "artists"."artist_id"
+    )
+  GROUP BY
+    "artist_id"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 0 and not present artists__keys_20181101:
 SELECT
   *
 FROM (
@@ -1702,6 +2171,34 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- step check_time (checks) after load_time
 -- check 1: unique(start_time)
 SELECT
+  table_name
+FROM information_schema.tables
+WHERE
+  table_schema = 'staging' AND table_name IN ('time__keys_20181101');
+-- only when present time__keys_20181101:
+SELECT
+  0 AS "check",
+  COUNT(*) AS "failures"
+FROM (
+  SELECT
+    "start_time",
+    COUNT(*) AS "rows"
+  FROM "time"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."time__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."start_time" = "time"."start_time"
+    )
+  GROUP BY
+    "start_time"
+  HAVING
+    COUNT(*) > 1
+) AS "failing";
+-- only when not present time__keys_20181101:
+SELECT
   0 AS "check",
   COUNT(*) AS "failures"
 FROM (
@@ -1714,7 +2211,32 @@ FROM (
   HAVING
     COUNT(*) > 1
 ) AS "failing";
--- only when failed 0:
+-- only when failed 0 and present time__keys_20181101:
+SELECT
+  *
+FROM (
+  SELECT
+    "start_time",
+    COUNT(*) AS "rows"
+  FROM "time"
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM "staging"."time__keys_20181101" AS "touched_keys"
+      WHERE
+        "touched_keys"."start_time" = "time"."start_time"
+    )
+  GROUP BY
+    "start_time"
+  HAVING
+    COUNT(*) > 1
+) AS "failing"
+ORDER BY
+  1,
+  2
+LIMIT 5;
+-- only when failed 0 and not present time__keys_20181101:
 SELECT
   *
 FROM (
@@ -2019,7 +2541,7 @@ FROM (
 ORDER BY
   1
 LIMIT 5;
--- only when failed 1:
+-- only when failed 1 and present events_20181101:
 SELECT
   *
 FROM (
@@ -2290,6 +2812,10 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- step finish (finish) after check_users, check_songs, check_artists, check_time, check_songplays
 DROP TABLE IF EXISTS "staging"."events_20181101";
 DROP TABLE IF EXISTS "staging"."songs_20181101";
+DROP TABLE IF EXISTS "staging"."users__keys_20181101";
+DROP TABLE IF EXISTS "staging"."songs__keys_20181101";
+DROP TABLE IF EXISTS "staging"."artists__keys_20181101";
+DROP TABLE IF EXISTS "staging"."time__keys_20181101";
 -- commit; then in one transaction, a lock held for the 2 statement(s) after it, until the step commits:
 LOCK "ledger"."objects", "ledger"."steps";
 UPDATE "ledger"."objects" SET status = 'loaded'

@@ -486,7 +486,7 @@ FROM (
       AND NOT "status" IN ('placed', 'paid', 'shipped', 'delivered', 'cancelled')
     )
 ) AS "failing";
--- only when failed 0:
+-- only when failed 0 and present orders__merged_20181103:
 SELECT
   *
 FROM (
@@ -512,7 +512,7 @@ ORDER BY
   2,
   3
 LIMIT 5;
--- only when failed 1:
+-- only when failed 1 and present orders__merged_20181103:
 SELECT
   *
 FROM (
@@ -537,7 +537,7 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- only when failed 2:
+-- only when failed 2 and present orders__merged_20181103:
 SELECT
   *
 FROM (
@@ -598,7 +598,7 @@ FROM (
   HAVING
     COUNT(*) > 1
 ) AS "failing";
--- only when failed 0:
+-- only when failed 0 and present order_status__merged_20181103:
 SELECT
   *
 FROM (

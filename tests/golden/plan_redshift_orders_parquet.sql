@@ -463,7 +463,7 @@ FROM (
       AND NOT "status" IN ('placed', 'paid', 'shipped', 'delivered', 'cancelled')
     )
 ) AS "failing";
--- only when failed 0:
+-- only when failed 0 and present orders__merged_20181103:
 SELECT
   *
 FROM (
@@ -489,7 +489,7 @@ ORDER BY
   2,
   3
 LIMIT 5;
--- only when failed 1:
+-- only when failed 1 and present orders__merged_20181103:
 SELECT
   *
 FROM (
@@ -514,7 +514,7 @@ ORDER BY
   1,
   2
 LIMIT 5;
--- only when failed 2:
+-- only when failed 2 and present orders__merged_20181103:
 SELECT
   *
 FROM (
@@ -575,7 +575,7 @@ FROM (
   HAVING
     COUNT(*) > 1
 ) AS "failing";
--- only when failed 0:
+-- only when failed 0 and present order_status__merged_20181103:
 SELECT
   *
 FROM (

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlglot import exp
 
 from warehouse.compile import Project
 from warehouse.interval import Interval
-from warehouse.spec import Check, Dimension, Table
-from warehouse.sql.load import in_interval, merged_rows, strategy, timestamp
+from warehouse.spec import Check, Dimension, Fact, Table
+from warehouse.sql.load import in_interval, merged_rows, strategy, timestamp, touched_keys
 from warehouse.sql.names import Layout, column, columns, ident
 from warehouse.sql.transforms import bind
 
@@ -19,36 +19,72 @@ SAMPLE = 5
 
 @dataclass(frozen=True)
 class Scope:
-    """What a table's checks look at in one run: a fact's interval rows (merged by key: the rows the run merged), a
-    dimension's whole table."""
+    """What a check looks at in one run (`reads`): a fact's interval rows (merged by key: the rows the run merged),
+    a dimension's rows whose key its load touched (`keys`), or every row (`table`)."""
 
     project: Project
     name: str
     layout: Layout
     interval: Interval
+    reads: str = "table"
 
     @property
     def table(self) -> Table:
         return self.project.spec.tables[self.name]
 
+    def of(self, check: Check) -> Scope:
+        """The scope of one check: the rows its spec asks for, every row where the load touched them all (a
+        rebuild, `load: replace`)."""
+        reads = check.scope(self.table)
+        if reads == "keys" and (self.layout.rebuilt == self.name or strategy(self.table) == "replace"):
+            reads = "table"
+        return replace(self, reads=reads)
+
+    @property
+    def keeps_keys(self) -> bool:
+        """The table's load keeps the keys it touched (`touched_keys`): an scd2 dimension's rebuilds their versions
+        from them; an upsert's keeps them for its checks of those keys."""
+        kind = strategy(self.table)
+        return kind == "scd2" or (kind == "upsert" and any(self.of(c).reads == "keys" for c in self.table.checks))
+
+    def everywhere(self) -> Scope:
+        """Every row: what a check of the touched keys reads once they are gone (the interval finished)."""
+        return replace(self, reads="table")
+
+    @property
+    def keys(self) -> exp.Table | None:
+        """The keys the load touched, which the checks read: gone once the interval finished."""
+        return touched_keys(self.layout, self.name) if self.reads == "keys" else None
+
     @property
     def gate(self) -> exp.Table | None:
         """A table the checks read that is gone once the interval finished: a merged fact's `merged_rows`."""
-        return merged_rows(self.layout, self.name) if strategy(self.table) == "fact_by_key" else None
+        merged = self.reads == "interval" and strategy(self.table) == "fact_by_key"
+        return merged_rows(self.layout, self.name) if merged else None
+
+    def touched(self, owner: str) -> exp.Exists:
+        """The row (of the checked table, as `owner`) has a key the load touched."""
+        keys = self.keys
+        assert keys is not None
+        same = exp.and_(*(column(k, "touched_keys").eq(column(k, owner)) for k in self.table.key))
+        return exp.Exists(this=exp.select("1").from_(keys.as_("touched_keys", quoted=True)).where(same))
 
     def rows(self, alias: str | None = None, *projections: exp.Expression) -> exp.Select:
-        """The rows checked (a fact's: in the interval, or those the run merged), as `alias` if given."""
+        """The rows checked (an scd2 dimension's real versions), as `alias` if given."""
         source = self.layout.table(self.name)
+        owner = alias or source.name  # the table, or the shadow a rebuild loads
         query = exp.select(*projections).from_(source.as_(alias, quoted=True) if alias else source)
-        if isinstance(self.table, Dimension) and self.table.scd2:  # its real versions
+        if isinstance(self.table, Dimension) and self.table.scd2:
             real = exp.and_(
                 column(self.table.key[0], alias).is_(exp.null()).not_(), column("is_inferred", alias).not_()
             )
-            return query.where(real)
-        if self.name not in self.project.spec.facts:
+            query = query.where(real)
+        if self.reads == "keys":
+            return query.where(self.touched(owner))
+        if self.reads == "table":
             return query
+        assert isinstance(self.table, Fact)
         if self.gate is not None:
-            owner = alias or source.name  # the table, or the shadow a rebuild loads
             same_key = exp.and_(*(column(k, "merged").eq(column(k, owner)) for k in self.table.key))
             merged = exp.select("1").from_(self.gate.as_("merged", quoted=True)).where(same_key)
             return query.where(exp.Exists(this=merged))
@@ -68,10 +104,19 @@ def _not_null(check: Check, index: int, scope: Scope) -> exp.Select:
 
 
 def _unique(check: Check, index: int, scope: Scope) -> exp.Select:
-    keys = check.options.columns
-    count = exp.Count(this=exp.Star())
-    query = scope.rows(None, *columns(keys), count.as_("rows", quoted=True))
-    return query.group_by(*columns(keys)).having(count.copy() > 1)
+    """Repeated combinations: of the touched keys' rows when the columns hold the key (a repeat has the same key);
+    else of every row, those with a touched row (its repeat may be any row)."""
+    keys, count = check.options.columns, exp.Count(this=exp.Star())
+    touched = scope.keys
+    if touched is None or set(scope.table.key) <= set(keys):
+        query = scope.rows(None, *columns(keys), count.as_("rows", quoted=True))
+        return query.group_by(*columns(keys)).having(count.copy() > 1)
+    key = scope.table.key
+    on = exp.and_(*(column(k, "checked").eq(column(k, "touched_keys")) for k in key))
+    query = scope.everywhere().rows("checked", *columns(keys, "checked"), count.as_("rows", quoted=True))
+    query = query.join(touched.as_("touched_keys", quoted=True), on=on, join_type="left")
+    with_touched = exp.Count(this=column(key[0], "touched_keys")) > 0
+    return query.group_by(*columns(keys, "checked")).having(exp.and_(count.copy() > 1, with_touched))
 
 
 def _row_count(check: Check, index: int, scope: Scope) -> exp.Select:
@@ -137,7 +182,8 @@ def _sql(check: Check, index: int, scope: Scope) -> exp.Select:
 
 def _history(check: Check, index: int, scope: Scope) -> exp.Select:
     """Versions whose `valid_to` is not the next version's `valid_from` (a gap, an overlap), that end before they
-    start, whose `is_current` disagrees with an open end, or of a key without exactly one current version."""
+    start, whose `is_current` disagrees with an open end, or of a key without exactly one current version (every
+    version of a key read, inferred members included)."""
     table = scope.table
     assert isinstance(table, Dimension) and table.surrogate_key
     key, by_start = table.key, exp.Order(expressions=[exp.Ordered(this=column("valid_from"))])
@@ -158,6 +204,8 @@ def _history(check: Check, index: int, scope: Scope) -> exp.Select:
         .from_(scope.layout.table(scope.name))
         .where(column(key[0]).is_(exp.null()).not_())
     )
+    if scope.keys is not None:  # the versions of the touched keys: no other key's changed
+        versions = versions.where(scope.touched(scope.layout.table(scope.name).name))
     to, following = column("valid_to"), column("next_valid_from")
     open_end = to.is_(exp.null())
     bad = exp.or_(

@@ -191,23 +191,28 @@ def versions(dimension: Dimension, runs: exp.Table, touched: exp.Table, engine: 
 
 
 def dimension_scd2(load: Load) -> LoadSQL:
-    """Stage the run's runs (no lock); then, under the lock, replace the interval's runs, rebuild every version of
-    the keys they touch (now or before: a rerun may drop a key), keep the unknown member, and repoint the facts
-    that look the dimension up to the version valid at their time."""
+    """Stage the run's runs and the keys they touch (now or before: a rerun may drop a key), kept for the checks
+    (`touched_keys`), taking no lock; then, under the lock, replace the interval's runs, rebuild every version of
+    the touched keys, keep the unknown member, and repoint the facts that look the dimension up to the version
+    valid at their time."""
     dimension, target, name = load.table, load.target, load.name
     assert isinstance(dimension, Dimension)
     runs, staged = runs_table(load.layout, name), table_ref(f"{name}__batch_runs")
     touched, rebuilt = table_ref(f"{name}__touched"), table_ref(f"{name}__versions")
     key, names, run_names = dimension.key, dimension.column_names, [*dimension.selected, *RUN_COLUMNS]
     mine = column("interval_start").eq(timestamp(load.interval.start))
-    prepare = [Statement(drop_table(staged.name)), Statement(create_temp_as(staged.name, batch_runs(load)))]
     keys_of = [
         exp.select(*columns(key)).from_(runs.copy()).where(mine.copy()),
         exp.select(*columns(key)).from_(staged.copy()),
     ]
+    prepare = [
+        *(Statement(drop_table(t.name)) for t in (staged, touched)),
+        Statement(create_temp_as(staged.name, batch_runs(load))),
+        Statement(create_temp_as(touched.name, exp.union(*keys_of, distinct=True))),  # this interval's runs are its own
+        *load.keep_keys(exp.select(*columns(key)).from_(touched.copy())),
+    ]
     on = exp.and_(*(column(k, target.name).eq(column(k, touched.name)) for k in key))
     publish = [
-        Statement(create_temp_as(touched.name, exp.union(*keys_of, distinct=True))),
         Statement(exp.delete(runs.copy(), where=mine.copy())),
         Statement(insert(runs, run_names, exp.select(*columns(run_names)).from_(staged.copy()))),
         Statement(create_temp_as(rebuilt.name, versions(dimension, runs, touched, load.engine))),

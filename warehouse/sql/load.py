@@ -32,10 +32,23 @@ class Load:
     interval: Interval
     engine: Engine
     spec: Spec
+    keeps_keys: bool = False  # a dimension's load keeps the keys it touched (`touched_keys`) for its checks
 
     @property
     def target(self) -> exp.Table:
         return self.layout.table(self.name)
+
+    def keep_keys(self, keys: exp.Query) -> list[Statement]:
+        """A fresh `touched_keys` table holding the keys the query selects."""
+        touched, key = touched_keys(self.layout, self.name), self.table.key
+        ddl = staging_ddl(touched, {k: self.table.columns[k] for k in key}, self.engine)
+        return [*(Statement(s) for s in ddl), Statement(insert(touched, key, keys)), *self.engine.statistics(touched)]
+
+
+def touched_keys(layout: Layout, name: str) -> exp.Table:
+    """Where a dimension's load keeps the keys it touched until the interval finishes: the rows whose key is there
+    are the rows its checks of scope `keys` read."""
+    return layout.staging(f"{name}__keys")
 
 
 def timestamp(value: object) -> exp.Cast:
@@ -135,13 +148,16 @@ def _batch(load: Load, suffix: str = "batch") -> exp.Table:
 
 def dimension_upsert(load: Load) -> LoadSQL:
     """Merge the run's newest row per key through a session table; with `latest_by`, never over a newer row
-    already loaded (decided under the lock, against the rows loaded by then)."""
+    already loaded (decided under the lock, against the rows loaded by then). Its keys are kept for the checks
+    (`keeps_keys`)."""
     batch = _batch(load)
     prepare = [
         Statement(create_temp_like(batch.name, load.target, load.engine)),
         Statement(insert(batch, load.table.column_names, latest_per_key(load.select, load.table, load.engine))),
         *load.engine.statistics(batch),
     ]
+    if load.keeps_keys:
+        prepare += load.keep_keys(exp.select(*columns(load.table.key)).from_(batch.copy()))
     return LoadSQL(prepare, [*_merge_newest(load, batch), Statement(drop_table(batch.name))])
 
 

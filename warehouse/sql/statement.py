@@ -16,7 +16,8 @@ class Statement:
     - `counts`: ROW reads a SELECT's first row as named counts; another name adds a DML's row count under it
       ("inserted", "deleted", ...); None runs it for its effect.
     - `rows`: the runner keeps every row under this name (check failures, load errors, tables present).
-    - `when`: run only when the runner has seen this flag (a check that failed, a staging table present).
+    - `when`: run only when the runner has seen these flags (a check that failed, a staging table present);
+      `unless`: and not this one.
     - `binds`: values the runner binds to its named parameters: "step" (the step's ledger row); "rejects",
       "checks", "objects" (once per row set aside, per check, per object staged and table that loads it).
     - `feed`: rows sent by the client (PostgreSQL COPY FROM STDIN), read by an in-process DuckDB.
@@ -27,7 +28,8 @@ class Statement:
     sql: exp.Expression
     counts: str | None = None
     rows: str | None = None
-    when: str | None = None
+    when: tuple[str, ...] = ()
+    unless: str | None = None
     binds: str | None = None
     feed: exp.Query | None = None
     alone: bool = False
