@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlglot
-from helpers import SPEC, count, load, snapshot
+from helpers import SPEC, count, edit, load, project_copy, snapshot
 
 from warehouse.compile import compile_spec
 from warehouse.results import StepFailed
@@ -101,7 +101,8 @@ def test_inferred_members_are_completed_in_place(sample, warehouse):
 
 def test_a_corrupted_history_fails_the_history_check(sample, tmp_path: Path):
     """Every scd2 dimension has the history check: a key with two current, overlapping versions fails it, and the
-    failure shows them."""
+    failure shows them. By default it reads the keys the run touched (a key no run touches keeps the history its
+    last run checked): `scope: table` reads every key."""
     data_root, _ = sample
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
     load_days(url, DAYS[:1], data_root, tables=["users"])
@@ -113,7 +114,11 @@ def test_a_corrupted_history_fails_the_history_check(sample, tmp_path: Path):
             "VALUES (999999, 'paid', 2, '2018-11-01 12:00:00', NULL, TRUE, FALSE)",
         ):
             target.execute(sqlglot.parse_one(statement))
-    spec = load_spec(SPEC)
+    with open_target(url) as target:  # day 2 does not touch key 999999
+        assert all(r.status == "success" for r in load(SPEC, target, DAYS[1], None, data_root, tables=["users"]))
+    spec = project_copy(tmp_path / "project")
+    users = "valid_from]}\n      - accepted_values: {column: level, values: [free, paid]}"
+    edit(spec, users, f"{users}\n      - history: {{scope: table}}")
     with open_target(url) as target, pytest.raises(StepFailed) as failed:
         load(spec, target, DAYS[1], None, data_root, tables=["users"])
     (history,) = [c for c in failed.value.result.checks if c.name == "history(valid_from, valid_to, is_current)"]
