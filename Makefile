@@ -70,12 +70,13 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# A worker per core (pytest-xdist), each running whole test files (their module-scoped fixtures built once).
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 # The inner loop: spec, SQL and DuckDB tests (no PostgreSQL server, no Airflow, nothing slow).
 test-fast: lint
-	$(BIN)/pytest -m "not airflow and not postgres and not slow" --ignore=tests/airflow
+	$(BIN)/pytest -n auto --dist loadfile -m "not airflow and not postgres and not slow" --ignore=tests/airflow
 
 # Accept the current plans and DDL as the golden files (review the diff first).
 golden: install

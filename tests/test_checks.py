@@ -1,5 +1,6 @@
 """Checks catch real problems: each kind fails on broken rows and shows them; the ledger and status tell it."""
 
+import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -20,12 +21,22 @@ from warehouse.targets.duckdb import DuckDBTarget
 DAY = Interval(datetime(2018, 11, 1), datetime(2018, 11, 2))
 
 
+@pytest.fixture(scope="module")
+def two_days(sample, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A DuckDB file with the sample's first two days, loaded once: each test tampers with a copy."""
+    data, _ = sample
+    path = tmp_path_factory.mktemp("two-days") / "w.duckdb"
+    with DuckDBTarget(str(path)) as target:
+        load(SPEC, target, "2018-11-01", "2018-11-03", data)
+    return path
+
+
 @pytest.fixture
-def loaded(sample, tmp_path: Path):
+def loaded(sample, two_days: Path, tmp_path: Path):
     """A warehouse with the sample's first two days, and a way to rerun one check step of the first day."""
     data, _ = sample
+    shutil.copy(two_days, tmp_path / "w.duckdb")
     with DuckDBTarget(str(tmp_path / "w.duckdb")) as target:
-        load(SPEC, target, "2018-11-01", "2018-11-03", data)
 
         def check(table: str, spec_path: Path = SPEC):
             project = load_project(spec_path)

@@ -13,7 +13,7 @@ from warehouse.compile import compile_spec
 from warehouse.interval import parse_moment
 from warehouse.results import StepFailed
 from warehouse.runner import run
-from warehouse.spec import load_spec
+from warehouse.spec import Spec, load_spec
 from warehouse.steps import Options
 from warehouse.targets import open_source, open_target
 
@@ -23,20 +23,28 @@ def url(request, tmp_path: Path) -> str:
     return f"duckdb:///{tmp_path / 'w.duckdb'}" if request.param == "duckdb" else request.getfixturevalue("pg_database")
 
 
-@pytest.fixture
-def states(sample, url: str, tmp_path: Path):
-    """The warehouse after day 1 (`before`) and after days 1 and 2 loaded cleanly (`after`), for comparison;
-    the target at `url` holds day 1."""
+@pytest.fixture(scope="module")
+def clean(sample, tmp_path_factory: pytest.TempPathFactory) -> tuple[Spec, dict, dict]:
+    """The warehouse after day 1 (`before`) and after days 1 and 2 loaded cleanly (`after`), for comparison:
+    loaded once, on DuckDB (snapshots are engine-independent)."""
     data, _ = sample
     spec = load_spec(SPEC)
-    with open_target(f"duckdb:///{tmp_path / 'clean.duckdb'}") as clean:
-        load(spec, clean, "2018-11-01", None, data)
-        before = snapshot(clean, spec)
-        load(spec, clean, "2018-11-02", None, data)
-        after = snapshot(clean, spec)
+    with open_target(f"duckdb:///{tmp_path_factory.mktemp('clean') / 'clean.duckdb'}") as target:
+        load(spec, target, "2018-11-01", None, data)
+        before = snapshot(target, spec)
+        load(spec, target, "2018-11-02", None, data)
+        after = snapshot(target, spec)
+    return spec, before, after
+
+
+@pytest.fixture
+def states(sample, url: str, clean: tuple[Spec, dict, dict]) -> tuple[Spec, dict, dict]:
+    """`clean`'s spec and snapshots; the target at `url` holds day 1."""
+    data, _ = sample
+    spec, _, _ = clean
     with open_target(url) as target:
         load(spec, target, "2018-11-01", None, data)
-    return spec, before, after
+    return clean
 
 
 def each_table_before_or_after(target, spec, before, after) -> dict[str, str]:

@@ -104,10 +104,10 @@ def staged(results: list[StepResult]) -> list[int]:
     return [r.counts["staged"] for r in results if r.step.name == "stage_order_changes"]
 
 
-@pytest.fixture
-def from_json(tmp_path: Path) -> tuple[dict[str, list[tuple]], list[int]]:
-    """The tables as the JSON fixture loads them (into DuckDB), and each day's staged count."""
-    url = f"duckdb:///{tmp_path / 'json.duckdb'}"
+@pytest.fixture(scope="module")
+def from_json(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, list[tuple]], list[int]]:
+    """The tables as the JSON fixture loads them (into DuckDB), and each day's staged count: loaded once."""
+    url = f"duckdb:///{tmp_path_factory.mktemp('json') / 'json.duckdb'}"
     results = load_days(ORDERS, url, ORDERS.parent / "data")
     return contents(url), staged(results)
 

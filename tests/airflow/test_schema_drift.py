@@ -32,6 +32,7 @@ def test_a_drifted_warehouse_stops_the_run_in_setup_unless_the_spec_says_migrate
     data, facts = sample_data
     project = copy_project(tmp_path / "project")
     spec = project / "config" / "sparkify.yaml"
+    edit(spec, "retries: 1\n", "retries: 1\nretry_delay_minutes: 0\n")  # the drifted run's retry: at once, not in 5 min
     home, warehouse = tmp_path / "home", tmp_path / "warehouse.duckdb"
     with DuckDBTarget(str(warehouse)) as target:
         load(spec, target, "2018-11-01", None, data)
