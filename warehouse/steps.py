@@ -344,7 +344,9 @@ class IntervalPlan:
                 samples.append(Statement(sample(query), rows=f"sample {index}", when=flags, unless=unless))
             checks.append(c)
         gone = {t.name: t for c in checks for t in (c.staging, c.keys) if t is not None}
-        actions: list[Action] = [Statement(_present(list(gone.values())), rows="present")] if gone else []
+        actions: list[Action] = (
+            [Statement(self.engine.present_query(list(gone.values())), rows="present")] if gone else []
+        )
         for (when, unless), group in sorted(counted.items(), key=lambda item: item[0] != ((), None)):
             actions.append(Statement(failure_counts(group), rows="failures", when=when, unless=unless))
         notes = [f"check {c.index + 1}: {c.label}" for c in checks]
@@ -400,18 +402,6 @@ def failed(index: int) -> str:
 def _gates(*tables: exp.Table | None) -> tuple[str, ...]:
     """The flags of the tables present, for a statement that reads them."""
     return tuple(present(t.name) for t in tables if t is not None)
-
-
-def _present(tables: list[exp.Table]) -> exp.Select:
-    """Which of the staging tables exist (they are dropped when the interval finishes)."""
-    schema = tables[0].db
-    names = [exp.Literal.string(t.name) for t in tables]
-    return (
-        exp.select(exp.column("table_name"))
-        .from_(exp.table_("tables", db="information_schema"))
-        .where(exp.column("table_schema").eq(exp.Literal.string(schema)))
-        .where(exp.column("table_name").isin(*names))
-    )
 
 
 def session_tables(actions: list[Action]) -> set[str]:

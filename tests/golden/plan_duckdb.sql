@@ -1832,9 +1832,9 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- the step's changes and its ledger row, in one transaction:
 SELECT
   table_name
-FROM information_schema.tables
+FROM DUCKDB_TABLES()
 WHERE
-  table_schema = 'staging' AND table_name IN ('users__keys_20181101');
+  schema_name = 'staging' AND table_name IN ('users__keys_20181101');
 -- only when present users__keys_20181101:
 SELECT
   0 AS "check",
@@ -2326,9 +2326,9 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- the step's changes and its ledger row, in one transaction:
 SELECT
   table_name
-FROM information_schema.tables
+FROM DUCKDB_TABLES()
 WHERE
-  table_schema = 'staging' AND table_name IN ('songs__keys_20181101');
+  schema_name = 'staging' AND table_name IN ('songs__keys_20181101');
 -- only when present songs__keys_20181101:
 SELECT
   0 AS "check",
@@ -2479,9 +2479,9 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- the step's changes and its ledger row, in one transaction:
 SELECT
   table_name
-FROM information_schema.tables
+FROM DUCKDB_TABLES()
 WHERE
-  table_schema = 'staging' AND table_name IN ('artists__keys_20181101');
+  schema_name = 'staging' AND table_name IN ('artists__keys_20181101');
 -- only when present artists__keys_20181101:
 SELECT
   0 AS "check",
@@ -2570,9 +2570,9 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- the step's changes and its ledger row, in one transaction:
 SELECT
   table_name
-FROM information_schema.tables
+FROM DUCKDB_TABLES()
 WHERE
-  table_schema = 'staging' AND table_name IN ('time__keys_20181101');
+  schema_name = 'staging' AND table_name IN ('time__keys_20181101');
 -- only when present time__keys_20181101:
 SELECT
   0 AS "check",
@@ -2663,9 +2663,9 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- the step's changes and its ledger row, in one transaction:
 SELECT
   table_name
-FROM information_schema.tables
+FROM DUCKDB_TABLES()
 WHERE
-  table_schema = 'staging' AND table_name IN ('accounts__keys_20181101');
+  schema_name = 'staging' AND table_name IN ('accounts__keys_20181101');
 -- only when present accounts__keys_20181101:
 SELECT
   0 AS "check",
@@ -2908,9 +2908,9 @@ INSERT INTO "ledger"."steps" ("spec", "interval_start", "interval_end", "step", 
 -- the step's changes and its ledger row, in one transaction:
 SELECT
   table_name
-FROM information_schema.tables
+FROM DUCKDB_TABLES()
 WHERE
-  table_schema = 'staging' AND table_name IN ('events_20181101');
+  schema_name = 'staging' AND table_name IN ('events_20181101');
 SELECT
   0 AS "check",
   COUNT(*) AS "failures"

@@ -67,28 +67,29 @@ class Scope:
         keys = self.keys
         assert keys is not None
         same = exp.and_(*(column(k, "touched_keys").eq(column(k, owner)) for k in self.table.key))
-        return exp.Exists(this=exp.select("1").from_(keys.as_("touched_keys", quoted=True)).where(same))
+        one = exp.select(exp.Literal.number(1)).from_(keys.as_("touched_keys", quoted=True), copy=False)
+        return exp.Exists(this=one.where(same, copy=False))
 
     def rows(self, alias: str | None = None, *projections: exp.Expression) -> exp.Select:
         """The rows checked (an scd2 dimension's real versions), as `alias` if given."""
         source = self.layout.table(self.name)
         owner = alias or source.name  # the table, or the shadow a rebuild loads
-        query = exp.select(*projections).from_(source.as_(alias, quoted=True) if alias else source)
+        query = exp.select(*projections).from_(source.as_(alias, quoted=True) if alias else source, copy=False)
         if isinstance(self.table, Dimension) and self.table.scd2:
             real = exp.and_(
                 column(self.table.key[0], alias).is_(exp.null()).not_(), column("is_inferred", alias).not_()
             )
-            query = query.where(real)
+            query = query.where(real, copy=False)
         if self.reads == "keys":
-            return query.where(self.touched(owner))
+            return query.where(self.touched(owner), copy=False)
         if self.reads == "table":
             return query
         assert isinstance(self.table, Fact)
         if self.gate is not None:
             same_key = exp.and_(*(column(k, "merged").eq(column(k, owner)) for k in self.table.key))
-            merged = exp.select("1").from_(self.gate.as_("merged", quoted=True)).where(same_key)
-            return query.where(exp.Exists(this=merged))
-        return query.where(in_interval(column(self.table.time_column, alias), self.interval))
+            merged = exp.select(exp.Literal.number(1)).from_(self.gate.as_("merged", quoted=True), copy=False)
+            return query.where(exp.Exists(this=merged.where(same_key, copy=False)), copy=False)
+        return query.where(in_interval(column(self.table.time_column, alias), self.interval), copy=False)
 
 
 def failures(check: Check, index: int, scope: Scope) -> exp.Select:
@@ -100,7 +101,7 @@ def _not_null(check: Check, index: int, scope: Scope) -> exp.Select:
     checked = check.options.columns
     shown = scope.table.key + [c for c in checked if c not in scope.table.key]
     missing = exp.or_(*(column(c).is_(exp.null()) for c in checked))
-    return scope.rows(None, *columns(shown)).where(missing, append=True)
+    return scope.rows(None, *columns(shown)).where(missing, copy=False)
 
 
 def _unique(check: Check, index: int, scope: Scope) -> exp.Select:
@@ -110,13 +111,14 @@ def _unique(check: Check, index: int, scope: Scope) -> exp.Select:
     touched = scope.keys
     if touched is None or set(scope.table.key) <= set(keys):
         query = scope.rows(None, *columns(keys), count.as_("rows", quoted=True))
-        return query.group_by(*columns(keys)).having(count.copy() > 1)
+        return query.group_by(*columns(keys), copy=False).having(count.copy() > 1, copy=False)
     key = scope.table.key
     on = exp.and_(*(column(k, "checked").eq(column(k, "touched_keys")) for k in key))
     query = scope.everywhere().rows("checked", *columns(keys, "checked"), count.as_("rows", quoted=True))
-    query = query.join(touched.as_("touched_keys", quoted=True), on=on, join_type="left")
+    query = query.join(touched.as_("touched_keys", quoted=True), on=on, join_type="left", copy=False)
     with_touched = exp.Count(this=column(key[0], "touched_keys")) > 0
-    return query.group_by(*columns(keys, "checked")).having(exp.and_(count.copy() > 1, with_touched))
+    grouped = query.group_by(*columns(keys, "checked"), copy=False)
+    return grouped.having(exp.and_(count.copy() > 1, with_touched), copy=False)
 
 
 def _row_count(check: Check, index: int, scope: Scope) -> exp.Select:
@@ -152,8 +154,8 @@ def _references(check: Check, index: int, scope: Scope) -> exp.Select:
     found = exp.select("1").from_(scope.layout.table(options.to).as_("referenced", quoted=True)).where(match)
     shown = scope.table.key + [c for c in options.columns if c not in scope.table.key]
     present = exp.and_(*(exp.not_(column(c, "checked").is_(exp.null())) for c in options.columns))
-    query = scope.rows("checked", *columns(shown, "checked")).where(present, append=True)
-    return query.where(exp.not_(exp.Exists(this=found)), append=True)
+    query = scope.rows("checked", *columns(shown, "checked")).where(present, copy=False)
+    return query.where(exp.not_(exp.Exists(this=found)), copy=False)
 
 
 def _accepted_values(check: Check, index: int, scope: Scope) -> exp.Select:
@@ -163,7 +165,7 @@ def _accepted_values(check: Check, index: int, scope: Scope) -> exp.Select:
     outside = exp.and_(
         exp.not_(column(options.column).is_(exp.null())), exp.not_(column(options.column).isin(*allowed))
     )
-    return scope.rows(None, *columns(shown)).where(outside, append=True)
+    return scope.rows(None, *columns(shown)).where(outside, copy=False)
 
 
 def _freshness(check: Check, index: int, scope: Scope) -> exp.Select:
@@ -205,7 +207,7 @@ def _history(check: Check, index: int, scope: Scope) -> exp.Select:
         .where(column(key[0]).is_(exp.null()).not_())
     )
     if scope.keys is not None:  # the versions of the touched keys: no other key's changed
-        versions = versions.where(scope.touched(scope.layout.table(scope.name).name))
+        versions = versions.where(scope.touched(scope.layout.table(scope.name).name), copy=False)
     to, following = column("valid_to"), column("next_valid_from")
     open_end = to.is_(exp.null())
     bad = exp.or_(
@@ -240,13 +242,14 @@ def failure_counts(failing: list[tuple[int, exp.Query]]) -> exp.Query:
         exp.select(
             exp.Literal.number(index).as_("check", quoted=True),
             exp.Count(this=exp.Star()).as_("failures", quoted=True),
-        ).from_(query.subquery(ident("failing")))
+        ).from_(query.subquery(ident("failing")), copy=False)
         for index, query in failing
     ]
-    return counted[0] if len(counted) == 1 else exp.union(*counted, distinct=False)
+    return counted[0] if len(counted) == 1 else exp.union(*counted, distinct=False, copy=False)
 
 
 def sample(failing: exp.Query) -> exp.Select:
     """The first few failing rows, in a stable order."""
     order = [exp.Ordered(this=exp.Literal.number(i + 1)) for i in range(len(failing.selects))]
-    return exp.select("*").from_(failing.subquery(ident("failing"))).order_by(*order).limit(SAMPLE)
+    query = exp.select(exp.Star()).from_(failing.subquery(ident("failing")), copy=False)
+    return query.order_by(*order, copy=False).limit(SAMPLE, copy=False)

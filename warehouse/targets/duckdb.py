@@ -20,7 +20,7 @@ from warehouse.sql.statement import Action, Statement
 from warehouse.sql.types import TEXT
 from warehouse.targets import duckdb_path
 from warehouse.targets.base import Target
-from warehouse.targets.engine import Engine, md5_prefix
+from warehouse.targets.engine import Engine, md5_prefix, tables_named
 
 if TYPE_CHECKING:
     from warehouse.sources.batch import Batch
@@ -42,6 +42,10 @@ class DuckDB(Engine):
 
     def timestamp_text(self, value: exp.Expression) -> exp.Expression:
         return exp.func("STRFTIME", value, exp.Literal.string("%Y-%m-%d %H:%M:%S.%f"))
+
+    def present_query(self, tables: list[exp.Table]) -> exp.Select:
+        """DuckDB's own catalog function: its information_schema views list every catalog (a few ms more)."""
+        return tables_named(exp.Anonymous(this="duckdb_tables"), "schema_name", tables)
 
     def dataset_namespace(self, url: str) -> tuple[str, str]:
         """The naming scheme has no DuckDB: the file on its host, `duckdb://<host><absolute path>`, and its catalog

@@ -111,6 +111,10 @@ class Engine:
             schema,
         )
 
+    def present_query(self, tables: list[exp.Table]) -> exp.Select:
+        """Which of the tables, of one schema, exist: their names."""
+        return tables_named(exp.table_("tables", db="information_schema"), "table_schema", tables)
+
     def key_query(self, schema: str) -> exp.Query | None:
         """Where the catalog shows a table's key (an index), its columns: table, column, position."""
         return None
@@ -168,3 +172,14 @@ def catalog_sql(text: str, dialect: str, schema: str) -> exp.Query:
         return exp.Literal.string(schema) if isinstance(node, exp.Placeholder) and node.name == "schema" else node
 
     return sqlglot.parse_one(text, read=dialect).transform(bind)
+
+
+def tables_named(catalog: exp.Expression, schema_column: str, tables: list[exp.Table]) -> exp.Select:
+    """The names of `tables` (of one schema) that a catalog relation lists: its `table_name` column."""
+    names = [exp.Literal.string(t.name) for t in tables]
+    return (
+        exp.select(exp.column("table_name"))
+        .from_(catalog)
+        .where(exp.column(schema_column).eq(exp.Literal.string(tables[0].db)))
+        .where(exp.column("table_name").isin(*names))
+    )
