@@ -84,6 +84,7 @@ class WarehouseStepOperator(BaseOperator):
 
     def _run_steps(self, run: StepRunner, steps: list[Step]) -> dict[str, dict[str, int]]:
         from warehouse.results import ChecksFailed, StepFailed
+        from warehouse.steps import SchemaDrift
 
         pushed: dict[str, dict[str, int]] = {}
         interval, target = run.interval, run.target
@@ -96,7 +97,8 @@ class WarehouseStepOperator(BaseOperator):
                 self._ran.append(failed.result)
                 self.report(failed.result)
                 self.log.info("::endgroup::")
-                if isinstance(failed.__cause__, ChecksFailed):  # the data is wrong: a retry finds the same
+                # The data is wrong, or the warehouse's tables differ from the spec: a retry finds the same.
+                if isinstance(failed.__cause__, ChecksFailed | SchemaDrift):
                     raise AirflowFailException(str(failed)) from None
                 raise
             self._ran.append(result)
