@@ -1171,12 +1171,8 @@ FROM (
 WHERE
   "ranges"."user_id" = "songplays"."user_id"
   AND (
-    (
-      "ranges"."since" IS NULL OR "songplays"."start_time" >= "ranges"."since"
-    )
-    AND (
-      "ranges"."valid_to" IS NULL OR "songplays"."start_time" < "ranges"."valid_to"
-    )
+    "songplays"."start_time" >= COALESCE("ranges"."since", CAST('0001-01-01 00:00:00' AS TIMESTAMP))
+    AND "songplays"."start_time" < COALESCE("ranges"."valid_to", CAST('9999-12-31 23:59:59' AS TIMESTAMP))
   )
   AND "songplays"."user_key" <> "ranges"."user_key";
 DROP TABLE IF EXISTS "users__batch_runs";
@@ -1768,12 +1764,8 @@ FROM (
     ) AS "lookup0"
       ON "lookup0"."user_id" = "source"."user_id"
       AND (
-        (
-          "lookup0"."since" IS NULL OR "source"."start_time" >= "lookup0"."since"
-        )
-        AND (
-          "lookup0"."valid_to" IS NULL OR "source"."start_time" < "lookup0"."valid_to"
-        )
+        "source"."start_time" >= COALESCE("lookup0"."since", CAST('0001-01-01 00:00:00' AS TIMESTAMP))
+        AND "source"."start_time" < COALESCE("lookup0"."valid_to", CAST('9999-12-31 23:59:59' AS TIMESTAMP))
       )
   ) AS "looked_up"
 ) AS "source";

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 UNKNOWN = 0  # the surrogate key of the unknown member, which facts with a NULL key point to
 BEGINNING = "1900-01-01 00:00:00"  # valid_from of the unknown and inferred members
+EARLIEST, LATEST = "0001-01-01 00:00:00", "9999-12-31 23:59:59"  # the open ends of a version's range, in lookups
 RUN_COLUMNS = ("valid_from", "interval_start")
 
 
@@ -259,11 +260,17 @@ def ranges(versions_of: exp.Table, dimension: Dimension) -> exp.Select:
 
 
 def _valid_at(owner: str, time: exp.Expression) -> exp.Expression:
-    """The version's range (`ranges` as `owner`) holds the time."""
+    """The version's range (`ranges` as `owner`) holds the time. Open ends read as the earliest and latest
+    timestamps rather than `since IS NULL OR ...`: with an OR in its condition DuckDB joins by nested loop (every
+    row against every version), with plain comparisons it hashes the key and filters."""
     return exp.and_(
-        exp.or_(column("since", owner).is_(exp.null()), time.copy() >= column("since", owner)),
-        exp.or_(column("valid_to", owner).is_(exp.null()), time.copy() < column("valid_to", owner)),
+        time.copy() >= exp.func("COALESCE", column("since", owner), _timestamp(EARLIEST)),
+        time.copy() < exp.func("COALESCE", column("valid_to", owner), _timestamp(LATEST)),
     )
+
+
+def _timestamp(text: str) -> exp.Cast:
+    return exp.cast(exp.Literal.string(text), exp.DataType.build("timestamp"))
 
 
 def with_lookups(rows: exp.Query, fact: Fact, spec: Spec, layout: Layout, engine: Engine) -> exp.Query:
