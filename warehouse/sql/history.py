@@ -48,10 +48,6 @@ def runs_ddl(name: str, dimension: Dimension, engine: Engine, schema: str | None
     return create_table(f"{name}__runs", runs_columns(dimension), engine, schema=schema)
 
 
-def _begin() -> exp.Cast:
-    return exp.cast(exp.Literal.string(BEGINNING), exp.DataType.build("timestamp"))
-
-
 def _window(func: exp.Expression, partition: list[str], order: list[exp.Expression]) -> exp.Window:
     return exp.Window(this=func, partition_by=columns(partition), order=exp.Order(expressions=order) if order else None)
 
@@ -236,7 +232,7 @@ def unknown_member(target: exp.Table, dimension: Dimension) -> exp.Insert:
     """The unknown member, once: every column NULL but its surrogate key and history."""
     assert dimension.surrogate_key
     names = [dimension.surrogate_key, "valid_from", "is_current", "is_inferred"]
-    values = [exp.Literal.number(UNKNOWN), _begin(), exp.true(), exp.false()]
+    values = [exp.Literal.number(UNKNOWN), _timestamp(BEGINNING), exp.true(), exp.false()]
     present = (
         exp.select(exp.Count(this=exp.Star()).as_("n", quoted=True))
         .from_(target.copy())
@@ -311,7 +307,7 @@ def inferred_members(fact: Fact, batch: exp.Table, spec: Spec, layout: Layout) -
             exp.select(
                 *(column(f, "batch").as_(k, quoted=True) for f, k in pairs),
                 column(lookup.as_, "batch").as_(names[len(pairs)], quoted=True),
-                _begin().as_("valid_from", quoted=True),
+                _timestamp(BEGINNING).as_("valid_from", quoted=True),
                 exp.true().as_("is_current", quoted=True),
                 exp.true().as_("is_inferred", quoted=True),
             )
