@@ -571,14 +571,23 @@ WHERE
   "_ends" = 1;
 CREATE TEMPORARY TABLE "users__touched" AS
 SELECT
-  "user_id"
-FROM "users__runs"
-WHERE
-  "interval_start" = CAST('2018-11-01 00:00:00' AS TIMESTAMP)
-UNION
-SELECT
-  "user_id"
-FROM "users__batch_runs";
+  "user_id",
+  MIN("valid_from") AS "changed_from"
+FROM (
+  SELECT
+    "user_id",
+    "valid_from"
+  FROM "users__runs"
+  WHERE
+    "interval_start" = CAST('2018-11-01 00:00:00' AS TIMESTAMP)
+  UNION ALL
+  SELECT
+    "user_id",
+    "valid_from"
+  FROM "users__batch_runs"
+) AS "runs_of"
+GROUP BY
+  "user_id";
 DROP TABLE IF EXISTS "staging"."users__keys_20181101";
 CREATE TABLE "staging"."users__keys_20181101" (
   "user_id" INTEGER
@@ -783,12 +792,19 @@ FROM (
     NOT "user_id" IS NULL
 ) AS "ranges"
 WHERE
-  "ranges"."user_id" = "songplays"."user_id"
-  AND (
-    "songplays"."start_time" >= COALESCE("ranges"."since", CAST('0001-01-01 00:00:00' AS TIMESTAMP))
-    AND "songplays"."start_time" < COALESCE("ranges"."valid_to", CAST('9999-12-31 23:59:59' AS TIMESTAMP))
+  "songplays"."start_time" >= (
+    SELECT
+      MIN("changed_from")
+    FROM "users__touched"
   )
-  AND "songplays"."user_key" <> "ranges"."user_key";
+  AND (
+    "ranges"."user_id" = "songplays"."user_id"
+    AND (
+      "songplays"."start_time" >= COALESCE("ranges"."since", CAST('0001-01-01 00:00:00' AS TIMESTAMP))
+      AND "songplays"."start_time" < COALESCE("ranges"."valid_to", CAST('9999-12-31 23:59:59' AS TIMESTAMP))
+    )
+    AND "songplays"."user_key" <> "ranges"."user_key"
+  );
 DROP TABLE IF EXISTS "users__batch_runs";
 DROP TABLE IF EXISTS "users__touched";
 DROP TABLE IF EXISTS "users__versions";

@@ -198,14 +198,16 @@ def dimension_scd2(load: Load) -> LoadSQL:
     touched, rebuilt = table_ref(f"{name}__touched"), table_ref(f"{name}__versions")
     key, names, run_names = dimension.key, dimension.column_names, [*dimension.selected, *RUN_COLUMNS]
     mine = column("interval_start").eq(timestamp(load.interval.start))
-    keys_of = [
-        exp.select(*columns(key)).from_(runs.copy()).where(mine.copy()),
-        exp.select(*columns(key)).from_(staged.copy()),
+    runs_of = [  # this interval's runs, replaced and replacing: they are its own
+        exp.select(*columns([*key, "valid_from"])).from_(runs.copy()).where(mine.copy()),
+        exp.select(*columns([*key, "valid_from"])).from_(staged.copy()),
     ]
+    changed = exp.Min(this=column("valid_from")).as_("changed_from", quoted=True)
+    touched_by = exp.select(*columns(key), changed).from_(_sub(exp.union(*runs_of, distinct=False), "runs_of"))
     prepare = [
         *(Statement(drop_table(t.name)) for t in (staged, touched)),
         Statement(create_temp_as(staged.name, batch_runs(load))),
-        Statement(create_temp_as(touched.name, exp.union(*keys_of, distinct=True))),  # this interval's runs are its own
+        Statement(create_temp_as(touched.name, touched_by.group_by(*columns(key)))),
         *load.keep_keys(exp.select(*columns(key)).from_(touched.copy())),
     ]
     on = exp.and_(*(column(k, target.name).eq(column(k, touched.name)) for k in key))
@@ -216,7 +218,7 @@ def dimension_scd2(load: Load) -> LoadSQL:
         Statement(exp.Delete(this=target.copy(), using=[touched.copy()], where=exp.Where(this=on)), "deleted"),
         Statement(insert(target, names, exp.select(*columns(names)).from_(rebuilt.copy())), "inserted"),
         Statement(unknown_member(target, dimension)),
-        *(Statement(repoint(load.layout.table(fact), lookup, rebuilt, dimension), "repointed")
+        *(Statement(repoint(load.layout.table(fact), lookup, rebuilt, dimension, touched), "repointed")
           for fact, lookup in lookups_of(load.spec, name) if load.layout.rebuilt != name),  # a rebuild's: at the swap
         *(Statement(drop_table(t.name)) for t in (staged, touched, rebuilt)),
     ]  # fmt: skip
@@ -321,14 +323,23 @@ def inferred_members(fact: Fact, batch: exp.Table, spec: Spec, layout: Layout) -
     return inserts
 
 
-def repoint(fact_table: exp.Table, lookup: Lookup, rebuilt: exp.Table, dimension: Dimension) -> exp.Update:
+def repoint(
+    fact_table: exp.Table, lookup: Lookup, rebuilt: exp.Table, dimension: Dimension, touched: exp.Table | None = None
+) -> exp.Update:
     """The fact rows of the rebuilt keys that point to another version than the one valid at their time, pointed
-    to it (https://docs.aws.amazon.com/redshift/latest/dg/r_UPDATE.html: UPDATE ... SET ... FROM ... WHERE)."""
+    to it (https://docs.aws.amazon.com/redshift/latest/dg/r_UPDATE.html: UPDATE ... SET ... FROM ... WHERE).
+    With an interval's `touched` keys, only rows at or after the earliest run it replaced or staged
+    (`changed_from`): the version valid before that starts at an unchanged run, so its surrogate key is unchanged.
+    The bound is a scalar subquery (https://docs.aws.amazon.com/redshift/latest/dg/r_scalar_subqueries.html), which
+    lets PostgreSQL read the fact's time index instead of the whole table."""
     owner = fact_table.name
     on = [column(k, "ranges").eq(column(f, owner)) for f, k in lookup.on.items()]
     assert dimension.surrogate_key
     new = column(dimension.surrogate_key, "ranges")
     where = exp.and_(*on, _valid_at("ranges", column(lookup.at, owner)), column(lookup.as_, owner).neq(new))
+    if touched is not None:
+        earliest = exp.select(exp.Min(this=column("changed_from"))).from_(touched.copy()).subquery(copy=False)
+        where = exp.and_(column(lookup.at, owner) >= earliest, where)
     return exp.Update(
         this=fact_table.copy(),
         expressions=[exp.EQ(this=column(lookup.as_), expression=new.copy())],
