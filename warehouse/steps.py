@@ -314,7 +314,8 @@ class IntervalPlan:
             kind = "replace"
         select = bind(self.project.select(name), self.layout)
         if isinstance(table, Fact):
-            select = with_lookups(select, table, self.spec, self.layout, self.engine)
+            replaced = self.interval if kind == "fact_by_time" else None
+            select = with_lookups(select, table, self.spec, self.layout, self.engine, replaced)
         keeps = Scope(self.project, name, self.layout, self.interval).keeps_keys
         load = Load(name, table, select, self.layout, self.interval, self.engine, self.spec, keeps)
         built = STRATEGIES[kind](load)

@@ -1768,15 +1768,25 @@ FROM (
       SELECT
         "user_id",
         "user_key",
-        CASE
-          WHEN "valid_from" = MIN("valid_from") OVER (PARTITION BY "user_id")
-          THEN NULL
-          ELSE "valid_from"
-        END AS "since",
+        "since",
         "valid_to"
-      FROM "users"
+      FROM (
+        SELECT
+          "user_id",
+          "user_key",
+          CASE
+            WHEN "valid_from" = MIN("valid_from") OVER (PARTITION BY "user_id")
+            THEN NULL
+            ELSE "valid_from"
+          END AS "since",
+          "valid_to"
+        FROM "users"
+        WHERE
+          NOT "user_id" IS NULL
+      ) AS "versions"
       WHERE
-        NOT "user_id" IS NULL
+        COALESCE("since", CAST('0001-01-01 00:00:00' AS TIMESTAMP)) < CAST('2018-11-02 00:00:00' AS TIMESTAMP)
+        AND COALESCE("valid_to", CAST('9999-12-31 23:59:59' AS TIMESTAMP)) > CAST('2018-11-01 00:00:00' AS TIMESTAMP)
     ) AS "lookup0"
       ON "lookup0"."user_id" = "source"."user_id"
       AND (

@@ -23,6 +23,7 @@ from warehouse.sql.names import table as table_ref
 from warehouse.sql.statement import Statement
 
 if TYPE_CHECKING:
+    from warehouse.interval import Interval
     from warehouse.targets.engine import Engine
 
 UNKNOWN = 0  # the surrogate key of the unknown member, which facts with a NULL key point to
@@ -267,13 +268,25 @@ def _valid_at(owner: str, time: exp.Expression) -> exp.Expression:
     )
 
 
+def _overlaps(interval: Interval) -> exp.Expression:
+    """A version's range (`ranges`) meets the interval."""
+    return exp.and_(
+        exp.func("COALESCE", column("since"), _timestamp(EARLIEST)) < timestamp(interval.end),
+        exp.func("COALESCE", column("valid_to"), _timestamp(LATEST)) > timestamp(interval.start),
+    )
+
+
 def _timestamp(text: str) -> exp.Cast:
     return exp.cast(exp.Literal.string(text), exp.DataType.build("timestamp"))
 
 
-def with_lookups(rows: exp.Query, fact: Fact, spec: Spec, layout: Layout, engine: Engine) -> exp.Query:
+def with_lookups(
+    rows: exp.Query, fact: Fact, spec: Spec, layout: Layout, engine: Engine, interval: Interval | None = None
+) -> exp.Query:
     """The fact's rows with each lookup's surrogate key: the version valid at the row's time; for a key with no
-    version yet, its inferred member's (the key's first version to be); for a NULL key, the unknown member's."""
+    version yet, its inferred member's (the key's first version to be); for a NULL key, the unknown member's.
+    With the `interval` the fact replaces, a lookup at the fact's time reads only the versions valid in it: the
+    rows outside it are counted, not loaded, and each row meets one version per key instead of all of them."""
     if not fact.lookups:
         return rows
     query = exp.select(*columns(fact.selected, "source")).from_(_sub(rows, "source"))
@@ -284,7 +297,11 @@ def with_lookups(rows: exp.Query, fact: Fact, spec: Spec, layout: Layout, engine
             *(column(k, alias).eq(column(f, "source")) for f, k in lookup.on.items()),
             _valid_at(alias, column(lookup.at, "source")),
         )
-        query = query.join(_sub(ranges(layout.table(lookup.dimension), dimension), alias), on=on, join_type="left")
+        versions = ranges(layout.table(lookup.dimension), dimension)
+        if interval is not None and lookup.at == fact.time_column:
+            named = versions.named_selects
+            versions = exp.select(*columns(named)).from_(_sub(versions, "versions")).where(_overlaps(interval))
+        query = query.join(_sub(versions, alias), on=on, join_type="left")
         fact_key = [column(f, "source") for f, k in sorted(lookup.on.items(), key=lambda p: dimension.key.index(p[1]))]
         missing = exp.or_(*(c.copy().is_(exp.null()) for c in fact_key))
         found = exp.Coalesce(
