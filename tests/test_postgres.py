@@ -78,7 +78,9 @@ def test_a_loading_session_runs_without_jit_and_stages_with_statistics(sample, t
     """The session's settings (warehouse.targets.postgres.SESSION), and a staging table analyzed once filled:
     the planner knows its rows (pg_class.reltuples is -1 for a table never analyzed)."""
     data, _ = sample
-    assert target.fetch(_sql("SELECT current_setting('jit'), current_setting('work_mem')"))[1] == [("off", "64MB")]
+    names = ["jit", "work_mem", "default_statistics_target"]
+    settings = "SELECT " + ", ".join(f"current_setting('{name}')" for name in names)
+    assert target.fetch(_sql(settings))[1] == [("off", "64MB", "10")]
     spec = load_spec(SPEC)
     variables = {"data_root": str(data), "staging_root": f"{data}-staging"}
     options = Options(variables=variables, connect=lambda _: open_source(f"duckdb:///{data}/app.duckdb"))
