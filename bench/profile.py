@@ -110,6 +110,13 @@ class Profile:
         for step, seconds in sorted(self.steps.items(), key=lambda item: -item[1]):
             rest = seconds - inside[step]
             print(f"| {step} | {seconds:.2f} | {seconds / total:.0%} | {inside[step]:.2f} | {rest:.2f} |")
+        kinds: dict[str, list[float]] = defaultdict(list)
+        for (_, what), seconds in self.calls.items():
+            kind = "commits" if what == "COMMIT" else "reads of the files" if "(read" in what else "statements"
+            kinds[kind] += seconds
+        rest = total - sum(inside.values())
+        shares = [f"{k} {len(s):,} ({sum(s):.2f} s, {sum(s) / total:.0%})" for k, s in sorted(kinds.items())]
+        print(f"\nIn all: {', '.join(shares)}; the rest (Python) {rest:.2f} s, {rest / total:.0%}.")
         print(f"\nthe {top} largest statements and reads:\n")
         print("| step | statement | calls | seconds | share |\n|---|---|---:|---:|---:|")
         ranked = sorted(self.calls.items(), key=lambda item: -sum(item[1]))
