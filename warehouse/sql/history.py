@@ -347,8 +347,8 @@ def repoint(
     to it (https://docs.aws.amazon.com/redshift/latest/dg/r_UPDATE.html: UPDATE ... SET ... FROM ... WHERE).
     With an interval's `touched` keys, only rows at or after the earliest run it replaced or staged
     (`changed_from`): the version valid before that starts at an unchanged run, so its surrogate key is unchanged.
-    The bound is a scalar subquery (https://docs.aws.amazon.com/redshift/latest/dg/r_scalar_subqueries.html), which
-    lets PostgreSQL read the fact's time index instead of the whole table."""
+    The bound is a scalar subquery (https://docs.aws.amazon.com/redshift/latest/dg/r_scalar_subqueries.html): it
+    keeps the other rows out of the join (PostgreSQL still reads them, not knowing the bound selects a day)."""
     owner = fact_table.name
     on = [column(k, "ranges").eq(column(f, owner)) for f, k in lookup.on.items()]
     assert dimension.surrogate_key
