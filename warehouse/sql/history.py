@@ -258,22 +258,26 @@ def ranges(versions_of: exp.Table, dimension: Dimension) -> exp.Select:
     )
 
 
-def _valid_at(owner: str, time: exp.Expression) -> exp.Expression:
-    """The version's range (`ranges` as `owner`) holds the time. Open ends read as the earliest and latest
-    timestamps rather than `since IS NULL OR ...`: with an OR in its condition DuckDB joins by nested loop (every
-    row against every version), with plain comparisons it hashes the key and filters."""
-    return exp.and_(
-        time.copy() >= exp.func("COALESCE", column("since", owner), _timestamp(EARLIEST)),
-        time.copy() < exp.func("COALESCE", column("valid_to", owner), _timestamp(LATEST)),
+def _ends(owner: str | None = None) -> tuple[exp.Expression, exp.Expression]:
+    """A version's range (`ranges`, as `owner`): its first time and the time it ends before. Open ends read as the
+    earliest and latest timestamps rather than `since IS NULL OR ...`: with an OR in its condition DuckDB joins by
+    nested loop (every row against every version), with plain comparisons it hashes the key and filters."""
+    return (
+        exp.func("COALESCE", column("since", owner), _timestamp(EARLIEST)),
+        exp.func("COALESCE", column("valid_to", owner), _timestamp(LATEST)),
     )
+
+
+def _valid_at(owner: str, time: exp.Expression) -> exp.Expression:
+    """The version's range (`ranges` as `owner`) holds the time."""
+    since, until = _ends(owner)
+    return exp.and_(time.copy() >= since, time.copy() < until)
 
 
 def _overlaps(interval: Interval) -> exp.Expression:
     """A version's range (`ranges`) meets the interval."""
-    return exp.and_(
-        exp.func("COALESCE", column("since"), _timestamp(EARLIEST)) < timestamp(interval.end),
-        exp.func("COALESCE", column("valid_to"), _timestamp(LATEST)) > timestamp(interval.start),
-    )
+    since, until = _ends()
+    return exp.and_(since < timestamp(interval.end), until > timestamp(interval.start))
 
 
 def _timestamp(text: str) -> exp.Cast:
