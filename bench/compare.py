@@ -206,18 +206,25 @@ def postgres_rows(data: Data, work: Path, server: str, repeat: int) -> None:
         alternate(project(daily), raw, repeat), faster)  # fmt: skip
 
 
+def load_history(project: Project, data: Data, early: Target, late: Target) -> tuple[datetime, datetime]:
+    """Load day 1 into `early` and every day but the last into `late` (not timed); the days each reruns: the last
+    day onto every day before it vs day 2 onto day 1, the same work with more history."""
+    day, last = timedelta(days=1), data.end - timedelta(days=1)
+    run(project, data.start, data.start + day, early, data.options)
+    run(project, data.start, last, late, data.options)
+    return last, data.start + day
+
+
 def history_row(name: str, data: Data, target_of: Callable[[str], Target], repeat: int) -> None:
-    """The last day onto every day before it vs day 2 onto day 1: the same work with more history."""
+    """The last day onto every day before it vs day 2 onto day 1."""
     project, day = compile_spec(load_spec(SPEC)), timedelta(days=1)
-    last = data.end - day
     with target_of("early") as early, target_of("late") as late:
-        run(project, data.start, data.start + day, early, data.options)
-        run(project, data.start, last, late, data.options)
+        late_day, early_day = load_history(project, data, early, late)
 
         def again(target: Target, start: datetime) -> Callable[[], float]:
             return lambda: timed(lambda: run(project, start, start + day, target, data.options))
 
-        row(name, alternate(again(late, last), again(early, data.start + day), repeat), slower)
+        row(name, alternate(again(late, late_day), again(early, early_day), repeat), slower)
 
 
 def history_rows(args: argparse.Namespace, data: Data, work: Path) -> None:

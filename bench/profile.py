@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.compare import SPEC, Data
+from bench.compare import SPEC, Data, load_history
 from bench.postgres import scratch_database
 from warehouse.compile import Project, compile_spec
 from warehouse.runner import StepRunner, run
@@ -33,6 +33,7 @@ from warehouse.targets.duckdb import DuckDBTarget
 from warehouse.targets.postgres import PostgresTarget
 
 Times = dict[tuple[str, str], list[float]]  # (step, what) -> seconds of each call
+OUTSIDE = "(outside steps)"  # what the runner runs between and after its steps
 
 
 class Profile:
@@ -42,7 +43,7 @@ class Profile:
         self.steps: dict[str, float] = defaultdict(float)
         self.calls: Times = defaultdict(list)
         self.labelling = 0.0  # the profile's own time (rendering labels), left out of the steps' seconds
-        self.step = "(outside steps)"
+        self.step = OUTSIDE
 
     @contextmanager
     def recording(self) -> Iterator[Profile]:
@@ -71,6 +72,7 @@ class Profile:
                 return original(runner, step)
             finally:
                 self.steps[step.name] += time.perf_counter() - began - self.labelling
+                self.step = OUTSIDE
 
         return timed
 
@@ -105,18 +107,22 @@ class Profile:
         inside: dict[str, float] = defaultdict(float)
         for (step, _), seconds in self.calls.items():
             inside[step] += sum(seconds)
+        outside = inside.pop(OUTSIDE, 0.0)
         print(f"\n### {title}: {total:.2f} s in steps\n")
         print("| step | seconds | share | statements and reads | the rest (Python) |\n|---|---:|---:|---:|---:|")
         for step, seconds in sorted(self.steps.items(), key=lambda item: -item[1]):
             rest = seconds - inside[step]
             print(f"| {step} | {seconds:.2f} | {seconds / total:.0%} | {inside[step]:.2f} | {rest:.2f} |")
         kinds: dict[str, list[float]] = defaultdict(list)
-        for (_, what), seconds in self.calls.items():
+        for (step, what), seconds in self.calls.items():
+            if step == OUTSIDE:
+                continue
             kind = "commits" if what == "COMMIT" else "reads of the files" if "(read" in what else "statements"
             kinds[kind] += seconds
         rest = total - sum(inside.values())
         shares = [f"{k} {len(s):,} ({sum(s):.2f} s, {sum(s) / total:.0%})" for k, s in sorted(kinds.items())]
         print(f"\nIn all: {', '.join(shares)}; the rest (Python) {rest:.2f} s, {rest / total:.0%}.")
+        print(f"Outside the steps (not in their seconds): statements and commits {outside:.2f} s.")
         print(f"\nthe {top} largest statements and reads:\n")
         print("| step | statement | calls | seconds | share |\n|---|---|---:|---:|---:|")
         ranked = sorted(self.calls.items(), key=lambda item: -sum(item[1]))
@@ -165,13 +171,12 @@ def main() -> None:
             with target("warehouse") as into:
                 profiled(project, data, into, data.start, data.end).report(args.run, args.top)
             return
-        day, last = timedelta(days=1), data.end - timedelta(days=1)
+        day = timedelta(days=1)
         with target("early") as early, target("late") as late:
-            run(project, data.start, data.start + day, early, data.options)
-            run(project, data.start, last, late, data.options)
+            late_day, early_day = load_history(project, data, early, late)
             for _ in range(2):  # the first rerun of each warms what a rerun finds
-                late_profile = profiled(project, data, late, last, last + day)
-                early_profile = profiled(project, data, early, data.start + day, data.start + 2 * day)
+                late_profile = profiled(project, data, late, late_day, late_day + day)
+                early_profile = profiled(project, data, early, early_day, early_day + day)
             late_profile.report(f"day {args.days} onto {args.days - 1} loaded days", args.top)
             early_profile.report("day 2 onto day 1", args.top)
 
